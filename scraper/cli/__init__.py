@@ -1,0 +1,67 @@
+"""The ``scraper`` command: assembles the app; each command lives in its own module.
+
+Exit codes (also in the README):
+  0  everything asked for was done
+  1  some URLs failed (each printed as one line with its reason), or nothing found
+  2  usage error: bad option, unreadable input or config file, a string that is
+     not an http(s) URL
+  3  the archive cannot be opened or written
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from scraper import __version__
+from scraper.cli import crawl, export, fetch, show
+from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, err
+from scraper.errors import ArchiveError, ScraperError, UsageError
+
+app = typer.Typer(
+    name="scraper",
+    help="Fetch news articles, strip boilerplate, and keep them in a SQLite archive.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scraper {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Fetch news articles, strip boilerplate, and keep them in a SQLite archive."""
+
+
+app.command("fetch")(fetch.fetch)
+app.command("crawl")(crawl.crawl)
+app.command("show")(show.show)
+app.command("export")(export.export)
+
+
+def main() -> None:
+    try:
+        app()
+    except UsageError as exc:
+        err(str(exc))
+        sys.exit(EXIT_USAGE)
+    except ArchiveError as exc:
+        err(str(exc))
+        sys.exit(EXIT_ARCHIVE)
+    except ScraperError as exc:
+        err(str(exc))
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err("interrupted")
+        sys.exit(130)

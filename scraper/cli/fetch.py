@@ -1,0 +1,85 @@
+"""``scraper fetch``: fetch URLs, extract the articles, archive them."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from scraper.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ConfigOption,
+    DbOption,
+    InputOption,
+    JsonOption,
+    QuietOption,
+    err,
+    open_archive,
+    read_urls,
+    settings_for,
+)
+from scraper.cli.report import Reporter
+from scraper.pipeline import archive_urls
+
+
+def fetch(
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Article URLs.", show_default=False)
+    ] = None,
+    input: InputOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Requests at once [default 8].", show_default=False)
+    ] = None,
+    per_host: Annotated[
+        int | None,
+        typer.Option(min=1, help="Requests at once to one host [default 2].", show_default=False),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds per request, in all [default 30].", show_default=False),
+    ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Retries on connect errors, 429, 5xx [default 3].",
+            show_default=False,
+        ),
+    ] = None,
+    max_bytes: Annotated[
+        int | None,
+        typer.Option(min=1, help="Response size cap in bytes [default 10 MB].", show_default=False),
+    ] = None,
+    user_agent: Annotated[
+        str | None, typer.Option(help="User-Agent header.", show_default=False)
+    ] = None,
+    quiet: QuietOption = False,
+    json: JsonOption = False,
+) -> None:
+    """Fetch article pages and store their clean text and metadata in the archive."""
+    targets = read_urls(urls, input)
+    if not targets:
+        err("no URLs given (pass URLs or --input FILE)")
+        raise typer.Exit(EXIT_USAGE)
+    settings = settings_for(
+        config,
+        db=db,
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        max_bytes=max_bytes,
+        user_agent=user_agent,
+    )
+    with (
+        open_archive(settings) as archive,
+        Reporter(len(targets), quiet=quiet, as_json=json) as rep,
+    ):
+        summary = asyncio.run(archive_urls(targets, archive, settings, on_outcome=rep))
+    rep.summary(summary)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)

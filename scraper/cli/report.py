@@ -1,0 +1,77 @@
+"""Progress and summary output shared by ``fetch`` and ``crawl``.
+
+On a terminal: a rich progress bar on stderr, failures printed above it.
+Elsewhere (cron, pipes): one plain line per URL on stdout, failures on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scraper.pipeline import Outcome, Status, Summary
+
+
+class Reporter:
+    def __init__(self, total: int | None, *, quiet: bool = False, as_json: bool = False) -> None:
+        self.quiet = quiet
+        self.as_json = as_json
+        self.console = Console(stderr=True)
+        self.progress: Progress | None = None
+        if self.console.is_terminal and not quiet and not as_json:
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.task = self.progress.add_task("fetching", total=total)
+
+    def __enter__(self) -> Reporter:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def grow(self, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, total=total)
+
+    def __call__(self, outcome: Outcome) -> None:
+        if outcome.status is Status.FAILED:
+            line = f"scraper: error: {outcome.url}: {outcome.reason}"
+            if self.progress is not None:
+                self.progress.console.print(line, markup=False, highlight=False)
+            else:
+                print(line, file=sys.stderr, flush=True)
+        elif not self.quiet and not self.as_json and self.progress is None:
+            title = f"  {outcome.title}" if outcome.title else ""
+            reason = f"  ({outcome.reason})" if outcome.reason else ""
+            print(f"{outcome.status.value:<12} {outcome.url}{title}{reason}", flush=True)
+        if self.progress is not None:
+            self.progress.advance(self.task)
+
+    def summary(self, summary: Summary, **extra: object) -> None:
+        if self.as_json:
+            print(json.dumps({**summary.as_dict(), **extra}, ensure_ascii=False), flush=True)
+            return
+        c = summary.counts
+        details = ", ".join(
+            f"{k} {c[k]}" for k in ("archived", "updated", "unchanged", "not-modified") if c[k]
+        )
+        more = "".join(f", {k} {v}" for k, v in extra.items())
+        print(
+            f"fetched {summary.fetched}, failed {summary.failed}, skipped {summary.skipped}"
+            + (f" ({details})" if details else "")
+            + more,
+            file=sys.stderr,
+            flush=True,
+        )

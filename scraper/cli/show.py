@@ -1,0 +1,35 @@
+"""``scraper show``: print one archived article."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from typing import Annotated
+
+import typer
+
+from scraper.cli.common import EXIT_FAILED, ConfigOption, DbOption, err, open_archive, settings_for
+from scraper.export import FORMATS_SHOW, render_markdown, render_text
+
+
+def show(
+    url: Annotated[str, typer.Argument(help="URL of an archived article.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS_SHOW)}.")
+    ] = "text",
+) -> None:
+    """Print an archived article: its metadata, then its text."""
+    if format not in FORMATS_SHOW:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS_SHOW)}", param_hint="--format")
+    with open_archive(settings_for(config, db=db)) as archive:
+        row = archive.get_article(url)
+    if row is None:
+        err(f"{url}: not in the archive")
+        raise typer.Exit(EXIT_FAILED)
+    if format == "json":
+        typer.echo(jsonlib.dumps(row, ensure_ascii=False, indent=2))
+    elif format == "markdown":
+        typer.echo(render_markdown(row))
+    else:
+        typer.echo(render_text(row))

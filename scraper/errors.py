@@ -1,0 +1,55 @@
+"""The exception tree of scraper.
+
+The library raises these; only the CLI turns them into messages and exit codes::
+
+    ScraperError                 anything scraper itself reports
+    ├── UsageError               bad input from the user (exit 2)
+    │   ├── InvalidURL           a string that is not an http(s) URL
+    │   └── InputFileError       an input or config file that cannot be read
+    ├── ArchiveError             the SQLite archive cannot be opened or written
+    │   └── ArchiveLocked        another run holds the archive's crawl lock
+    └── FetchError               one URL could not be archived (carries .url)
+
+A failed fetch is usually *recorded* (a ``FetchResult`` with ``error`` set and
+a row in ``fetches``) rather than raised; ``FetchError`` is for callers that
+want a single page or nothing.
+"""
+
+from __future__ import annotations
+
+
+class ScraperError(Exception):
+    """Base class of every error scraper raises on purpose."""
+
+
+class UsageError(ScraperError):
+    """The user asked for something that cannot be done as asked."""
+
+
+class InvalidURL(UsageError):
+    def __init__(self, url: str, reason: str = "not an http(s) URL") -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+class InputFileError(UsageError):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ArchiveError(ScraperError):
+    """The archive file cannot be opened, migrated or written."""
+
+
+class ArchiveLocked(ArchiveError):
+    """Another process holds the archive's exclusive crawl lock."""
+
+
+class FetchError(ScraperError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason

@@ -1,0 +1,298 @@
+"""Fetching pages over HTTP: the one fetch path for ``fetch`` and ``crawl``.
+
+``Fetcher.fetch(url)`` never raises for a network or HTTP problem: it returns a
+``FetchResult`` whose ``error`` is a short reason.  What it does, in order:
+
+1. waits for a slot: at most ``concurrency`` requests in all, ``per_host`` per
+   host, ``delay`` seconds between two requests to one host, and no request to
+   a host paused by a ``Retry-After`` or by repeated failures;
+2. sends the request (conditional when an ETag / Last-Modified is known);
+3. follows redirects itself, up to ``max_redirects``, refusing loops;
+4. refuses anything that is not HTML, before reading its body;
+5. streams the body, counting decompressed bytes, and stops past ``max_bytes``;
+6. retries connect errors, 429 and 5xx with exponential backoff and jitter,
+   honouring ``Retry-After`` (up to ``max_retry_wait``).
+
+The client (or its transport) is passed in or built from ``Settings``; there
+is no module-level client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from scraper.models import FetchResult
+from scraper.settings import Settings
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+
+# Called before each request (redirect hops included) with the URL about to be
+# requested; returns a reason to refuse it, or None.  The crawler uses it for
+# robots.txt and the private-address rule.
+RequestGuard = Callable[[str], Awaitable[str | None]]
+
+
+class _Failure(Exception):
+    """Internal: one attempt failed; ``retry_after`` is set when it may be retried."""
+
+    def __init__(
+        self, reason: str, *, retryable: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def content_type_of(headers: httpx.Headers) -> tuple[str | None, str | None]:
+    """``(media type, charset)`` of a Content-Type header."""
+    raw = headers.get("content-type")
+    if not raw:
+        return None, None
+    parts = [p.strip() for p in raw.split(";")]
+    media = parts[0].lower() or None
+    charset = None
+    for p in parts[1:]:
+        key, _, value = p.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return media, charset
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass
+class _Host:
+    slots: asyncio.Semaphore
+    next_at: float = 0.0  # monotonic time before which no request may start
+    failures: int = 0  # consecutive failed attempts
+
+
+class Fetcher:
+    """Concurrent, polite HTTP fetching with one shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        guard: RequestGuard | None = None,
+    ) -> None:
+        self.settings = settings
+        self.guard = guard
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._slots = asyncio.Semaphore(max(1, settings.concurrency))
+        self._hosts: dict[str, _Host] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            http2=s.http2 and self._transport is None,
+            transport=self._transport,
+            follow_redirects=False,
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=max(1, s.concurrency),
+                max_keepalive_connections=max(1, s.concurrency),
+            ),
+            headers={"User-Agent": s.user_agent, "Accept": "text/html,application/xhtml+xml"},
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # ------------------------------------------------------------ politeness
+    def _host(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _Host(asyncio.Semaphore(max(1, self.settings.per_host)))
+        return state
+
+    def pause_host(self, host: str, seconds: float) -> None:
+        state = self._host(host)
+        state.next_at = max(state.next_at, time.monotonic() + seconds)
+
+    def host_failing(self, host: str) -> bool:
+        """True when a host failed ``host_failures`` times in a row."""
+        return self._host(host).failures >= self.settings.host_failures
+
+    @asynccontextmanager
+    async def _slot(self, url: str):  # type: ignore[no-untyped-def]
+        state = self._host(host_of(url))
+        async with state.slots:
+            while (wait := state.next_at - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            state.next_at = time.monotonic() + self.settings.delay
+            async with self._slots, asyncio.timeout(self.settings.timeout):
+                yield state
+
+    # --------------------------------------------------------------- fetching
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        started = time.monotonic()
+        s = self.settings
+        result = FetchResult(url=url)
+        for attempt in range(s.retries + 1):
+            result = FetchResult(url=url, fetched_at=datetime.now(UTC))
+            try:
+                await self._attempt(result, etag, last_modified)
+                self._host(host_of(url)).failures = 0
+                break
+            except _Failure as failure:
+                result.error = failure.reason
+                retry = failure.retryable and attempt < s.retries
+                host = host_of(result.final_url or url)
+                self._host(host).failures += 1
+                if not retry:
+                    break
+                wait = s.backoff * 2**attempt * (0.5 + random.random())
+                if failure.retry_after is not None:
+                    if failure.retry_after > s.max_retry_wait:
+                        result.error += f" (Retry-After {failure.retry_after:.0f}s)"
+                        self.pause_host(host, failure.retry_after)
+                        break
+                    wait = max(wait, failure.retry_after)
+                    self.pause_host(host, failure.retry_after)
+                await asyncio.sleep(wait)
+            except TimeoutError:
+                result.error = f"timed out after {s.timeout:g}s"
+                self._host(host_of(url)).failures += 1
+                break
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    async def _attempt(
+        self, result: FetchResult, etag: str | None, last_modified: str | None
+    ) -> None:
+        assert self._client is not None, "use 'async with Fetcher(...)'"
+        s = self.settings
+        current = result.url
+        seen = {current}
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        while True:
+            if self.guard is not None and (refusal := await self.guard(current)):
+                raise _Failure(refusal)
+            async with self._slot(current):
+                try:
+                    request = self._client.build_request("GET", current, headers=headers)
+                    response = await self._client.send(request, stream=True)
+                except httpx.UnsupportedProtocol as exc:
+                    raise _Failure("unsupported URL scheme") from exc
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    raise _Failure(f"connection failed ({_short(exc)})", retryable=True) from exc
+                except httpx.TimeoutException as exc:
+                    raise _Failure(f"timed out ({_short(exc)})") from exc
+                except httpx.TransportError as exc:
+                    raise _Failure(f"network error ({_short(exc)})", retryable=True) from exc
+                try:
+                    location = response.headers.get("location")
+                    if response.status_code in REDIRECT_CODES and location:
+                        target = urljoin(current, location.strip())
+                        result.redirects.append(current)
+                        if target in seen:
+                            raise _Failure(f"redirect loop at {target}")
+                        if len(result.redirects) > s.max_redirects:
+                            raise _Failure(f"more than {s.max_redirects} redirects")
+                        if urlsplit(target).scheme not in ("http", "https"):
+                            raise _Failure(f"redirect to a non-http URL {target}")
+                        seen.add(target)
+                        current = target
+                        continue
+                    await self._read(result, current, response)
+                    return
+                finally:
+                    await response.aclose()
+
+    async def _read(self, result: FetchResult, url: str, response: httpx.Response) -> None:
+        s = self.settings
+        result.final_url = url
+        result.status = response.status_code
+        media, charset = content_type_of(response.headers)
+        result.content_type = media
+        result.encoding = charset
+        result.etag = response.headers.get("etag")
+        result.last_modified = response.headers.get("last-modified")
+        status = response.status_code
+        if status == 304:
+            return
+        if status == 429 or status >= 500:
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            raise _Failure(
+                f"HTTP {status} {response.reason_phrase}".strip(),
+                retryable=True,
+                retry_after=retry_after,
+            )
+        if status >= 400 or status < 200:
+            raise _Failure(f"HTTP {status} {response.reason_phrase}".strip())
+        if status != 200:  # 204, 206, ...
+            raise _Failure(f"HTTP {status}: no page")
+        if media is not None and media not in HTML_TYPES:
+            raise _Failure(f"not HTML ({media})")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > s.max_bytes:
+            raise _Failure(f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > s.max_bytes:
+                    raise _Failure(f"larger than the {s.max_bytes:,} byte limit")
+                chunks.append(chunk)
+        except httpx.TimeoutException as exc:
+            raise _Failure(f"timed out reading the body ({_short(exc)})") from exc
+        except httpx.DecodingError as exc:
+            raise _Failure(f"undecodable body ({_short(exc)})") from exc
+        except httpx.TransportError as exc:
+            raise _Failure(f"body cut short ({_short(exc)})", retryable=True) from exc
+        result.body = b"".join(chunks)
+        if media is None and not _looks_like_html(result.body):
+            raise _Failure("not HTML (no content type, body is not markup)")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<") or b"<html" in head or b"<body" in head
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:160]

@@ -1,0 +1,75 @@
+"""Typed value objects that cross module boundaries.
+
+``Article`` is what extraction returns, ``Link`` one anchor of a page and
+``FetchResult`` what the fetcher hands to the pipeline.  They are plain
+dataclasses: no I/O, no behaviour beyond small derived properties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Link:
+    """One ``<a href>`` of a page, made absolute."""
+
+    url: str
+    text: str = ""
+    in_body: bool = False
+
+
+@dataclass(slots=True)
+class Article:
+    """The result of :func:`scraper.extract.extract`.
+
+    Every metadata field is ``None`` (or an empty list) when the page does not
+    give it; ``text`` is ``""`` when no main content was found.
+    """
+
+    text: str = ""
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    description: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    image: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    markdown: str = ""
+    page_type: str | None = None  # "article", "index" or None when unknown
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """One HTTP attempt (after redirects and retries), successful or not."""
+
+    url: str
+    final_url: str | None = None
+    status: int | None = None
+    content_type: str | None = None
+    body: bytes = b""
+    encoding: str | None = None
+    error: str | None = None
+    elapsed_ms: int = 0
+    fetched_at: datetime | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304

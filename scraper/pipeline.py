@@ -1,0 +1,166 @@
+"""From a fetched response to an archived article: the shared page pipeline.
+
+``process(fetch, archive)`` turns one ``FetchResult`` into an ``Outcome``:
+failures and 304s are recorded, HTML is decoded and extracted once, and the
+article is stored in one transaction.  ``archive_urls`` runs it over many URLs
+concurrently; ``scraper crawl`` calls ``process`` for each page it fetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import httpx
+
+from scraper.archive import Archive
+from scraper.extract import extract
+from scraper.extract.encoding import decode_html
+from scraper.fetch import Fetcher
+from scraper.models import Article, FetchResult
+from scraper.settings import Settings
+from scraper.urls import normalize_url, same_site
+
+
+class Status(StrEnum):
+    ARCHIVED = "archived"  # a new article
+    UPDATED = "updated"  # an archived article whose text changed
+    UNCHANGED = "unchanged"  # fetched again, same text
+    NOT_MODIFIED = "not-modified"  # the server answered 304
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(slots=True)
+class Outcome:
+    url: str
+    status: Status
+    reason: str | None = None
+    article_id: int | None = None
+    title: str | None = None
+    article: Article | None = None
+    fetch: FetchResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in (Status.FAILED,)
+
+
+@dataclass(slots=True)
+class Summary:
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+    failures: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.status.value] += 1
+        if outcome.status is Status.FAILED:
+            self.failures.append(outcome)
+
+    @property
+    def fetched(self) -> int:
+        return sum(self.counts[s] for s in ("archived", "updated", "unchanged", "not-modified"))
+
+    @property
+    def failed(self) -> int:
+        return self.counts[Status.FAILED.value]
+
+    @property
+    def skipped(self) -> int:
+        return self.counts[Status.SKIPPED.value]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "fetched": self.fetched,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            **{k: v for k, v in self.counts.items() if k not in ("failed", "skipped")},
+            "failures": [{"url": o.url, "reason": o.reason} for o in self.failures],
+        }
+
+
+def article_key(final_url: str, canonical: str | None) -> str:
+    """The URL an article is archived under: its canonical link when that is
+    believable (same site, and not the home page for a deeper URL), else the
+    URL it was fetched from; normalized either way."""
+    if canonical and canonical.startswith(("http://", "https://")):
+        deeper = urlsplit(final_url).path.strip("/")
+        home = not urlsplit(canonical).path.strip("/")
+        if same_site(canonical, final_url) and not (home and deeper):
+            return normalize_url(canonical)
+    return normalize_url(final_url)
+
+
+def extract_fetched(fetch: FetchResult) -> Article:
+    """Decode and extract the body of a successful fetch."""
+    html = decode_html(fetch.body, fetch.encoding)
+    return extract(html, url=fetch.final_url or fetch.url)
+
+
+def process(fetch: FetchResult, archive: Archive, *, require_text: bool = True) -> Outcome:
+    """Record or store one fetch; never raises for a bad page."""
+    if fetch.not_modified:
+        archive.record_fetch(fetch)
+        return Outcome(fetch.url, Status.NOT_MODIFIED, fetch=fetch)
+    if not fetch.ok:
+        archive.record_fetch(fetch)
+        return Outcome(fetch.url, Status.FAILED, fetch.error or "failed", fetch=fetch)
+    article = extract_fetched(fetch)
+    if require_text and not article.text.strip():
+        fetch.error = "no article text found"
+        archive.record_fetch(fetch)
+        return Outcome(fetch.url, Status.FAILED, fetch.error, article=article, fetch=fetch)
+    key = article_key(fetch.final_url or fetch.url, article.canonical_url)
+    stored = archive.store(fetch, article, key)
+    if stored.created:
+        status = Status.ARCHIVED
+    else:
+        status = Status.UPDATED if stored.changed else Status.UNCHANGED
+    return Outcome(fetch.url, status, None, stored.article_id, article.title, article, fetch)
+
+
+async def archive_urls(
+    urls: Iterable[str],
+    archive: Archive,
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> Summary:
+    """Fetch, extract and archive every URL; duplicates (after normalization) are skipped."""
+    summary = Summary()
+    seen: set[str] = set()
+    queue: list[str] = []
+    for url in urls:
+        key = normalize_url(url)
+        if key in seen:
+            outcome = Outcome(url, Status.SKIPPED, "duplicate of an earlier URL")
+            summary.add(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            continue
+        seen.add(key)
+        queue.append(url)
+
+    async with Fetcher(settings, transport=transport) as fetcher:
+
+        async def one(url: str) -> None:
+            etag, last_modified = archive.validators(url)
+            fetch = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+            outcome = process(fetch, archive)
+            summary.add(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+
+        # A bounded pool of workers keeps memory flat for long URL lists.
+        pending = iter(queue)
+
+        async def worker() -> None:
+            for url in pending:
+                await one(url)
+
+        workers = max(1, min(settings.concurrency, len(queue)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    return summary

@@ -1,0 +1,102 @@
+"""Shared fixtures: a real HTTP server on 127.0.0.1, a real SQLite file, and an
+isolated working directory and environment for every test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from scraper.archive import Archive
+from scraper.settings import Settings
+
+PAGES = Path(__file__).parent / "pages"
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own folder, with no SCRAPER_* variables set."""
+    for key in list(os.environ):
+        if key.startswith("SCRAPER_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[HTTPServer]:
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def server(_server: HTTPServer) -> Iterator[HTTPServer]:
+    """A threaded HTTP server on loopback, cleared between tests."""
+    _server.clear()
+    yield _server
+    _server.clear()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Fast settings for tests: short backoff and timeouts, no HTTP/2 on loopback."""
+    return Settings(
+        db=tmp_path / "archive.db",
+        timeout=2.0,
+        connect_timeout=1.0,
+        backoff=0.01,
+        retries=2,
+        max_retry_wait=5,
+        http2=False,
+    )
+
+
+@pytest.fixture
+def archive(settings: Settings) -> Iterator[Archive]:
+    with Archive(settings.db) as arc:
+        yield arc
+
+
+@pytest.fixture
+def seed_page() -> bytes:
+    return (PAGES / "time_seed.html").read_bytes()
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return (PAGES / "time_seed.expected.txt").read_text(encoding="utf-8").strip()
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run the real ``scraper`` command (``python -m scraper``) in the test's folder."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        proc = subprocess.run(
+            [sys.executable, "-m", "scraper", *args],
+            cwd=tmp_path,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "SCRAPER_BACKOFF": "0.01", **(env or {})},
+        )
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

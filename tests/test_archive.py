@@ -1,0 +1,152 @@
+"""The archive on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.archive import Archive, migrations
+from scraper.errors import ArchiveError
+from scraper.models import Article, FetchResult, Link
+
+
+def page(url: str = "https://example.com/a", body: bytes = b"<html>v1</html>") -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=200,
+        content_type="text/html",
+        body=body,
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        etag='"e1"',
+    )
+
+
+def article(text: str = "First paragraph.\n\nSecond one.", title: str = "A title") -> Article:
+    return Article(
+        text=text,
+        title=title,
+        authors=["Simon Shuster"],
+        published=datetime(2016, 11, 9, 12, 0, tzinfo=UTC),
+        tags=["russia"],
+        links=[Link("https://example.com/b", "B", True), Link("https://example.com/", "Home")],
+    )
+
+
+def test_schema_is_created_with_wal_and_migrations(archive: Archive) -> None:
+    tables = set(archive.db.table_names())
+    assert {"articles", "links", "fetches", "raw_pages", "articles_fts", "frontier"} <= tables
+    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not migrations.pending(archive.db)
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "dir" / "a.db"  # folder created on first use
+    Archive(path).close()
+    with Archive(path) as again:
+        names = [r[0] for r in again.db.execute("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names)) == 2
+
+
+def test_store_then_refetch_updates_the_row(archive: Archive) -> None:
+    first = archive.store(page(), article(), "https://example.com/a")
+    assert first.created and first.changed
+    same = archive.store(page(), article(), "https://example.com/a")
+    assert not same.created and not same.changed and same.article_id == first.article_id
+    changed = archive.store(
+        page(body=b"<html>v2</html>"), article(text="New text."), "https://example.com/a"
+    )
+    assert changed.changed and changed.article_id == first.article_id
+    counts = archive.counts()
+    assert counts["articles"] == 1
+    assert counts["links"] == 2  # replaced, not appended
+    assert counts["fetches"] == 3
+    assert counts["raw_pages"] == 2  # one per distinct body: both versions kept
+    row = archive.get_article("https://example.com/a")
+    assert row["text"] == "New text." and row["authors"] == ["Simon Shuster"]
+    assert row["published"] == "2016-11-09T12:00:00+00:00"
+    assert row["first_seen"] <= row["last_fetched"]
+
+
+def test_raw_body_is_compressed_and_recoverable(archive: Archive) -> None:
+    body = b"<html>" + b"<p>same words again</p>" * 2000 + b"</html>"
+    stored = archive.store(page(body=body), article(), "https://example.com/a")
+    assert archive.raw_page(stored.article_id) == body
+    size = archive.db.execute("SELECT length(body) FROM raw_pages").fetchone()[0]
+    assert size < len(body) / 10
+
+
+def test_full_text_search_stays_in_sync(archive: Archive) -> None:
+    archive.store(page(), article(text="Kremlin emails were hacked."), "https://example.com/a")
+    q = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+    assert archive.db.execute(q, ["kremlin"]).fetchall()
+    archive.store(page(), article(text="Nothing about it now."), "https://example.com/a")
+    assert not archive.db.execute(q, ["kremlin"]).fetchall()
+    assert archive.db.execute(q, ["nothing"]).fetchall()
+
+
+def test_failures_are_recorded_with_reason(archive: Archive) -> None:
+    bad = FetchResult(url="https://example.com/x", status=410, error="HTTP 410 Gone")
+    archive.record_fetch(bad)
+    row = archive.db.execute("SELECT url, status, error FROM fetches").fetchone()
+    assert row == ("https://example.com/x", 410, "HTTP 410 Gone")
+    assert archive.counts()["articles"] == 0
+
+
+def test_validators_come_from_the_last_archived_fetch(archive: Archive) -> None:
+    archive.store(page(), article(), "https://example.com/a")
+    assert archive.validators("https://example.com/a") == ('"e1"', None)
+    assert archive.validators("https://example.com/other") == (None, None)
+
+
+def test_failed_write_rolls_back_the_whole_page(archive: Archive) -> None:
+    archive.store(page(), article(), "https://example.com/a")
+    before = archive.counts()
+    broken = article()
+    broken.links = [Link(None, "x")]  # type: ignore[arg-type]  # NOT NULL violation
+    with pytest.raises(ArchiveError):
+        archive.store(page("https://example.com/b"), broken, "https://example.com/b")
+    assert archive.counts() == before
+
+
+def test_reader_can_query_while_a_writer_holds_a_transaction(archive: Archive) -> None:
+    archive.store(page(), article(), "https://example.com/a")
+    ready, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with Archive(archive.path) as w, w.db.atomic():
+            w.db.execute("UPDATE articles SET title = 'changing'")
+            ready.set()
+            done.wait(5)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    ready.wait(5)
+    reader = sqlite3.connect(archive.path, timeout=1)
+    assert reader.execute("SELECT title FROM articles").fetchone() == ("A title",)
+    reader.close()
+    done.set()
+    t.join()
+
+
+def test_unopenable_archive_is_an_archive_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "junk.db"
+    not_a_db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ArchiveError, match="junk.db"):
+        Archive(not_a_db)
+    assert not_a_db.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_iter_articles_filters(archive: Archive) -> None:
+    archive.store(page("https://www.example.com/a"), article(), "https://www.example.com/a")
+    other = article()
+    other.published = datetime(2020, 1, 1, tzinfo=UTC)
+    archive.store(page("https://news.other.org/b"), other, "https://news.other.org/b")
+    assert len(list(archive.iter_articles())) == 2
+    assert [r["host"] for r in archive.iter_articles(site="example.com")] == ["www.example.com"]
+    assert [r["host"] for r in archive.iter_articles(site="other.org")] == ["news.other.org"]
+    assert len(list(archive.iter_articles(since="2019-01-01"))) == 1
