@@ -1,0 +1,133 @@
+"""Article extraction: ``extract(html, url) -> Article``, a pure function that never raises.
+
+The stages, in order:
+
+1. Bound the input: at most ``rules.MAX_INPUT_BYTES``; a document whose unclosed
+   block elements nest deeper than ``guard.MAX_OPEN_BLOCKS`` is cut there.
+2. Decode bytes (``encoding.decode_html``): BOM, then ``<meta charset>`` /
+   http-equiv in the first KB, then UTF-8, then charset-normalizer.
+3. Parse once with lexbor.
+4. Metadata from the raw tree (``metadata``), each field a cascade whose first
+   value wins:
+   - title: an ``<h1>`` agreeing with JSON-LD headline / og:title / ``<title>``,
+     else JSON-LD headline, microdata headline, og/twitter title, ``<title>``
+     (each without its " | Site" part), else the first ``<h1>``;
+   - authors: JSON-LD author, then author meta tags (author, article:author,
+     parsely, sailthru, dc.creator ...), then microdata, then DOM bylines
+     (rel/class author, byline) - cleaned to person names;
+   - published: JSON-LD datePublished, then meta tags (article:published_time,
+     dc.date, parsely-pub-date ...), microdata, ``<time datetime>``, the URL;
+     modified likewise from dateModified / article:modified_time;
+   - site name, description, image, canonical URL, section, tags: JSON-LD,
+     OpenGraph and article:*, Twitter cards, other meta tags.
+5. Links from the raw tree (``links``): every ``<a href>``, made absolute
+   against ``<base href>`` / the URL; javascript:, mailto: and bare fragments skipped.
+6. Clean (``content.clean_tree``): drop scripts, navigation, asides, footers,
+   hidden elements and elements whose class/id says boilerplate (``rules``),
+   unless they hold a large share of the page's text.
+7. Choose the main container (``content.choose_container``): paragraphs score
+   their parent and grandparent (length, commas), class/id vocabularies and
+   semantic tags add or subtract, link density scales down; the best candidate,
+   climbing to an ancestor shared by several strong candidates, plus its
+   worthy siblings.
+8. Render the container into blocks in document order, text and markdown in
+   one walk (``content.render``), then drop boilerplate blocks: link-heavy
+   blocks, promos ("Read more:", "Lesen Sie auch"), reading times, share and
+   subscribe prompts, credits, bylines, and sections under recirculation or
+   comment headings (``content.keep_blocks``). If too little is left, the
+   whole cleaned body is rendered and filtered instead.
+9. Language: declared (html lang, og:locale, content-language, JSON-LD
+   inLanguage), else detected from the text (``language``).
+10. Page type: "article" (declared as one, or a substantial main text), "index"
+    (mostly links), else None.
+"""
+
+from __future__ import annotations
+
+from scraper.extract import content, guard, language, links, metadata
+from scraper.extract.encoding import decode_html
+from scraper.extract.rules import (
+    ARTICLE_MIN_CHARS,
+    INDEX_LINK_TEXT_SHARE,
+    INDEX_MIN_LINKS,
+    MAX_INPUT_BYTES,
+    MIN_MAIN_CHARS,
+)
+from scraper.models import Article
+
+__all__ = ["extract", "decode_html"]
+
+
+def extract(html: bytes | str, url: str | None = None) -> Article:
+    """The article in a page: main text, markdown, metadata and links. Never raises."""
+    try:
+        return _extract(html, url)
+    except Exception:  # noqa: BLE001 - a pure function promised never to raise
+        return Article()
+
+
+def _extract(html: bytes | str, url: str | None) -> Article:
+    from selectolax.lexbor import LexborHTMLParser
+
+    if isinstance(html, bytes | bytearray | memoryview):
+        html = decode_html(bytes(html[:MAX_INPUT_BYTES]))
+    elif not isinstance(html, str):
+        return Article()
+    html = guard.bound_text(html)
+    if not html.strip():
+        return Article()
+    tree = LexborHTMLParser(html)
+    body = tree.body
+    src = metadata.gather(tree, url)
+    site = metadata.site_name_of(src)
+    article = Article(
+        title=metadata.title_of(src, site),
+        authors=metadata.authors_of(src),
+        published=metadata.published_of(src),
+        modified=metadata.modified_of(src),
+        description=metadata.description_of(src),
+        site_name=site,
+        canonical_url=metadata.canonical_of(src),
+        image=metadata.image_of(src),
+        section=metadata.section_of(src),
+        tags=metadata.tags_of(src),
+    )
+    resolve = links.Resolver(links.base_url(tree, url))
+    article.links = links.page_links(tree, resolve)
+    if body is None:
+        article.language = metadata.declared_language(src)
+        return article
+    raw_chars = len(body.text())
+    content.clean_tree(body)
+    blocks = content.keep_blocks(content.render(content.choose_container(body), resolve))
+    if sum(len(b.text) for b in blocks) < MIN_MAIN_CHARS:
+        whole = content.keep_blocks(content.render([body], resolve))
+        if sum(len(b.text) for b in whole) > sum(len(b.text) for b in blocks):
+            blocks = whole
+    if article.title:
+        folded = article.title.casefold()
+        blocks = [b for b in blocks if b.kind != "h" or b.text.casefold() != folded]
+    article.text = "\n\n".join(b.text for b in blocks)
+    article.markdown = "\n\n".join(b.md for b in blocks)
+    links.mark_body_links(article.links, {pair for b in blocks for pair in b.links})
+    article.language = metadata.declared_language(src) or language.detect_language(article.text)
+    article.page_type = _page_type(src, article, raw_chars)
+    return article
+
+
+def _page_type(src: metadata.Sources, article: Article, raw_chars: int) -> str | None:
+    text_chars = len(article.text)
+    if metadata.declares_article(src) and text_chars >= MIN_MAIN_CHARS:
+        return "article"
+    link_chars = sum(len(link.text) for link in article.links)
+    if (
+        len(article.links) >= INDEX_MIN_LINKS
+        and raw_chars
+        and link_chars / raw_chars >= INDEX_LINK_TEXT_SHARE
+        and text_chars < ARTICLE_MIN_CHARS * 3
+    ):
+        return "index"
+    if text_chars >= ARTICLE_MIN_CHARS:
+        return "article"
+    return None
+

@@ -1,0 +1,396 @@
+"""Main content: clean the tree, choose the article's container, render and filter its blocks.
+
+Everything here works on a parsed tree that metadata and links have already
+been read from, because cleaning destroys nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
+
+from scraper.extract import rules
+
+_WS = re.compile(r"[^\S\n]+")
+_NL = re.compile(r" ?\n ?")
+_BR = "\n"
+
+
+@dataclass(slots=True)
+class Block:
+    """One paragraph-like piece of text, with its markdown rendering."""
+
+    kind: str  # "p", "h", "li", "quote", "pre", "row"
+    text: str
+    md: str
+    link_chars: int = 0
+    links: list[tuple[str, str]] = field(default_factory=list)  # (absolute url, anchor text)
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / len(self.text) if self.text else 0.0
+
+
+# ---------------------------------------------------------------- cleaning
+
+
+def _decompose_all(nodes: list[LexborNode]) -> None:
+    # reversed document order: descendants go before their ancestors
+    for node in reversed(nodes):
+        node.decompose()
+
+
+def clean_tree(body: LexborNode) -> None:
+    """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes."""
+    _decompose_all(body.css(rules.DROP_TAGS))
+    for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
+        if len(node.text()) < rules.SMALL_TEXT_CHARS:
+            node.decompose()
+    total = len(body.text())
+    limit = max(rules.SMALL_TEXT_CHARS, total * 0.4)
+    boiler, content = rules.BOILERPLATE_ATTR.search, rules.CONTENT_ATTR.search
+    for node in reversed(body.css("[class], [id]")):
+        attrs = node.attributes
+        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+        if not boiler(key) or content(key) or node.tag in ("html", "body"):
+            continue
+        if attrs.get("itemprop") == "articleBody" or len(node.text()) > limit:
+            continue
+        node.decompose()
+
+
+# ---------------------------------------------------------------- container
+
+
+def _class_weight(node: LexborNode) -> float:
+    attrs = node.attributes
+    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    weight = 0.0
+    if key.strip():
+        if rules.NEGATIVE_ATTR.search(key):
+            weight -= rules.CLASS_WEIGHT
+        if rules.POSITIVE_ATTR.search(key):
+            weight += rules.CLASS_WEIGHT
+    if attrs.get("itemprop") == "articleBody":
+        weight += rules.ARTICLE_BODY_BONUS
+    return weight + rules.TAG_BONUS.get(node.tag or "", 0.0)
+
+
+def _link_density(node: LexborNode) -> float:
+    text = len(node.text())
+    if not text:
+        return 1.0
+    return sum(len(a.text()) for a in node.css("a")) / text
+
+
+def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
+    units = [(n, n.text()) for n in body.css(rules.UNIT_SELECTOR)[: rules.MAX_SCORED_UNITS]]
+    for node in body.css(rules.DIV_UNIT_SELECTOR)[: rules.MAX_SCORED_UNITS]:
+        own = node.text(deep=False)
+        if len(own) >= rules.MIN_UNIT_CHARS and len(own.strip()) >= rules.MIN_UNIT_CHARS:
+            units.append((node, own))
+    return units
+
+
+def choose_container(body: LexborNode) -> list[LexborNode]:
+    """The node(s) holding the article: the best-scored candidate and its worthy siblings."""
+    scores: dict[int, list] = {}  # mem_id -> [node, score]
+    for unit, text in _units(body):
+        length = len(text.strip())
+        if length < rules.MIN_UNIT_CHARS:
+            continue
+        score = 1.0 + text.count(",") + min(length / 100.0, 3.0)
+        node = unit.parent
+        for level in range(3):
+            if node is None or node.tag in ("html", "-document"):
+                break
+            entry = scores.get(node.mem_id)
+            if entry is None:
+                entry = scores[node.mem_id] = [node, _class_weight(node)]
+            entry[1] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            node = node.parent
+    if not scores:
+        return [body]
+    top = sorted(scores.values(), key=lambda e: e[1], reverse=True)[: rules.TOP_CANDIDATES]
+    for entry in top:
+        entry[1] *= 1.0 - min(_link_density(entry[0]), 1.0)
+    top.sort(key=lambda e: e[1], reverse=True)
+    best, best_score = top[0]
+    best = _shared_ancestor(best, best_score, top)
+    best_score = scores.get(best.mem_id, [best, best_score])[1]
+    return _with_siblings(best, max(best_score, 0.0), scores)
+
+
+def _shared_ancestor(best: LexborNode, best_score: float, top: list[list]) -> LexborNode:
+    """Climb to an ancestor when several strong candidates live under it."""
+    strong = {e[0].mem_id for e in top[1:] if e[1] >= best_score * 0.75}
+    if len(strong) < 2:
+        return best
+    node, steps = best.parent, 0
+    while node is not None and node.tag not in ("body", "html") and steps < 12:
+        inside = 0
+        for e in top[1:]:
+            if e[0].mem_id in strong:
+                walker, hops = e[0], 0
+                while walker is not None and hops < 30:
+                    if walker.mem_id == node.mem_id:
+                        inside += 1
+                        break
+                    walker, hops = walker.parent, hops + 1
+        if inside >= 2:
+            return node
+        node, steps = node.parent, steps + 1
+    return best
+
+
+def _with_siblings(best: LexborNode, best_score: float, scores: dict) -> list[LexborNode]:
+    parent = best.parent
+    if parent is None or best.tag in ("body", "html"):
+        return [best]
+    threshold = max(rules.SIBLING_MIN_SCORE, best_score * rules.SIBLING_SHARE)
+    chosen: list[LexborNode] = []
+    for sib in parent.iter():
+        if sib.mem_id == best.mem_id:
+            chosen.append(sib)
+            continue
+        entry = scores.get(sib.mem_id)
+        if entry is not None and entry[1] >= threshold and _link_density(sib) < 0.3:
+            chosen.append(sib)
+        elif sib.tag == "p":
+            text = sib.text().strip()
+            density = _link_density(sib)
+            if (len(text) > 80 and density < 0.25) or (
+                0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)
+            ):
+                chosen.append(sib)
+    return chosen
+
+
+# ---------------------------------------------------------------- rendering
+
+
+class _Renderer:
+    """Walks subtrees iteratively and cuts their text into blocks (with markdown)."""
+
+    def __init__(self, resolve: Callable[[str], str | None]) -> None:
+        self.resolve = resolve
+        self.blocks: list[Block] = []
+        self.text: list[str] = []
+        self.md: list[str] = []
+        self.link_chars = 0
+        self.links: list[tuple[str, str]] = []
+        self.generation = 0
+        self.heading = 0
+        self.quote = 0
+        self.pre = 0
+        self.lists: list[list] = []  # [tag, counter]
+        self.li_prefix: str | None = None
+        self.anchors: list[tuple[str | None, int, int, int]] = []
+
+    # -- blocks
+    def flush(self) -> None:
+        self.generation += 1
+        raw = "".join(self.text)
+        self.text.clear()
+        md_raw = "".join(self.md)
+        self.md.clear()
+        link_chars, links = self.link_chars, self.links
+        self.link_chars, self.links = 0, []
+        if self.pre:
+            text = raw.strip("\n")
+            if not text.strip():
+                return
+            md = "```\n" + text + "\n```"
+            kind = "pre"
+        else:
+            text = _NL.sub("\n", _WS.sub(" ", raw)).strip()
+            if not text:
+                return
+            md = _NL.sub("\n", _WS.sub(" ", md_raw)).strip()
+            if self.heading:
+                kind, md = "h", "#" * self.heading + " " + md
+            elif self.li_prefix is not None:
+                kind, md = "li", self.li_prefix + md
+                self.li_prefix = None
+            elif self.lists:
+                kind = "li"
+            else:
+                kind = "p"
+        if self.quote:
+            md = "\n".join("> " * self.quote + line for line in md.split("\n"))
+            if kind == "p":
+                kind = "quote"
+        self.blocks.append(Block(kind, text, md, link_chars, links))
+
+    def enter(self, node: LexborNode, tag: str) -> bool:
+        """Handle an element's start; False when its subtree is skipped."""
+        if tag in rules.SKIP_TAGS:
+            return False
+        if tag == "br":
+            self.text.append(_BR)
+            self.md.append(_BR)
+            return False
+        if tag in rules.BLOCK_TAGS:
+            self.flush()
+            if tag in rules.HEADING_TAGS:
+                self.heading = int(tag[1])
+            elif tag == "li":
+                depth = max(len(self.lists) - 1, 0)
+                if self.lists and self.lists[-1][0] == "ol":
+                    self.lists[-1][1] += 1
+                    self.li_prefix = "   " * depth + f"{self.lists[-1][1]}. "
+                else:
+                    self.li_prefix = "   " * depth + "- "
+            elif tag in ("ul", "ol"):
+                self.lists.append([tag, 0])
+            elif tag == "blockquote":
+                self.quote += 1
+            elif tag == "pre":
+                self.pre += 1
+            return True
+        if tag in rules.CELL_TAGS:
+            if self.text:
+                self.text.append(" ")
+                self.md.append(" | ")
+            return True
+        if tag == "a":
+            self.anchors.append(
+                (node.attributes.get("href"), len(self.text), len(self.md), self.generation)
+            )
+        elif tag in ("em", "i"):
+            self.md.append("*")
+        elif tag in ("strong", "b"):
+            self.md.append("**")
+        elif tag == "code" and not self.pre:
+            self.md.append("`")
+        return True
+
+    def exit(self, tag: str) -> None:
+        if tag in rules.BLOCK_TAGS:
+            self.flush()
+            if tag in rules.HEADING_TAGS:
+                self.heading = 0
+            elif tag in ("ul", "ol"):
+                if self.lists:
+                    self.lists.pop()
+            elif tag == "blockquote":
+                self.quote = max(self.quote - 1, 0)
+            elif tag == "pre":
+                self.pre = max(self.pre - 1, 0)
+            elif tag == "li":
+                self.li_prefix = None
+        elif tag == "a":
+            if not self.anchors:
+                return
+            href, text_at, md_at, generation = self.anchors.pop()
+            if generation != self.generation:
+                return
+            anchor = "".join(self.text[text_at:]).strip()
+            if not anchor:
+                return
+            self.link_chars += len(anchor)
+            url = self.resolve(href) if href else None
+            if url:
+                self.links.append((url, " ".join(anchor.split())))
+                self.md.insert(md_at, "[")
+                self.md.append(f"]({url})")
+        elif tag in ("em", "i"):
+            self.md.append("*")
+        elif tag in ("strong", "b"):
+            self.md.append("**")
+        elif tag == "code" and not self.pre:
+            self.md.append("`")
+
+    def walk(self, root: LexborNode) -> None:
+        root_tag = root.tag or ""
+        if not self.enter(root, root_tag):
+            return
+        root_id = root.mem_id
+        node = root.child
+        while node is not None:
+            tag = node.tag
+            if tag == "-text":
+                value = node.text_content
+                if value:
+                    self.text.append(value)
+                    self.md.append(value)
+            elif tag != "-comment" and tag is not None and self.enter(node, tag):
+                child = node.child
+                if child is not None:
+                    node = child
+                    continue
+                self.exit(tag)
+            # next sibling, or climb closing elements on the way
+            while True:
+                nxt = node.next
+                if nxt is not None:
+                    node = nxt
+                    break
+                node = node.parent
+                if node is None or node.mem_id == root_id:
+                    node = None
+                    break
+                self.exit(node.tag or "")
+        self.exit(root_tag)
+        self.flush()
+
+
+def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> list[Block]:
+    """Blocks of text, in document order, for the given subtrees."""
+    renderer = _Renderer(resolve)
+    for root in roots:
+        renderer.walk(root)
+    return renderer.blocks
+
+
+# ---------------------------------------------------------------- filtering
+
+
+def is_boilerplate(block: Block) -> bool:
+    """A block that is a promo, share/subscribe prompt, credit, byline or link list."""
+    text = block.text
+    length = len(text)
+    limit = rules.MAX_LINK_DENSITY_SHORT if length < rules.SHORT_BLOCK_CHARS else rules.MAX_LINK_DENSITY
+    if block.kind != "h" and block.link_density > limit:
+        return True
+    if length <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text):
+        return True
+    if length <= rules.CREDIT_MAX_CHARS and rules.CREDIT_BLOCK.search(text):
+        return True
+    return (
+        length <= rules.BYLINE_MAX_CHARS
+        and not text.endswith((".", "!", "?"))
+        and rules.BYLINE_BLOCK.match(text) is not None
+    )
+
+
+def keep_blocks(blocks: list[Block]) -> list[Block]:
+    """Drop boilerplate blocks and recirculation sections; trailing headings go too."""
+    out: list[Block] = []
+    dropping = False
+    for block in blocks:
+        text = block.text
+        if block.kind == "h":
+            if len(text) < 100 and rules.RECIRC_HEADING.match(text):
+                dropping = True
+                continue
+            if block.link_density > rules.MAX_LINK_DENSITY or (
+                len(text) <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text)
+            ):
+                continue
+            dropping = False
+            out.append(block)
+            continue
+        if dropping:
+            if len(text) >= rules.RECIRC_KEEP_CHARS and block.link_density < 0.2:
+                dropping = False
+            else:
+                continue
+        if not is_boilerplate(block):
+            out.append(block)
+    while out and out[-1].kind == "h":
+        out.pop()
+    return out

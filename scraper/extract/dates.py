@@ -1,0 +1,142 @@
+"""Parse the date strings pages carry into timezone-aware datetimes."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+_MIN_YEAR = 1990
+
+_ISO = re.compile(
+    r"(?P<y>(?:19|20)\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)"
+    r"(?:[T\s]+(?P<H>[0-2]\d):?(?P<M>[0-5]\d)(?::?(?P<S>[0-5]\d)(?:[.,]\d+)?)?"
+    r"\s*(?P<tz>Z|UTC|GMT|[+-][01]\d:?[0-5]\d|[+-][01]\d)?)?"
+)
+_SLASHED = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[/.](?P<m>[01]?\d)[/.](?P<d>[0-3]?\d)(?!\d)")
+_DMY = re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\.\s?(?P<m>[01]?\d)\.\s?(?P<y>(?:19|20)\d\d)(?!\d)")
+_MDY_SLASH = re.compile(r"(?<!\d)(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?!\d)")
+
+MONTHS = {
+    # en
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    # de
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6,
+    "juli": 7, "oktober": 10, "dezember": 12, "okt": 10, "dez": 12,
+    # fr
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12,
+    # es / pt / it
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
+    "diciembre": 12, "janeiro": 1, "fevereiro": 2, "março": 3, "maio": 5, "junho": 6,
+    "julho": 7, "setembro": 9, "outubro": 10, "dezembro": 12, "gennaio": 1, "febbraio": 2,
+    "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "settembre": 9, "ottobre": 10,
+    "dicembre": 12,
+    # nl
+    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+}
+_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+_TEXT_DMY = re.compile(
+    rf"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th|\.|º)?\s*(?:de\s+)?(?P<mon>{_MONTH_ALT})\.?,?\s*"
+    rf"(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_TEXT_MDY = re.compile(
+    rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
+    re.IGNORECASE,
+)
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_]|$)|/((?:19|20)\d\d)([01]\d)([0-3]\d)/"
+)
+
+
+def _tz(value: str | None) -> timezone:
+    if not value or value in ("Z", "UTC", "GMT"):
+        return UTC
+    sign = -1 if value[0] == "-" else 1
+    digits = value[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 14:
+        return UTC
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def plausible(value: datetime | None, now: datetime | None = None) -> datetime | None:
+    """The value if it lies between 1990 and tomorrow, else None."""
+    if value is None:
+        return None
+    now = now or datetime.now(UTC)
+    if value.year < _MIN_YEAR or value > now + timedelta(days=1):
+        return None
+    return value
+
+
+def _make(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0, tz=UTC) -> datetime | None:
+    try:
+        return plausible(datetime(y, m, d, hh, mm, ss, tzinfo=tz))
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    """A machine date (ISO 8601 and its common sloppy variants)."""
+    if not text or not isinstance(text, str):
+        return None
+    text = text.strip()[:80]
+    m = _ISO.search(text)
+    if m:
+        g = m.groupdict()
+        return _make(
+            int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0),
+            int(g["S"] or 0), _tz(g["tz"]),
+        )
+    m = _SLASHED.search(text)
+    if m:
+        return _make(int(m["y"]), int(m["m"]), int(m["d"]))
+    if text.isdigit() and 9 <= len(text) <= 13:  # unix time, seconds or milliseconds
+        seconds = int(text) / (1000 if len(text) > 11 else 1)
+        try:
+            return plausible(datetime.fromtimestamp(seconds, UTC))
+        except (ValueError, OverflowError, OSError):
+            return None
+    return parse_text(text)
+
+
+def parse_text(text: str | None) -> datetime | None:
+    """A human date in running text ("9 November 2016", "Nov. 9, 2016", "09.11.2016")."""
+    if not text:
+        return None
+    text = text[:300]
+    for rx in (_TEXT_MDY, _TEXT_DMY):
+        m = rx.search(text)
+        if m:
+            month = MONTHS.get(m["mon"].lower().rstrip("."))
+            if month:
+                found = _make(int(m["y"]), month, int(m["d"]))
+                if found:
+                    return found
+    m = _ISO.search(text) or _SLASHED.search(text)
+    if m:
+        return _make(int(m["y"]), int(m["m"]), int(m["d"]))
+    m = _DMY.search(text)
+    if m:
+        return _make(int(m["y"]), int(m["m"]), int(m["d"]))
+    m = _MDY_SLASH.search(text)
+    if m:
+        return _make(int(m["y"]), int(m["m"]), int(m["d"]))
+    return None
+
+
+def date_from_url(url: str | None) -> datetime | None:
+    """A date written in a URL's path (/2016/11/09/ or /20161109/)."""
+    if not url:
+        return None
+    m = _URL_DATE.search(url)
+    if not m:
+        return None
+    g = [x for x in m.groups() if x]
+    return _make(int(g[0]), int(g[1]), int(g[2]))

@@ -1,0 +1,35 @@
+"""Input bounds applied before parsing, so that hostile pages cost bounded time."""
+
+from __future__ import annotations
+
+import re
+
+from scraper.extract.rules import MAX_INPUT_BYTES
+
+# The HTML parser's cost grows with the square of the depth of unclosed block
+# elements ("<div>" * 40_000); beyond this depth the document is cut.
+MAX_OPEN_BLOCKS = 4000
+_SUSPICIOUS_OPEN_TAGS = 8000
+_BLOCK_TAG = re.compile(
+    r"<(/?)(?:div|section|article|aside|nav|header|footer|main|ul|ol|dl|blockquote|p|h[1-6]|"
+    r"table|form|fieldset|figure|details|center|address|pre|menu|dir|hgroup|summary|listing)\b",
+    re.IGNORECASE,
+)
+
+
+def bound_text(html: str) -> str:
+    """The part of ``html`` worth parsing: at most MAX_INPUT_BYTES characters, bounded depth."""
+    if len(html) > MAX_INPUT_BYTES:
+        html = html[:MAX_INPUT_BYTES]
+    # opening tags minus closing tags, roughly; only a suspicious page pays for the exact scan
+    if html.count("<") - 2 * html.count("</") < _SUSPICIOUS_OPEN_TAGS:
+        return html
+    depth = 0
+    for m in _BLOCK_TAG.finditer(html):
+        if m.group(1):
+            depth = max(depth - 1, 0)
+        else:
+            depth += 1
+            if depth > MAX_OPEN_BLOCKS:
+                return html[: m.start()]
+    return html

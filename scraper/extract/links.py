@@ -1,0 +1,92 @@
+"""Every link of a page, made absolute, read from the raw tree."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.models import Link
+from scraper.extract.rules import MAX_LINKS
+
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "file:", "sms:")
+
+
+class Resolver:
+    """Makes hrefs absolute against a base URL, with fast paths for the common shapes."""
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base or ""
+        self.cache: dict[str, str | None] = {}
+        self.scheme = self.origin = ""
+        if self.base:
+            try:
+                parts = urlsplit(self.base)
+            except ValueError:
+                self.base = ""
+            else:
+                if parts.scheme in ("http", "https") and parts.netloc:
+                    self.scheme, self.origin = parts.scheme, f"{parts.scheme}://{parts.netloc}"
+
+    def __call__(self, href: str) -> str | None:
+        found = self.cache.get(href, False)
+        if found is not False:
+            return found
+        url = self._resolve(href)
+        if len(self.cache) < 20_000:
+            self.cache[href] = url
+        return url
+
+    def _resolve(self, href: str) -> str | None:
+        href = href.strip()
+        if not href or href.startswith("#"):
+            return None
+        lowered = href[:12].lower()
+        if lowered.startswith(_SKIP_SCHEMES):
+            return None
+        if lowered.startswith(("http://", "https://")):
+            return href if " " not in href else href.replace(" ", "%20")
+        if self.origin:
+            if href.startswith("//"):
+                return f"{self.scheme}:{href}"
+            if href.startswith("/") and "/./" not in href and "/../" not in href:
+                return self.origin + href
+        if not self.base:
+            return href
+        try:
+            return urljoin(self.base, href)
+        except ValueError:
+            return None
+
+
+def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
+    """The document's base: ``<base href>`` resolved against the page URL."""
+    node = tree.css_first("base[href]")
+    href = (node.attributes.get("href") or "").strip() if node is not None else ""
+    if not href:
+        return url
+    try:
+        return urljoin(url or "", href) or url
+    except ValueError:
+        return url
+
+
+def page_links(tree: LexborHTMLParser, resolve: Resolver) -> list[Link]:
+    """All anchors of the page in document order (in_body is set later)."""
+    out: list[Link] = []
+    for node in tree.css("a[href]"):
+        url = resolve(node.attributes.get("href") or "")
+        if url:
+            out.append(Link(url, " ".join(node.text().split())))
+            if len(out) >= MAX_LINKS:
+                break
+    return out
+
+
+def mark_body_links(links: list[Link], body: set[tuple[str, str]]) -> None:
+    """Flag the links whose (url, text) appear in the extracted main content."""
+    if not body:
+        return
+    for link in links:
+        if (link.url, link.text) in body:
+            link.in_body = True

@@ -1,0 +1,528 @@
+"""Page metadata, read from the raw tree before any cleaning.
+
+Each field is a cascade of small functions returning a value or None; the first
+value wins.  The sources, in order, are written in ``scraper.extract``'s docstring.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from scraper.extract import dates
+from scraper.extract.rules import ARTICLE_TYPES, MAX_JSONLD_CHARS
+
+_WS = re.compile(r"\s+")
+
+
+def clean(text: Any) -> str | None:
+    """Whitespace-folded text, or None when empty or not a string."""
+    if not isinstance(text, str):
+        return None
+    text = _WS.sub(" ", text).strip()
+    return text or None
+
+
+@dataclass(slots=True)
+class Sources:
+    """Everything the cascades read, gathered in one pass over the raw tree."""
+
+    url: str | None
+    meta: dict[str, list[str]] = field(default_factory=dict)
+    jsonld: list[dict] = field(default_factory=list)
+    article_ld: dict | None = None
+    html_lang: str | None = None
+    title_tag: str | None = None
+    h1: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    itemprops: dict[str, list[str]] = field(default_factory=dict)
+    time_dates: list[tuple[str, str]] = field(default_factory=list)  # (datetime attr, class/context)
+    byline_texts: list[str] = field(default_factory=list)
+
+    def first(self, *keys: str) -> str | None:
+        for key in keys:
+            for value in self.meta.get(key, ()):
+                value = clean(value)
+                if value:
+                    return value
+        return None
+
+
+# ---------------------------------------------------------------- gathering
+
+
+def _ld_type(obj: dict) -> set[str]:
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind.lower()}
+    if isinstance(kind, list):
+        return {k.lower() for k in kind if isinstance(k, str)}
+    return set()
+
+
+def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
+    stack = [(data, depth)]
+    while stack and len(out) < 200:
+        item, level = stack.pop()
+        if level > 4:
+            continue
+        if isinstance(item, list):
+            stack.extend((x, level + 1) for x in reversed(item))
+        elif isinstance(item, dict):
+            out.append(item)
+            graph = item.get("@graph")
+            if graph is not None:
+                stack.append((graph, level + 1))
+            main = item.get("mainEntity")
+            if isinstance(main, dict | list):
+                stack.append((main, level + 1))
+
+
+def _jsonld(tree: LexborHTMLParser) -> list[dict]:
+    out: list[dict] = []
+    for script in tree.css('script[type="application/ld+json"]'):
+        raw = script.text(deep=True)
+        if not raw or len(raw) > MAX_JSONLD_CHARS:
+            continue
+        raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
+        try:
+            data = json.loads(raw, strict=False)
+        except (ValueError, RecursionError):
+            continue
+        _flatten_ld(data, out)
+    return out
+
+
+def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
+    """One pass over the raw tree for everything the metadata cascades need."""
+    src = Sources(url=url)
+    meta = src.meta
+    for node in tree.css("meta"):
+        attrs = node.attributes
+        content = attrs.get("content")
+        if content is None:
+            continue
+        for key_attr in ("property", "name", "itemprop", "http-equiv"):
+            key = attrs.get(key_attr)
+            if key:
+                meta.setdefault(key.strip().lower(), []).append(content)
+    src.jsonld = _jsonld(tree)
+    for obj in src.jsonld:
+        if _ld_type(obj) & ARTICLE_TYPES:
+            src.article_ld = obj
+            break
+    else:
+        for obj in src.jsonld:
+            if "headline" in obj or "articleBody" in obj:
+                src.article_ld = obj
+                break
+    html = tree.css_first("html")
+    if html is not None:
+        src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
+    title = tree.css_first("title")
+    if title is not None:
+        src.title_tag = clean(title.text())
+    src.h1 = [t for t in (clean(h.text()) for h in tree.css("h1")[:5]) if t]
+    link = tree.css_first('link[rel="canonical"]')
+    if link is not None:
+        src.canonical = clean(link.attributes.get("href"))
+    for node in tree.css(
+        "[itemprop=headline], [itemprop=author], [itemprop=creator], [itemprop=datePublished], "
+        "[itemprop=dateModified], [itemprop=dateCreated]"
+    )[:40]:
+        attrs = node.attributes
+        prop = (attrs.get("itemprop") or "").strip()
+        if prop in ("author", "creator"):
+            name = node.css_first("[itemprop=name]")
+            value = (name.attributes.get("content") or name.text()) if name else node.text()
+        else:
+            value = attrs.get("content") or attrs.get("datetime") or node.text()
+        value = clean(value)
+        if value:
+            src.itemprops.setdefault(prop, []).append(value)
+    for node in tree.css("time[datetime]")[:20]:
+        context = " ".join(
+            (node.attributes.get("class") or "", node.attributes.get("itemprop") or "",
+             "pubdate" if "pubdate" in node.attributes else "")
+        )
+        parent = node.parent
+        if parent is not None:
+            context += " " + (parent.attributes.get("class") or "")
+        value = node.attributes.get("datetime")
+        if value:
+            src.time_dates.append((value, context.lower()))
+    for node in tree.css(
+        '[rel="author"], [class*="byline"], [class*="author-name"], [class*="authorName"], '
+        '[class*="author__name"], [class~="author"], [class~="autor"], [class~="fn"], '
+        '[id*="byline"], [class*="article-author"], [class*="post-author"], [class~="vcard"]'
+    )[:20]:
+        text = clean(node.text())
+        if text and len(text) < 200:
+            src.byline_texts.append(text)
+    return src
+
+
+def _cascade(steps: Iterable[Callable[[Sources], Any]], src: Sources) -> Any:
+    for step in steps:
+        value = step(src)
+        if value:
+            return value
+    return None
+
+
+# ---------------------------------------------------------------- title
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip().casefold()
+
+
+def _strip_site(title: str, site: str | None, h1: list[str]) -> str:
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
+    if len(parts) < 2:
+        return title
+    folded_h1 = {_norm(h) for h in h1}
+    for part in parts:
+        if _norm(part) in folded_h1:
+            return part
+    if site:
+        site_n = _norm(site)
+        kept = [p for p in parts if _norm(p) not in site_n and site_n not in _norm(p)]
+        if kept and len(kept) < len(parts):
+            # keep the original separators of what is left
+            if len(kept) == 1:
+                return kept[0]
+            start = title.find(kept[0])
+            end = title.rfind(kept[-1]) + len(kept[-1])
+            if 0 <= start < end:
+                return title[start:end]
+    first, last = parts[0], parts[-1]
+    # "Title | Site": a short last part is the site; "Site | Title": a short first part
+    if len(last) <= 30 and len(last) < len(first):
+        return title[: title.rfind(last)].rstrip(" |-–—:·•»«/")
+    if len(first) <= 30 and len(first) < len(last):
+        return title[title.find(first) + len(first) :].lstrip(" |-–—:·•»«/")
+    return title
+
+
+def title_of(src: Sources, site: str | None) -> str | None:
+    ld = src.article_ld or {}
+    headline = clean(ld.get("headline")) or clean(ld.get("name"))
+    og = src.first("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")
+    item = (src.itemprops.get("headline") or [None])[0]
+    folded = {_norm(t) for t in (headline, og, item, src.title_tag) if t}
+    for h in src.h1:
+        n = _norm(h)
+        if n in folded or (src.title_tag and n and _norm(src.title_tag).startswith(n)):
+            return h
+    for candidate in (headline, item, og):
+        if candidate:
+            return _strip_site(candidate, site, src.h1)
+    if src.title_tag:
+        return _strip_site(src.title_tag, site, src.h1)
+    return src.h1[0] if src.h1 else None
+
+
+# ---------------------------------------------------------------- authors
+
+_BY_PREFIX = re.compile(
+    r"^\s*(?:written\s+by|posted\s+by|story\s+by|words\s+by|text\s*:|autor(?:in)?\s*:|"
+    r"author\s*:|by|von|por|par|di|door|av|af|przez|de)\s*[:\s]\s*",
+    re.IGNORECASE,
+)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bi\b|/|\|)\s*",
+                           re.IGNORECASE)
+_ROLE_WORDS = re.compile(
+    r"\b(?:staff|writer|editor|editors|reporter|correspondent|contributor|columnist|journalist|"
+    r"photographer|producer|associated press|news service|newsroom|redaktion|redacción|"
+    r"rédaction|redazione|agencies|agency|team|bureau|desk|senior|chief|updated|published|"
+    r"minutes?|ago|am|pm|gmt|utc|est|edt|cet|cest|read|share|follow|twitter|facebook|"
+    r"email|contact|more|articles|posts|view|profile|opinion|analysis|photos?|video|"
+    r"illustration|guest|special to|via|from|for|the|in)\b",
+    re.IGNORECASE,
+)
+_NAME_CHARS = re.compile(r"^[^\W\d_][\w.'’\- ]*$", re.UNICODE)
+
+
+def _person_names(values: Iterable[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        value = clean(value)
+        if not value or len(value) > 200:
+            continue
+        value = _BY_PREFIX.sub("", value)
+        for part in _AUTHOR_SPLIT.split(value):
+            part = _BY_PREFIX.sub("", part).strip(" .:-–—|·•()[]\"'")
+            if not part or "@" in part or "://" in part or part.startswith("www."):
+                continue
+            words = part.split()
+            if not 1 <= len(words) <= 5 or len(part) > 60 or not _NAME_CHARS.match(part):
+                continue
+            if _ROLE_WORDS.search(part):
+                continue
+            key = part.casefold()
+            if key not in seen:
+                seen.add(key)
+                names.append(part)
+    return names
+
+
+def _ld_author_values(obj: Any) -> list[str]:
+    out: list[str] = []
+    items = obj if isinstance(obj, list) else [obj]
+    for item in items[:20]:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            name = item.get("name")
+            if isinstance(name, str):
+                out.append(name)
+            elif isinstance(name, list):
+                out.extend(n for n in name if isinstance(n, str))
+            elif isinstance(item.get("givenName"), str):
+                out.append(f"{item['givenName']} {item.get('familyName') or ''}")
+    return out
+
+
+def _authors_ld(src: Sources) -> list[str]:
+    ld = src.article_ld or {}
+    return _person_names(_ld_author_values(ld.get("author") or ld.get("creator")))
+
+
+def _authors_meta(src: Sources) -> list[str]:
+    values: list[str] = []
+    for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+                "dcterms.creator", "byl", "og:article:author", "article:author_name",
+                "cxenseparse:author", "citation_author"):
+        values.extend(v for v in src.meta.get(key, ()) if "://" not in v)
+    return _person_names(values)
+
+
+def _authors_microdata(src: Sources) -> list[str]:
+    return _person_names(src.itemprops.get("author", []) + src.itemprops.get("creator", []))
+
+
+def _authors_dom(src: Sources) -> list[str]:
+    for text in src.byline_texts:
+        names = _person_names([text])
+        if names:
+            return names
+    return []
+
+
+AUTHOR_STEPS = (_authors_ld, _authors_meta, _authors_microdata, _authors_dom)
+
+
+def authors_of(src: Sources) -> list[str]:
+    return _cascade(AUTHOR_STEPS, src) or []
+
+
+# ---------------------------------------------------------------- dates
+
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "og:article:published_time",
+    "article:published", "datepublished", "pubdate", "publishdate", "publish-date",
+    "publish_date", "publication_date", "date", "dc.date", "dc.date.issued", "dcterms.date",
+    "dcterms.created", "dcterms.issued", "dc.date.created", "sailthru.date", "parsely-pub-date",
+    "article.published", "originalpublicationdate", "citation_publication_date",
+    "citation_date", "last-modified-date", "created", "article_date_original", "cxenseparse:recs:publishtime",
+    "displaydate", "date_published", "published_time", "published_date",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "article:modified", "datemodified",
+    "dcterms.modified", "last-modified", "lastmod", "modified_time", "dc.date.modified",
+)
+
+
+def _published_ld(src: Sources) -> datetime | None:
+    ld = src.article_ld or {}
+    return dates.parse_iso(ld.get("datePublished")) or dates.parse_iso(ld.get("dateCreated"))
+
+
+def _published_meta(src: Sources) -> datetime | None:
+    for key in _PUBLISHED_META:
+        for value in src.meta.get(key, ()):
+            found = dates.parse_iso(value)
+            if found:
+                return found
+    return None
+
+
+def _published_microdata(src: Sources) -> datetime | None:
+    for key in ("datePublished", "dateCreated"):
+        for value in src.itemprops.get(key, ()):
+            found = dates.parse_iso(value)
+            if found:
+                return found
+    return None
+
+
+def _published_time_tag(src: Sources) -> datetime | None:
+    ranked = sorted(
+        src.time_dates,
+        key=lambda tc: 0 if any(w in tc[1] for w in ("pub", "date", "entry", "post")) else 1,
+    )
+    for value, context in ranked:
+        if "modif" in context or "update" in context:
+            continue
+        found = dates.parse_iso(value)
+        if found:
+            return found
+    return None
+
+
+def _published_url(src: Sources) -> datetime | None:
+    return dates.date_from_url(src.url) or dates.date_from_url(src.canonical)
+
+
+PUBLISHED_STEPS = (_published_ld, _published_meta, _published_microdata, _published_time_tag,
+                   _published_url)
+
+
+def published_of(src: Sources) -> datetime | None:
+    return _cascade(PUBLISHED_STEPS, src)
+
+
+def modified_of(src: Sources) -> datetime | None:
+    ld = src.article_ld or {}
+    found = dates.parse_iso(ld.get("dateModified"))
+    if found:
+        return found
+    for key in _MODIFIED_META:
+        for value in src.meta.get(key, ()):
+            found = dates.parse_iso(value)
+            if found:
+                return found
+    for value in src.itemprops.get("dateModified", ()):
+        found = dates.parse_iso(value)
+        if found:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- the rest
+
+
+def _ld_text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str | dict)), None)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("url") or value.get("@id")
+    return clean(value)
+
+
+def site_name_of(src: Sources) -> str | None:
+    found = src.first("og:site_name", "application-name", "apple-mobile-web-app-title",
+                      "twitter:site", "publisher", "dc.publisher", "cxenseparse:site")
+    if found and found.startswith("@"):
+        found = None
+    if found:
+        return found
+    ld = src.article_ld or {}
+    found = _ld_text(ld.get("publisher"))
+    if found:
+        return found
+    for obj in src.jsonld:
+        if _ld_type(obj) & {"website", "organization", "newsmediaorganization"}:
+            name = clean(obj.get("name"))
+            if name:
+                return name
+    return None
+
+
+def description_of(src: Sources) -> str | None:
+    return src.first("og:description", "description", "twitter:description",
+                     "dc.description") or clean((src.article_ld or {}).get("description"))
+
+
+def image_of(src: Sources) -> str | None:
+    found = src.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
+                      "twitter:image:src", "thumbnailurl")
+    if found:
+        return found
+    ld = src.article_ld or {}
+    image = ld.get("image") or ld.get("thumbnailUrl")
+    if isinstance(image, list):
+        image = image[0] if image else None
+    if isinstance(image, dict):
+        image = image.get("url") or image.get("contentUrl")
+    return clean(image)
+
+
+def canonical_of(src: Sources) -> str | None:
+    return src.canonical or src.first("og:url") or clean((src.article_ld or {}).get("url"))
+
+
+def section_of(src: Sources) -> str | None:
+    found = src.first("article:section", "og:article:section", "parsely-section",
+                      "sailthru.section", "section", "cxenseparse:section")
+    if found:
+        return found
+    section = (src.article_ld or {}).get("articleSection")
+    if isinstance(section, list):
+        section = section[0] if section else None
+    return clean(section)
+
+
+def tags_of(src: Sources) -> list[str]:
+    values: list[str] = []
+    values.extend(src.meta.get("article:tag", ()))
+    values.extend(src.meta.get("og:article:tag", ()))
+    if not values:
+        for key in ("keywords", "news_keywords", "parsely-tags", "sailthru.tags"):
+            for v in src.meta.get(key, ()):
+                values.extend(v.split(","))
+            if values:
+                break
+    if not values:
+        kw = (src.article_ld or {}).get("keywords")
+        if isinstance(kw, str):
+            values.extend(kw.split(","))
+        elif isinstance(kw, list):
+            values.extend(k for k in kw if isinstance(k, str))
+    out: list[str] = []
+    seen: set[str] = set()
+    for v in values:
+        v = clean(v)
+        if v and len(v) <= 80 and v.casefold() not in seen:
+            seen.add(v.casefold())
+            out.append(v)
+    return out[:50]
+
+
+def declared_language(src: Sources) -> str | None:
+    ld = src.article_ld or {}
+    for value in (src.html_lang, src.first("og:locale", "content-language", "language",
+                                           "dc.language"), _ld_text(ld.get("inLanguage"))):
+        if value:
+            code = value.replace("_", "-").split(",")[0].strip().lower()
+            primary = code.split("-")[0]
+            if 2 <= len(primary) <= 3 and primary.isalpha():
+                return primary
+    return None
+
+
+def article_body_hint(src: Sources) -> str | None:
+    body = (src.article_ld or {}).get("articleBody")
+    return clean(body) if isinstance(body, str) else None
+
+
+def declares_article(src: Sources) -> bool:
+    if src.article_ld is not None and _ld_type(src.article_ld) & ARTICLE_TYPES:
+        return True
+    if (src.first("og:type") or "").lower() == "article":
+        return True
+    return bool(src.meta.get("article:published_time"))
+
+
+def node_text(node: LexborNode | None) -> str | None:
+    return clean(node.text()) if node is not None else None

@@ -1,0 +1,204 @@
+"""Selectors, vocabularies and thresholds of the extractor, as data.
+
+Tuning the extractor should mostly mean editing this module.  Every pattern is
+general (class/id vocabularies and phrases seen across many sites and
+languages); none names a site.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------- input bounds
+
+MAX_INPUT_BYTES = 5_000_000  # bytes/characters beyond this are dropped before parsing
+META_SNIFF_BYTES = 4096  # where <meta charset> is looked for
+MAX_JSONLD_CHARS = 2_000_000  # JSON-LD scripts longer than this are ignored
+MAX_LINKS = 5000  # links kept per page
+MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
+
+# ---------------------------------------------------------------- cleaning
+
+# Whole subtrees that never hold article text.
+DROP_TAGS = (
+    "script, style, noscript, template, svg, math, iframe, object, embed, canvas, video, audio, "
+    "button, input, select, textarea, option, nav, aside, footer, figcaption, dialog, menu, "
+    "[hidden], [aria-hidden=true], [role=navigation], [role=contentinfo], [role=complementary], "
+    "[role=search], [role=dialog], [role=alert], [itemprop=author], [rel=author], "
+    '[style*="display:none"], [style*="display: none"], [style*="visibility:hidden"]'
+)
+# Dropped only when small: they sometimes wrap a whole page (forms in ASP.NET
+# sites, a <header> around an article's first paragraphs).
+DROP_IF_SMALL_TAGS = "header, form, address"
+SMALL_TEXT_CHARS = 400
+
+# Elements whose class or id matches are boilerplate (checked on the lowercased
+# "class id" string; word parts separated by - _ or a space, or camelCase run-ins).
+BOILERPLATE_ATTR = re.compile(
+    # words that mark boilerplate whatever follows them ("navbar", "relatedArticles")
+    r"(?:^|[\s_-])(?:"
+    r"nav|breadcrumb|crumb|footer|share|sharing|social|sociable|addthis|shariff|related|"
+    r"recommend|recirc|newsletter|subscri|signup|paywall|regwall|disqus|sidebar|widget|"
+    r"advert|adsbygoogle|adslot|adunit|cookie|consent|gdpr|outbrain|taboola|zergnet|promo|"
+    r"sponsor|popup|modal|lightbox|byline|dateline|authorbio|author-?bio|author-?box|"
+    r"about-?(?:the-?)?author|mostpopular|most-?(?:popular|read|viewed|shared)|trending|"
+    r"readmore|read-?more|read-?also|also-?read|read-?next|more-?(?:stories|articles|news|from)"
+    r")|"
+    # words that mark boilerplate only as a whole word part ("ad", not "adler")
+    r"(?:^|[\s_-])(?:"
+    r"menu|menus|skip|skiplink|header|masthead|topbar|toolbar|comments?|commentlist|"
+    r"respond|replies|reply|discussion|rail|right-?col|left-?col|aside|"
+    r"ads?|adv|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt|banner|piano|meter|cmp|"
+    r"author-?info|author-?card|post-?meta|entry-?meta|article-?meta|meta-?data|meta|"
+    r"timestamp|published|posted-?on|reading-?time|read-?time|up-?next|"
+    r"tags|tag-?list|tagcloud|post-?tags|keywords|categories|"
+    r"pagination|pager|print|hidden|visually-?hidden|sr-?only|screen-?reader(?:-text)?|"
+    r"overlay|jump-?link|caption|credit|credits|copyright|disclaimer|"
+    r"login|signin|sign-?in|register|account|search|follow|follow-?us|contact-?us"
+    r")(?=$|[\s_-])"
+)
+# Containers that hold the article: never dropped by the vocabulary above.
+CONTENT_ATTR = re.compile(
+    r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
+    r"post-?entry|entry-?content|entry-?body|story-?body|story-?content|story-?text|"
+    r"main-?content|content-?body|body-?text|text-?content|rich-?text|blog-?post|"
+    r"single-?post|news-?text|artikel|articulo|contenido|texto"
+)
+
+# ---------------------------------------------------------------- main container
+
+UNIT_SELECTOR = "p, pre, td, blockquote, dd"
+DIV_UNIT_SELECTOR = "div, section, article, font, center"
+MIN_UNIT_CHARS = 25
+POSITIVE_ATTR = re.compile(
+    r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|"
+    r"artikel|inhalt|contenido|texto|noticia|testo|corpo|tresc"
+)
+NEGATIVE_ATTR = re.compile(
+    r"hidden|banner|combx|comment|com-|contact|foot|footer|footnote|masthead|media|meta|"
+    r"outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|"
+    r"tags|tool|widget|teaser|recommend|newsletter|social|nav|menu|breadcrumb|popular"
+)
+CLASS_WEIGHT = 25.0
+ARTICLE_BODY_BONUS = 60.0
+TAG_BONUS = {"article": 10.0, "main": 8.0, "div": 5.0, "section": 3.0, "pre": 3.0,
+             "td": 3.0, "blockquote": 3.0, "form": -3.0, "ol": -3.0, "ul": -3.0,
+             "li": -3.0, "dl": -3.0, "dd": -3.0, "dt": -3.0, "address": -3.0,
+             "h1": -5.0, "h2": -5.0, "h3": -5.0, "th": -5.0}
+TOP_CANDIDATES = 8
+SIBLING_SHARE = 0.2  # siblings scoring above this share of the best join it
+SIBLING_MIN_SCORE = 10.0
+MIN_MAIN_CHARS = 200  # below this, fall back to filtering the whole body
+
+# ---------------------------------------------------------------- blocks
+
+BLOCK_TAGS = frozenset(
+    "p div section article main header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd "
+    "blockquote pre table thead tbody tfoot tr caption figure figcaption address hr center "
+    "details summary fieldset form legend body html hgroup dialog".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template svg math iframe object embed canvas video audio button "
+    "input select textarea option head title meta link".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+CELL_TAGS = frozenset(("td", "th"))
+MAX_LINK_DENSITY = 0.5
+MAX_LINK_DENSITY_SHORT = 0.3  # for blocks under SHORT_BLOCK_CHARS
+SHORT_BLOCK_CHARS = 120
+
+_I = re.IGNORECASE
+# A whole block that is boilerplate (checked on blocks up to BOILER_MAX_CHARS).
+BOILER_MAX_CHARS = 260
+BOILERPLATE_BLOCK = re.compile(
+    r"^(?:"
+    # inline promos and see-also lines
+    r"(?:read|see|watch|listen)(?: (?:more|also|next|this|too))?\s*[:：>»|-]|"
+    r"read more\b|read also\b|read next\b|related\b|related (?:articles?|stories|posts?|content)|"
+    r"see also\b|also read\b|more\s*:|recommended\b|you (?:may|might) (?:also )?like|"
+    r"most (?:popular|read|viewed|shared)|trending\b|more from\b|more must-reads|"
+    r"more stories\b|top stories\b|editor'?s picks|don'?t miss\b|"
+    r"lesen sie (?:auch|mehr)|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"weiterlesen|weitere artikel|ähnliche (?:beiträge|artikel)|zum thema\s*:|"
+    r"lea (?:también|tambien|más|mas)\b|lee (?:también|tambien|más)\b|leer más|lea\s*:|"
+    r"te puede interesar|le puede interesar|noticias relacionadas|ver (?:también|tambien|más)|"
+    r"lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|sur le même sujet|"
+    r"leggi anche|leggi pure|potrebbe interessarti|leia (?:também|mais)|veja (?:também|mais)|"
+    r"lees ook|zie ook|läs också|læs også|les også|czytaj (?:też|także|również)|"
+    r"читайте также|смотрите также|"
+    # reading time, bylines' companions
+    r"\d+\s*(?:-\s*)?(?:minute|min\.?|minuten|minutos|minutes)\s+(?:read|lesezeit|de lectura|"
+    r"de lecture|lettura)|(?:reading time|lesezeit|lesedauer|tiempo de lectura)\b|"
+    # contact, tips
+    r"contact us at\b|write to [^.]{1,80} at\b|send (?:us )?(?:your )?tips\b|email us at\b|"
+    # share, follow, subscribe
+    r"share (?:this|on|via|the article|article)|share\s*$|teilen\b|compartir\b|partager\b|"
+    r"follow us\b|folgen sie uns|síguenos|suivez-nous|seguici|"
+    r"sign up\b|subscribe\b|subscribers? only|newsletter|get (?:our|the) (?:newsletter|daily)|"
+    r"abonnieren\b|jetzt abonnieren|suscríbete|abonnez-vous|iscriviti|"
+    r"already (?:a subscriber|have an account)|log ?in to (?:continue|read)|"
+    r"this (?:article|content) is (?:only )?(?:available|for) (?:to )?subscribers|"
+    # ads, credits, copyright
+    r"advertisement\s*$|anzeige\s*$|werbung\s*$|publicidad\s*$|publicité\s*$|pubblicità\s*$|"
+    r"sponsored\s*$|ad\s*$|"
+    r"(?:photo|photograph|image|picture|foto|bild|imagen|credit|source|quelle|fuente)s?"
+    r"\s*(?:by)?\s*[:©]|©|\(c\) |copyright\b|all rights reserved|alle rechte vorbehalten|"
+    r"todos los derechos|tous droits|"
+    # cookies
+    r"(?:this (?:web)?site|we) uses? cookies|diese (?:web)?seite verwendet cookies|"
+    r"wir verwenden cookies|utilizamos cookies|nous utilisons des cookies|"
+    r"(?:accept|manage) (?:all )?cookies|cookie (?:policy|settings|einstellungen)|"
+    # comments
+    r"leave a (?:reply|comment)|post a comment|\d* ?comments?\s*$|kommentare?\s*$|"
+    r"comentarios?\s*$|commentaires?\s*$|schreibe einen kommentar|"
+    # misc
+    r"back to top|nach oben|zurück zur übersicht|print\s*$|drucken\s*$|tags?\s*:|schlagwörter|"
+    r"filed under\b|categories\s*:|kategorie(?:n)?\s*:|posted in\b|"
+    r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
+    r"mis à jour|pubblicato)\b[^.!?]{0,60}$"
+    r")",
+    _I,
+)
+# Lines anywhere in a short block that mark it as a contact or credit line.
+CREDIT_BLOCK = re.compile(
+    r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
+    r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration|"
+    r"\b[\w.+-]+@[\w-]+\.[\w.]+\b)",
+    _I,
+)
+CREDIT_MAX_CHARS = 140
+# "By Jane Doe" alone on a line.
+BYLINE_BLOCK = re.compile(
+    r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I
+)
+BYLINE_MAX_CHARS = 80
+# Headings that open a recirculation or comment block: the heading and the
+# short or link-heavy blocks under it are dropped.
+RECIRC_HEADING = re.compile(
+    r"^(?:more must-reads|more from|more (?:stories|news|articles)|related|recommended|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|most (?:popular|read|viewed)|trending|"
+    r"read (?:more|next|also)|see also|further reading|popular (?:posts|articles|stories)|"
+    r"recent posts|latest (?:news|stories|posts)|top stories|editor'?s picks|"
+    r"comments?|\d+ (?:comments?|responses?|replies)|leave a (?:reply|comment)|"
+    r"share this|about the author|newsletter|"
+    r"mehr zum thema|weitere artikel|das könnte sie auch interessieren|lesen sie auch|"
+    r"ähnliche (?:beiträge|artikel)|kommentare?|neueste beiträge|"
+    r"noticias relacionadas|te puede interesar|lea también|comentarios|"
+    r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
+    r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
+    r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
+    _I,
+)
+RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
+
+# ---------------------------------------------------------------- page type
+
+ARTICLE_TYPES = frozenset(
+    "article newsarticle blogposting reportagenewsarticle analysisnewsarticle "
+    "opinionnewsarticle reviewnewsarticle backgroundnewsarticle socialmediaposting "
+    "techarticle scholarlyarticle report liveblogposting posting review "
+    "medicalscholarlyarticle advertisercontentarticle satiricalarticle".split()
+)
+INDEX_MIN_LINKS = 40
+INDEX_LINK_TEXT_SHARE = 0.5  # link text over all text above this: an index page
+ARTICLE_MIN_CHARS = 600
