@@ -51,15 +51,25 @@ def clean_tree(body: LexborNode) -> None:
             node.decompose()
     total = len(body.text())
     limit = max(rules.SMALL_TEXT_CHARS, total * 0.4)
-    boiler, content = rules.BOILERPLATE_ATTR.search, rules.CONTENT_ATTR.search
-    for node in reversed(body.css("[class], [id]")):
+    strong, weak = rules.BOILERPLATE_ATTR.search, rules.WEAK_BOILERPLATE_ATTR.search
+    content = rules.CONTENT_ATTR.search
+    # decide on the intact tree, so that an ancestor's size does not depend on
+    # what was removed inside it, then remove innermost first
+    doomed: list[LexborNode] = []
+    for node in body.css("[class], [id]"):
         attrs = node.attributes
         key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-        if not boiler(key) or content(key) or node.tag in ("html", "body"):
+        if strong(key):
+            bound = limit
+        elif weak(key):
+            bound = rules.WEAK_MAX_CHARS
+        else:
             continue
-        if attrs.get("itemprop") == "articleBody" or len(node.text()) > limit:
+        if content(key) or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
-        node.decompose()
+        if len(node.text()) <= bound:
+            doomed.append(node)
+    _decompose_all(doomed)
 
 
 # ---------------------------------------------------------------- container
@@ -121,7 +131,36 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     best, best_score = top[0]
     best = _shared_ancestor(best, best_score, top)
     best_score = scores.get(best.mem_id, [best, best_score])[1]
+    twins = _same_class(body, best)
+    if twins:
+        return twins
     return _with_siblings(best, max(best_score, 0.0), scores)
+
+
+def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:
+    """An article body split into several same-class blocks (between ads): all of them."""
+    classes = (best.attributes.get("class") or "").split()
+    if not classes or best.tag not in ("div", "section", "article"):
+        return None
+    selector = best.tag + "".join("." + c for c in classes if c.replace("-", "").replace("_", "").isalnum())
+    try:
+        twins = body.css(selector)
+    except Exception:  # noqa: BLE001 - an odd class name makes a bad selector
+        return None
+    if len(twins) < 2 or len(twins) > 50:
+        return None
+    kept = [t for t in twins if len(t.text()) >= rules.MIN_UNIT_CHARS and _link_density(t) < 0.3]
+    if len(kept) < 2:
+        return None
+    # no twin may contain another
+    ids = {t.mem_id for t in kept}
+    for t in kept:
+        node, hops = t.parent, 0
+        while node is not None and hops < 40:
+            if node.mem_id in ids:
+                return None
+            node, hops = node.parent, hops + 1
+    return kept
 
 
 def _shared_ancestor(best: LexborNode, best_score: float, top: list[list]) -> LexborNode:

@@ -33,12 +33,15 @@ DROP_IF_SMALL_TAGS = "header, form, address"
 SMALL_TEXT_CHARS = 400
 
 # Elements whose class or id matches are boilerplate (checked on the lowercased
-# "class id" string; word parts separated by - _ or a space, or camelCase run-ins).
+# "class id" string; word parts are separated by "-", "_" or a space).  Strong
+# words drop an element unless it holds a large share of the page's text; weak
+# words (also used for wrappers of real content: Drupal's "label-hidden",
+# Blogger's "widget Blog") only drop small elements.
 BOILERPLATE_ATTR = re.compile(
     # words that mark boilerplate whatever follows them ("navbar", "relatedArticles")
     r"(?:^|[\s_-])(?:"
     r"nav|breadcrumb|crumb|footer|share|sharing|social|sociable|addthis|shariff|related|"
-    r"recommend|recirc|newsletter|subscri|signup|paywall|regwall|disqus|sidebar|widget|"
+    r"recommend|recirc|newsletter|subscri|signup|disqus|sidebar|"
     r"advert|adsbygoogle|adslot|adunit|cookie|consent|gdpr|outbrain|taboola|zergnet|promo|"
     r"sponsor|popup|modal|lightbox|byline|dateline|authorbio|author-?bio|author-?box|"
     r"about-?(?:the-?)?author|mostpopular|most-?(?:popular|read|viewed|shared)|trending|"
@@ -46,17 +49,23 @@ BOILERPLATE_ATTR = re.compile(
     r")|"
     # words that mark boilerplate only as a whole word part ("ad", not "adler")
     r"(?:^|[\s_-])(?:"
-    r"menu|menus|skip|skiplink|header|masthead|topbar|toolbar|comments?|commentlist|"
-    r"respond|replies|reply|discussion|rail|right-?col|left-?col|aside|"
-    r"ads?|adv|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt|banner|piano|meter|cmp|"
-    r"author-?info|author-?card|post-?meta|entry-?meta|article-?meta|meta-?data|meta|"
-    r"timestamp|published|posted-?on|reading-?time|read-?time|up-?next|"
-    r"tags|tag-?list|tagcloud|post-?tags|keywords|categories|"
-    r"pagination|pager|print|hidden|visually-?hidden|sr-?only|screen-?reader(?:-text)?|"
-    r"overlay|jump-?link|caption|credit|credits|copyright|disclaimer|"
-    r"login|signin|sign-?in|register|account|search|follow|follow-?us|contact-?us"
+    r"menu|menus|skip|skiplink|topbar|toolbar|comments?|commentlist|"
+    r"respond|replies|reply|discussion|"
+    r"ads?|adv|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt|cmp|"
+    r"author-?info|author-?card|post-?meta|entry-?meta|article-?meta|"
+    r"reading-?time|read-?time|up-?next|tag-?list|tagcloud|post-?tags|"
+    r"pagination|pager|visually-?hidden|sr-?only|screen-?reader(?:-text)?|jump-?link|"
+    r"login|signin|sign-?in|follow-?us|contact-?us"
     r")(?=$|[\s_-])"
 )
+WEAK_BOILERPLATE_ATTR = re.compile(
+    r"(?:^|[\s_-])(?:"
+    r"widget|widgets|paywall|regwall|header|masthead|aside|rail|banner|piano|meter|meta|meta-?data|timestamp|"
+    r"published|posted-?on|tags|keywords|categories|print|hidden|hide|overlay|caption|credit|"
+    r"credits|copyright|disclaimer|register|account|search|follow"
+    r")(?=$|[\s_-])"
+)
+WEAK_MAX_CHARS = 1000
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
     r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
