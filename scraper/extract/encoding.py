@@ -1,6 +1,7 @@
 """Turn an HTML body (bytes) into text.
 
-Order: byte-order mark, then the charset declared by the HTTP header, then a
+Order: byte-order mark, then UTF-8 when the non-ASCII bytes are valid UTF-8
+(servers often mislabel UTF-8 as latin-1), then the charset declared by the HTTP header, then a
 ``<meta charset>`` / ``http-equiv`` declaration in the first few KB, then
 UTF-8; only when all of these fail to decode strictly is charset-normalizer
 asked (on a bounded prefix), and cp1252 with replacement is the last resort.
@@ -75,7 +76,10 @@ def _detect(body: bytes) -> str | None:
 
 
 def decode_html(body: bytes, declared: str | None = None) -> str:
-    """Decode an HTML body; ``declared`` is the HTTP header's charset and wins if valid.
+    """Decode an HTML body; ``declared`` is the HTTP header's charset.
+
+    Order: BOM, then valid UTF-8 (when the body has non-ASCII bytes), then
+    ``declared``, then ``<meta>``, then detection.
 
     Never raises: undecodable bytes become U+FFFD.
     """
@@ -86,6 +90,11 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(name, "replace")
+    # Non-ASCII bytes that are valid UTF-8 are UTF-8, whatever a header or meta
+    # tag claims: legacy-encoded text is practically never valid multi-byte UTF-8,
+    # while servers that label UTF-8 pages as latin-1 are common.
+    if not body.isascii() and (text := _strict(body, "utf-8")) is not None:
+        return text
     seen: list[str] = []
     for name in (normalize_charset(declared), sniff_meta_charset(body), "utf-8"):
         if name and name not in seen:
