@@ -51,9 +51,7 @@ def test_user_agent_names_the_tool(server: HTTPServer, settings: Settings) -> No
 
 
 def test_redirects_followed_and_final_url_recorded(server: HTTPServer, settings: Settings) -> None:
-    server.expect_request("/old").respond_with_data(
-        "", status=301, headers={"Location": "/mid"}
-    )
+    server.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/mid"})
     server.expect_request("/mid").respond_with_data("", status=302, headers={"Location": "/new"})
     server.expect_request("/new").respond_with_data(HTML, content_type="text/html")
     r = fetch(settings, server.url_for("/old"))

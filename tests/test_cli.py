@@ -1,0 +1,135 @@
+"""The real ``scraper`` command: each command, its output and its exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+ARTICLE = (
+    "<html lang='en'><head><title>Local news | Example</title>"
+    "<meta property='og:title' content='Local news'></head><body><nav><a href='/'>Home</a></nav>"
+    "<article><h1>Local news</h1>"
+    + "".join(
+        f"<p>Paragraph {i} of the story, long enough to count as text here.</p>" for i in range(6)
+    )
+    + "</article></body></html>"
+)
+
+
+@pytest.fixture
+def site(server: HTTPServer) -> HTTPServer:
+    for i in range(3):
+        server.expect_request(f"/news/{i}").respond_with_data(
+            ARTICLE.replace("Local news", f"Local news {i}"), content_type="text/html"
+        )
+    server.expect_request("/gone").respond_with_data("", status=410)
+    return server
+
+
+def no_traceback(text: str) -> None:
+    assert "Traceback" not in text
+
+
+def test_version_and_help(cli) -> None:
+    r = cli("--version")
+    assert r.code == 0 and r.out.startswith("scraper ")
+    r = cli("--help")
+    assert r.code == 0 and all(c in r.out for c in ("fetch", "crawl", "show", "export"))
+
+
+def test_fetch_default_db_then_show_and_export(cli, site: HTTPServer, tmp_path: Path) -> None:
+    url = site.url_for("/news/0")
+    r = cli("fetch", url)
+    assert r.code == 0, r.err
+    assert "archived" in r.out and "fetched 1, failed 0, skipped 0" in r.err
+    assert (tmp_path / "data" / "archive.db").exists()
+
+    r = cli("show", url)
+    assert r.code == 0 and r.out.startswith("Local news 0\n") and "Paragraph 5" in r.out
+    assert json.loads(cli("show", url, "--format", "json").out)["title"] == "Local news 0"
+
+    r = cli("export", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert r.code == 0 and [row["title"] for row in rows] == ["Local news 0"]
+
+
+def test_some_failures_exit_1_with_one_line_each(cli, site: HTTPServer) -> None:
+    urls = [site.url_for("/news/1"), site.url_for("/gone")]
+    r = cli("fetch", "--db", "x.db", *urls)
+    assert r.code == 1
+    errors = [line for line in r.err.splitlines() if line.startswith("scraper: error:")]
+    assert errors == [f"scraper: error: {urls[1]}: HTTP 410 GONE"]
+    assert "fetched 1, failed 1, skipped 0" in r.err
+    no_traceback(r.err)
+
+
+def test_input_file_and_stdin(cli, site: HTTPServer, tmp_path: Path) -> None:
+    (tmp_path / "urls.txt").write_text(
+        f"# my list\n{site.url_for('/news/0')}\n\n{site.url_for('/news/1')}\n"
+    )
+    assert cli("fetch", "--input", "urls.txt", "--db", "a.db").code == 0
+    r = cli("fetch", "--input", "-", "--db", "a.db", "--json", input=site.url_for("/news/2") + "\n")
+    assert r.code == 0 and json.loads(r.out)["archived"] == 1
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] == 3
+
+
+def test_second_identical_run_adds_no_rows(cli, site: HTTPServer, tmp_path: Path) -> None:
+    urls = [site.url_for(f"/news/{i}") for i in range(3)]
+    assert cli("fetch", "--db", "a.db", *urls).code == 0
+    assert cli("fetch", "--db", "a.db", *urls).code == 0
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] == 3
+        assert db.execute("select count(*) from raw_pages").fetchone()[0] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fetch"], "no URLs given"),
+        (["fetch", "not a url"], "not a url: not an http(s) URL"),
+        (["fetch", "ftp://example.com/x"], "ftp://example.com/x: not an http(s) URL"),
+        (["fetch", "--input", "missing.txt"], "missing.txt: no such file"),
+        (["fetch", "--input", "bad.txt"], "bad.txt:2: "),
+        (["fetch", "--concurrency", "0", "http://x.org/"], "Invalid value"),
+        (["fetch", "--config", "bad.toml", "http://x.org/"], "bad.toml: not valid TOML"),
+        (["export", "--format", "xml"], "must be one of"),
+        (["export", "--since", "yesterday"], "is not an ISO date"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2(cli, tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "bad.txt").write_text("https://ok.example/\nnot-a-url\n")
+    (tmp_path / "bad.toml").write_text("this is = = not toml")
+    r = cli(*args)
+    assert r.code == 2, (r.out, r.err)
+    assert message in r.err
+    no_traceback(r.err)
+    assert not (tmp_path / "data" / "archive.db").exists() or args[0] == "export"
+
+
+def test_archive_that_is_not_sqlite_exits_3_untouched(cli, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database" * 50)
+    r = cli("fetch", "--db", "junk.db", "http://127.0.0.1:9/")
+    assert r.code == 3 and "junk.db" in r.err and len(r.err.strip().splitlines()) == 1
+    assert junk.read_bytes() == b"not a database" * 50
+
+
+def test_db_from_environment_and_show_missing(cli, tmp_path: Path) -> None:
+    r = cli("show", "https://nowhere.example/a", env={"SCRAPER_DB": "env.db"})
+    assert r.code == 1 and "not in the archive" in r.err
+    assert (tmp_path / "env.db").exists()
+
+
+def test_export_to_file(cli, site: HTTPServer, tmp_path: Path) -> None:
+    cli("fetch", site.url_for("/news/0"), site.url_for("/news/1"))
+    r = cli("export", "--format", "json", "--output", "out.json", "--site", "127.0.0.1")
+    assert r.code == 0 and r.out == ""
+    assert len(json.loads((tmp_path / "out.json").read_text())) == 2

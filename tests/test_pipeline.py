@@ -1,0 +1,103 @@
+"""Fetch -> extract -> archive, end to end, with a real server and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+
+from pytest_httpserver import HTTPServer
+
+from scraper.archive import Archive
+from scraper.pipeline import Status, Summary, archive_urls, article_key
+from scraper.settings import Settings
+
+
+def run(urls: list[str], archive: Archive, settings: Settings) -> Summary:
+    return asyncio.run(archive_urls(urls, archive, settings))
+
+
+def test_seed_page_is_stored_as_exactly_its_paragraphs(
+    server: HTTPServer, archive: Archive, settings: Settings, seed_page: bytes, seed_text: str
+) -> None:
+    server.expect_request("/4563685/putin/").respond_with_data(
+        seed_page, content_type="text/html; charset=utf-8"
+    )
+    summary = run([server.url_for("/4563685/putin/")], archive, settings)
+    assert summary.counts["archived"] == 1 and not summary.failures
+    row = next(archive.iter_articles())
+    assert row["text"] == seed_text
+    assert row["title"] == "What Vladimir Putin Is Expecting From Donald Trump"
+    for junk in ("6 minute read", "Read More", "More Must-Reads", "letters@time.com", "• World"):
+        assert junk not in row["text"]
+    assert row["word_count"] == len(seed_text.split())
+    body_links = archive.db.execute("SELECT count(*) FROM links WHERE in_body = 1").fetchone()[0]
+    other_links = archive.db.execute("SELECT count(*) FROM links WHERE in_body = 0").fetchone()[0]
+    assert other_links > 0 and body_links >= 0
+
+
+def test_refetch_adds_no_duplicates_and_uses_conditional_requests(
+    server: HTTPServer, archive: Archive, settings: Settings, seed_page: bytes
+) -> None:
+    from werkzeug import Request, Response
+
+    conditional: list[str] = []
+
+    def handler(request: Request) -> Response:
+        if request.headers.get("If-None-Match") == '"s1"':
+            conditional.append(request.path)
+            return Response(status=304)
+        return Response(seed_page, content_type="text/html", headers={"ETag": '"s1"'})
+
+    server.expect_request("/article").respond_with_handler(handler)
+    url = server.url_for("/article")
+    assert run([url], archive, settings).counts["archived"] == 1
+    second = run([url, url + "#comments"], archive, settings)
+    assert second.counts["not-modified"] == 1 and second.counts["skipped"] == 1
+    assert conditional == ["/article"]
+    assert archive.counts()["articles"] == 1
+    assert archive.counts()["raw_pages"] == 1
+
+
+def test_wrong_declared_charset_is_survived(
+    server: HTTPServer, archive: Archive, settings: Settings
+) -> None:
+    text = "Der Bürgermeister äußerte sich über die Straße. " * 20
+    html = f"<html><head><title>Grüße</title></head><body><article><p>{text}</p></article></body></html>"
+    # windows-1252 bytes, declared only in the HTTP header
+    server.expect_request("/cp1252").respond_with_data(
+        html.encode("cp1252"), content_type="text/html; charset=windows-1252"
+    )
+    # UTF-8 bytes, but the header wrongly says iso-8859-1 and the page says nothing
+    server.expect_request("/liar").respond_with_data(
+        html.encode("utf-8"), content_type="text/html; charset=iso-8859-1"
+    )
+    summary = run([server.url_for("/cp1252"), server.url_for("/liar")], archive, settings)
+    assert summary.counts["archived"] == 2, summary.failures
+    for row in archive.iter_articles():
+        assert "Bürgermeister äußerte" in row["text"], row["url"]
+
+
+def test_failures_are_recorded_with_reasons(
+    server: HTTPServer, archive: Archive, settings: Settings
+) -> None:
+    server.expect_request("/gone").respond_with_data("", status=410)
+    server.expect_request("/file.pdf").respond_with_data(b"%PDF", content_type="application/pdf")
+    server.expect_request("/empty").respond_with_data(
+        "<html><body></body></html>", content_type="text/html"
+    )
+    urls = [server.url_for(p) for p in ("/gone", "/file.pdf", "/empty")]
+    summary = run(urls, archive, settings)
+    assert summary.failed == 3 and archive.counts()["articles"] == 0
+    reasons = dict(archive.db.execute("SELECT url, error FROM fetches").fetchall())
+    assert reasons[urls[0]].startswith("HTTP 410")
+    assert reasons[urls[1]] == "not HTML (application/pdf)"
+    assert reasons[urls[2]] == "no article text found"
+
+
+def test_article_key_prefers_a_believable_canonical() -> None:
+    assert article_key("https://x.com/a?utm_source=t", None) == "https://x.com/a"
+    assert (
+        article_key("https://x.com/a?id=1", "https://www.x.com/story") == "https://www.x.com/story"
+    )
+    assert article_key("https://x.com/a/b", "https://x.com/") == "https://x.com/a/b"
+    assert article_key("https://x.com/a", "https://evil.org/a") == "https://x.com/a"
+    assert Status.ARCHIVED.value == "archived"
