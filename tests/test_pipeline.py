@@ -61,7 +61,7 @@ def test_wrong_declared_charset_is_survived(
     server: HTTPServer, archive: Archive, settings: Settings
 ) -> None:
     text = "Der Bürgermeister äußerte sich über die Straße. " * 20
-    html = f"<html><head><title>Grüße</title></head><body><article><p>{text}</p></article></body></html>"
+    html = f"<html><head><title>Grüße</title></head><body><article><p>{text}</p></article></body>"
     # windows-1252 bytes, declared only in the HTTP header
     server.expect_request("/cp1252").respond_with_data(
         html.encode("cp1252"), content_type="text/html; charset=windows-1252"
