@@ -55,14 +55,14 @@ from scraper.extract.rules import (
 )
 from scraper.models import Article
 
-__all__ = ["extract", "decode_html"]
+__all__ = ["decode_html", "extract"]
 
 
 def extract(html: bytes | str, url: str | None = None) -> Article:
     """The article in a page: main text, markdown, metadata and links. Never raises."""
     try:
         return _extract(html, url)
-    except Exception:  # noqa: BLE001 - a pure function promised never to raise
+    except Exception:
         return Article()
 
 
@@ -130,4 +130,3 @@ def _page_type(src: metadata.Sources, article: Article, raw_chars: int) -> str |
     if text_chars >= ARTICLE_MIN_CHARS:
         return "article"
     return None
-

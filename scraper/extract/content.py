@@ -142,10 +142,12 @@ def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:
     classes = (best.attributes.get("class") or "").split()
     if not classes or best.tag not in ("div", "section", "article"):
         return None
-    selector = best.tag + "".join("." + c for c in classes if c.replace("-", "").replace("_", "").isalnum())
+    selector = best.tag + "".join(
+        "." + c for c in classes if c.replace("-", "").replace("_", "").isalnum()
+    )
     try:
         twins = body.css(selector)
-    except Exception:  # noqa: BLE001 - an odd class name makes a bad selector
+    except Exception:
         return None
     if len(twins) < 2 or len(twins) > 50:
         return None
@@ -392,7 +394,9 @@ def is_boilerplate(block: Block) -> bool:
     """A block that is a promo, share/subscribe prompt, credit, byline or link list."""
     text = block.text
     length = len(text)
-    limit = rules.MAX_LINK_DENSITY_SHORT if length < rules.SHORT_BLOCK_CHARS else rules.MAX_LINK_DENSITY
+    limit = (
+        rules.MAX_LINK_DENSITY_SHORT if length < rules.SHORT_BLOCK_CHARS else rules.MAX_LINK_DENSITY
+    )
     if block.kind != "h" and block.link_density > limit:
         return True
     if length <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text):

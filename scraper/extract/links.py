@@ -6,8 +6,8 @@ from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from scraper.models import Link
 from scraper.extract.rules import MAX_LINKS
+from scraper.models import Link
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "file:", "sms:")
 

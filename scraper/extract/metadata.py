@@ -42,7 +42,9 @@ class Sources:
     h1: list[str] = field(default_factory=list)
     canonical: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
-    time_dates: list[tuple[str, str]] = field(default_factory=list)  # (datetime attr, class/context)
+    time_dates: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (datetime attr, class/context)
     byline_texts: list[str] = field(default_factory=list)
 
     def first(self, *keys: str) -> str | None:
@@ -148,8 +150,11 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
             src.itemprops.setdefault(prop, []).append(value)
     for node in tree.css("time[datetime]")[:20]:
         context = " ".join(
-            (node.attributes.get("class") or "", node.attributes.get("itemprop") or "",
-             "pubdate" if "pubdate" in node.attributes else "")
+            (
+                node.attributes.get("class") or "",
+                node.attributes.get("itemprop") or "",
+                "pubdate" if "pubdate" in node.attributes else "",
+            )
         )
         parent = node.parent
         if parent is not None:
@@ -238,8 +243,9 @@ _BY_PREFIX = re.compile(
     r"author\s*:|by|von|por|par|di|door|av|af|przez|de)\s*[:\s]\s*",
     re.IGNORECASE,
 )
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bi\b|/|\|)\s*",
-                           re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(
+    r"\s*(?:;|,|&|\band\b|\bund\b|\by\b|\bet\b|\be\b|\bi\b|/|\|)\s*", re.IGNORECASE
+)
 _ROLE_WORDS = re.compile(
     r"\b(?:staff|writer|editor|editors|reporter|correspondent|contributor|columnist|journalist|"
     r"photographer|producer|associated press|news service|newsroom|redaktion|redacción|"
@@ -300,9 +306,19 @@ def _authors_ld(src: Sources) -> list[str]:
 
 def _authors_meta(src: Sources) -> list[str]:
     values: list[str] = []
-    for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
-                "dcterms.creator", "byl", "og:article:author", "article:author_name",
-                "cxenseparse:author", "citation_author"):
+    for key in (
+        "author",
+        "article:author",
+        "parsely-author",
+        "sailthru.author",
+        "dc.creator",
+        "dcterms.creator",
+        "byl",
+        "og:article:author",
+        "article:author_name",
+        "cxenseparse:author",
+        "citation_author",
+    ):
         values.extend(v for v in src.meta.get(key, ()) if "://" not in v)
     return _person_names(values)
 
@@ -329,17 +345,48 @@ def authors_of(src: Sources) -> list[str]:
 # ---------------------------------------------------------------- dates
 
 _PUBLISHED_META = (
-    "article:published_time", "og:published_time", "og:article:published_time",
-    "article:published", "datepublished", "pubdate", "publishdate", "publish-date",
-    "publish_date", "publication_date", "date", "dc.date", "dc.date.issued", "dcterms.date",
-    "dcterms.created", "dcterms.issued", "dc.date.created", "sailthru.date", "parsely-pub-date",
-    "article.published", "originalpublicationdate", "citation_publication_date",
-    "citation_date", "last-modified-date", "created", "article_date_original", "cxenseparse:recs:publishtime",
-    "displaydate", "date_published", "published_time", "published_date",
+    "article:published_time",
+    "og:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dcterms.created",
+    "dcterms.issued",
+    "dc.date.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "article.published",
+    "originalpublicationdate",
+    "citation_publication_date",
+    "citation_date",
+    "last-modified-date",
+    "created",
+    "article_date_original",
+    "cxenseparse:recs:publishtime",
+    "displaydate",
+    "date_published",
+    "published_time",
+    "published_date",
 )
 _MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "article:modified", "datemodified",
-    "dcterms.modified", "last-modified", "lastmod", "modified_time", "dc.date.modified",
+    "article:modified_time",
+    "og:updated_time",
+    "article:modified",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+    "lastmod",
+    "modified_time",
+    "dc.date.modified",
 )
 
 
@@ -384,8 +431,13 @@ def _published_url(src: Sources) -> datetime | None:
     return dates.date_from_url(src.url) or dates.date_from_url(src.canonical)
 
 
-PUBLISHED_STEPS = (_published_ld, _published_meta, _published_microdata, _published_time_tag,
-                   _published_url)
+PUBLISHED_STEPS = (
+    _published_ld,
+    _published_meta,
+    _published_microdata,
+    _published_time_tag,
+    _published_url,
+)
 
 
 def published_of(src: Sources) -> datetime | None:
@@ -421,8 +473,15 @@ def _ld_text(value: Any) -> str | None:
 
 
 def site_name_of(src: Sources) -> str | None:
-    found = src.first("og:site_name", "application-name", "apple-mobile-web-app-title",
-                      "twitter:site", "publisher", "dc.publisher", "cxenseparse:site")
+    found = src.first(
+        "og:site_name",
+        "application-name",
+        "apple-mobile-web-app-title",
+        "twitter:site",
+        "publisher",
+        "dc.publisher",
+        "cxenseparse:site",
+    )
     if found and found.startswith("@"):
         found = None
     if found:
@@ -440,13 +499,20 @@ def site_name_of(src: Sources) -> str | None:
 
 
 def description_of(src: Sources) -> str | None:
-    return src.first("og:description", "description", "twitter:description",
-                     "dc.description") or clean((src.article_ld or {}).get("description"))
+    return src.first(
+        "og:description", "description", "twitter:description", "dc.description"
+    ) or clean((src.article_ld or {}).get("description"))
 
 
 def image_of(src: Sources) -> str | None:
-    found = src.first("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
-                      "twitter:image:src", "thumbnailurl")
+    found = src.first(
+        "og:image",
+        "og:image:url",
+        "og:image:secure_url",
+        "twitter:image",
+        "twitter:image:src",
+        "thumbnailurl",
+    )
     if found:
         return found
     ld = src.article_ld or {}
@@ -463,8 +529,14 @@ def canonical_of(src: Sources) -> str | None:
 
 
 def section_of(src: Sources) -> str | None:
-    found = src.first("article:section", "og:article:section", "parsely-section",
-                      "sailthru.section", "section", "cxenseparse:section")
+    found = src.first(
+        "article:section",
+        "og:article:section",
+        "parsely-section",
+        "sailthru.section",
+        "section",
+        "cxenseparse:section",
+    )
     if found:
         return found
     section = (src.article_ld or {}).get("articleSection")
@@ -501,8 +573,11 @@ def tags_of(src: Sources) -> list[str]:
 
 def declared_language(src: Sources) -> str | None:
     ld = src.article_ld or {}
-    for value in (src.html_lang, src.first("og:locale", "content-language", "language",
-                                           "dc.language"), _ld_text(ld.get("inLanguage"))):
+    for value in (
+        src.html_lang,
+        src.first("og:locale", "content-language", "language", "dc.language"),
+        _ld_text(ld.get("inLanguage")),
+    ):
         if value:
             code = value.replace("_", "-").split(",")[0].strip().lower()
             primary = code.split("-")[0]

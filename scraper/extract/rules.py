@@ -90,10 +90,27 @@ NEGATIVE_ATTR = re.compile(
 )
 CLASS_WEIGHT = 25.0
 ARTICLE_BODY_BONUS = 60.0
-TAG_BONUS = {"article": 10.0, "main": 8.0, "div": 5.0, "section": 3.0, "pre": 3.0,
-             "td": 3.0, "blockquote": 3.0, "form": -3.0, "ol": -3.0, "ul": -3.0,
-             "li": -3.0, "dl": -3.0, "dd": -3.0, "dt": -3.0, "address": -3.0,
-             "h1": -5.0, "h2": -5.0, "h3": -5.0, "th": -5.0}
+TAG_BONUS = {
+    "article": 10.0,
+    "main": 8.0,
+    "div": 5.0,
+    "section": 3.0,
+    "pre": 3.0,
+    "td": 3.0,
+    "blockquote": 3.0,
+    "form": -3.0,
+    "ol": -3.0,
+    "ul": -3.0,
+    "li": -3.0,
+    "dl": -3.0,
+    "dd": -3.0,
+    "dt": -3.0,
+    "address": -3.0,
+    "h1": -5.0,
+    "h2": -5.0,
+    "h3": -5.0,
+    "th": -5.0,
+}
 TOP_CANDIDATES = 8
 SIBLING_SHARE = 0.2  # siblings scoring above this share of the best join it
 SIBLING_MIN_SCORE = 10.0
@@ -177,9 +194,7 @@ CREDIT_BLOCK = re.compile(
 )
 CREDIT_MAX_CHARS = 140
 # "By Jane Doe" alone on a line.
-BYLINE_BLOCK = re.compile(
-    r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I
-)
+BYLINE_BLOCK = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I)
 BYLINE_MAX_CHARS = 80
 # Headings that open a recirculation or comment block: the heading and the
 # short or link-heavy blocks under it are dropped.
