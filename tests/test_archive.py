@@ -136,7 +136,7 @@ def test_reader_can_query_while_a_writer_holds_a_transaction(archive: Archive) -
 def test_unopenable_archive_is_an_archive_error(tmp_path: Path) -> None:
     not_a_db = tmp_path / "junk.db"
     not_a_db.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(ArchiveError, match="junk.db"):
+    with pytest.raises(ArchiveError, match=r"junk\.db"):
         Archive(not_a_db)
     assert not_a_db.read_bytes().startswith(b"this is not sqlite")
 
