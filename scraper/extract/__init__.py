@@ -45,7 +45,7 @@ The stages, in order:
 from __future__ import annotations
 
 from scraper.extract import content, guard, language, links, metadata
-from scraper.extract.encoding import decode_html
+from scraper.extract.encoding import decode_html, parse_input
 from scraper.extract.rules import (
     ARTICLE_MIN_CHARS,
     INDEX_LINK_TEXT_SHARE,
@@ -70,10 +70,11 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     from selectolax.lexbor import LexborHTMLParser
 
     if isinstance(html, bytes | bytearray | memoryview):
-        html = decode_html(bytes(html[:MAX_INPUT_BYTES]))
-    elif not isinstance(html, str):
+        html = parse_input(guard.bound_input(bytes(html[:MAX_INPUT_BYTES])))
+    elif isinstance(html, str):
+        html = guard.bound_input(html)
+    else:
         return Article()
-    html = guard.bound_text(html)
     if not html.strip():
         return Article()
     tree = LexborHTMLParser(html)
@@ -97,8 +98,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     if body is None:
         article.language = metadata.declared_language(src)
         return article
-    raw_chars = len(body.text())
-    content.clean_tree(body)
+    raw_chars = content.clean_tree(body)
     blocks = content.keep_blocks(content.render(content.choose_container(body), resolve))
     if sum(len(b.text) for b in blocks) < MIN_MAIN_CHARS:
         whole = content.keep_blocks(content.render([body], resolve))

@@ -14,9 +14,15 @@ from selectolax.lexbor import LexborNode
 
 from scraper.extract import rules
 
-_WS = re.compile(r"[^\S\n]+")
-_NL = re.compile(r" ?\n ?")
-_BR = "\n"
+_BR = "\ue000"  # a line break inside a block, until whitespace is folded
+
+
+def _fold(raw: str) -> str:
+    """Whitespace folded to single spaces, <br> kept as newlines."""
+    text = " ".join(raw.split())
+    if _BR in text:
+        text = "\n".join(line.strip() for line in text.split(_BR)).strip()
+    return text
 
 
 @dataclass(slots=True)
@@ -43,33 +49,44 @@ def _decompose_all(nodes: list[LexborNode]) -> None:
         node.decompose()
 
 
-def clean_tree(body: LexborNode) -> None:
-    """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes."""
+def clean_tree(body: LexborNode) -> int:
+    """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes.
+
+    Returns the length of the text left after navigation, asides and footers went.
+    """
     _decompose_all(body.css(rules.DROP_TAGS))
+    total = len(body.text())
     for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
         if len(node.text()) < rules.SMALL_TEXT_CHARS:
             node.decompose()
-    total = len(body.text())
-    limit = max(rules.SMALL_TEXT_CHARS, total * 0.4)
-    strong, weak = rules.BOILERPLATE_ATTR.search, rules.WEAK_BOILERPLATE_ATTR.search
-    content = rules.CONTENT_ATTR.search
+    limit = max(rules.SMALL_TEXT_CHARS, int(total * 0.4))
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
     doomed: list[LexborNode] = []
+    bounds: dict[str, int | None] = {}  # class/id string -> size bound, None: not boilerplate
     for node in body.css("[class], [id]"):
         attrs = node.attributes
-        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-        if strong(key):
-            bound = limit
-        elif weak(key):
-            bound = rules.WEAK_MAX_CHARS
-        else:
-            continue
-        if content(key) or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
+        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+        bound = bounds.get(key, -1)
+        if bound == -1:
+            bound = bounds[key] = _size_bound(key.lower(), limit)
+        if bound is None or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text()) <= bound:
             doomed.append(node)
     _decompose_all(doomed)
+    return total
+
+
+def _size_bound(key: str, limit: int) -> int | None:
+    """Largest text (chars) an element with this class/id string may hold to be dropped."""
+    if rules.BOILERPLATE_ATTR.search(key):
+        bound = limit
+    elif rules.WEAK_BOILERPLATE_ATTR.search(key):
+        bound = rules.WEAK_MAX_CHARS
+    else:
+        return None
+    return None if rules.CONTENT_ATTR.search(key) else bound
 
 
 # ---------------------------------------------------------------- container
@@ -241,16 +258,16 @@ class _Renderer:
         link_chars, links = self.link_chars, self.links
         self.link_chars, self.links = 0, []
         if self.pre:
-            text = raw.strip("\n")
+            text = raw.replace(_BR, "\n").strip("\n")
             if not text.strip():
                 return
             md = "```\n" + text + "\n```"
             kind = "pre"
         else:
-            text = _NL.sub("\n", _WS.sub(" ", raw)).strip()
+            text = _fold(raw)
             if not text:
                 return
-            md = _NL.sub("\n", _WS.sub(" ", md_raw)).strip()
+            md = _fold(md_raw)
             if self.heading:
                 kind, md = "h", "#" * self.heading + " " + md
             elif self.li_prefix is not None:

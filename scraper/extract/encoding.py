@@ -21,6 +21,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_BOM_STARTS = tuple(bom for bom, _ in _BOMS)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,400}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]{1,40})""", re.IGNORECASE
 )
@@ -109,3 +110,15 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
             return text
     fallback = seen[0] if seen[0] != "utf-8" else (guess or "cp1252")
     return body.decode(fallback, "replace")
+
+
+def parse_input(body: bytes) -> bytes | str:
+    """What to hand the (UTF-8) parser: the body itself when it is UTF-8, else its decoded text."""
+    if not body.startswith(_BOM_STARTS) and sniff_meta_charset(body) in (None, "utf-8"):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return body
+    return decode_html(body)

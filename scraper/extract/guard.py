@@ -10,22 +10,27 @@ from scraper.extract.rules import MAX_INPUT_BYTES
 # elements ("<div>" * 40_000); beyond this depth the document is cut.
 MAX_OPEN_BLOCKS = 4000
 _SUSPICIOUS_OPEN_TAGS = 8000
-_BLOCK_TAG = re.compile(
+_BLOCK_TAG_PATTERN = (
     r"<(/?)(?:div|section|article|aside|nav|header|footer|main|ul|ol|dl|blockquote|p|h[1-6]|"
-    r"table|form|fieldset|figure|details|center|address|pre|menu|dir|hgroup|summary|listing)\b",
-    re.IGNORECASE,
+    r"table|form|fieldset|figure|details|center|address|pre|menu|dir|hgroup|summary|listing)\b"
 )
+_BLOCK_TAG = re.compile(_BLOCK_TAG_PATTERN, re.IGNORECASE)
+_BLOCK_TAG_BYTES = re.compile(_BLOCK_TAG_PATTERN.encode(), re.IGNORECASE)
 
 
-def bound_text(html: str) -> str:
-    """The part of ``html`` worth parsing: at most MAX_INPUT_BYTES characters, bounded depth."""
+def bound_input(html: str | bytes) -> str | bytes:
+    """The part of ``html`` worth parsing: at most MAX_INPUT_BYTES, bounded nesting depth."""
     if len(html) > MAX_INPUT_BYTES:
         html = html[:MAX_INPUT_BYTES]
+    if isinstance(html, str):
+        lt, close, tags = "<", "</", _BLOCK_TAG
+    else:
+        lt, close, tags = b"<", b"</", _BLOCK_TAG_BYTES
     # opening tags minus closing tags, roughly; only a suspicious page pays for the exact scan
-    if html.count("<") - 2 * html.count("</") < _SUSPICIOUS_OPEN_TAGS:
+    if html.count(lt) - 2 * html.count(close) < _SUSPICIOUS_OPEN_TAGS:
         return html
     depth = 0
-    for m in _BLOCK_TAG.finditer(html):
+    for m in tags.finditer(html):
         if m.group(1):
             depth = max(depth - 1, 0)
         else:

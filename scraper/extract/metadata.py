@@ -29,7 +29,7 @@ def clean(text: Any) -> str | None:
     return text or None
 
 
-@dataclass(slots=True)
+@dataclass
 class Sources:
     """Everything the cascades read, gathered in one pass over the raw tree."""
 
@@ -42,10 +42,21 @@ class Sources:
     h1: list[str] = field(default_factory=list)
     canonical: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
-    time_dates: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # (datetime attr, class/context)
-    byline_texts: list[str] = field(default_factory=list)
+    tree: LexborHTMLParser | None = None
+    _times: list[tuple[str, str]] | None = None
+    _bylines: list[str] | None = None
+
+    def times(self) -> list[tuple[str, str]]:
+        """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
+        if self._times is None:
+            self._times = _time_tags(self.tree) if self.tree is not None else []
+        return self._times
+
+    def bylines(self) -> list[str]:
+        """Texts of the elements that look like bylines."""
+        if self._bylines is None:
+            self._bylines = _byline_texts(self.tree) if self.tree is not None else []
+        return self._bylines
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -103,7 +114,7 @@ def _jsonld(tree: LexborHTMLParser) -> list[dict]:
 
 def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
     """One pass over the raw tree for everything the metadata cascades need."""
-    src = Sources(url=url)
+    src = Sources(url=url, tree=tree)
     meta = src.meta
     for node in tree.css("meta"):
         attrs = node.attributes
@@ -148,20 +159,27 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
         value = clean(value)
         if value:
             src.itemprops.setdefault(prop, []).append(value)
+    return src
+
+
+def _time_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
     for node in tree.css("time[datetime]")[:20]:
-        context = " ".join(
-            (
-                node.attributes.get("class") or "",
-                node.attributes.get("itemprop") or "",
-                "pubdate" if "pubdate" in node.attributes else "",
-            )
-        )
+        attrs = node.attributes
+        context = f"{attrs.get('class') or ''} {attrs.get('itemprop') or ''}"
+        if "pubdate" in attrs:
+            context += " pubdate"
         parent = node.parent
         if parent is not None:
             context += " " + (parent.attributes.get("class") or "")
-        value = node.attributes.get("datetime")
+        value = attrs.get("datetime")
         if value:
-            src.time_dates.append((value, context.lower()))
+            out.append((value, context.lower()))
+    return out
+
+
+def _byline_texts(tree: LexborHTMLParser) -> list[str]:
+    out: list[str] = []
     for node in tree.css(
         '[rel="author"], [class*="byline"], [class*="author-name"], [class*="authorName"], '
         '[class*="author__name"], [class~="author"], [class~="autor"], [class~="fn"], '
@@ -169,8 +187,8 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
     )[:20]:
         text = clean(node.text())
         if text and len(text) < 200:
-            src.byline_texts.append(text)
-    return src
+            out.append(text)
+    return out
 
 
 def _cascade(steps: Iterable[Callable[[Sources], Any]], src: Sources) -> Any:
@@ -328,7 +346,7 @@ def _authors_microdata(src: Sources) -> list[str]:
 
 
 def _authors_dom(src: Sources) -> list[str]:
-    for text in src.byline_texts:
+    for text in src.bylines():
         names = _person_names([text])
         if names:
             return names
@@ -415,7 +433,7 @@ def _published_microdata(src: Sources) -> datetime | None:
 
 def _published_time_tag(src: Sources) -> datetime | None:
     ranked = sorted(
-        src.time_dates,
+        src.times(),
         key=lambda tc: 0 if any(w in tc[1] for w in ("pub", "date", "entry", "post")) else 1,
     )
     for value, context in ranked:
