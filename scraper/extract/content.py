@@ -54,7 +54,11 @@ def clean_tree(body: LexborNode) -> int:
 
     Returns the length of the text left after navigation, asides and footers went.
     """
-    _decompose_all(body.css(rules.DROP_TAGS))
+    doomed: list[LexborNode] = []
+    for node in body.css(f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}"):
+        if node.tag not in rules.DROP_IF_SMALL or len(node.text()) < rules.SMALL_TEXT_CHARS:
+            doomed.append(node)
+    _decompose_all(doomed)
     total = len(body.text())
     for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
         if len(node.text()) < rules.SMALL_TEXT_CHARS:
@@ -62,7 +66,7 @@ def clean_tree(body: LexborNode) -> int:
     limit = max(rules.SMALL_TEXT_CHARS, int(total * 0.4))
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
-    doomed: list[LexborNode] = []
+    doomed = []
     bounds: dict[str, int | None] = {}  # class/id string -> size bound, None: not boilerplate
     for node in body.css("[class], [id]"):
         attrs = node.attributes
@@ -114,11 +118,16 @@ def _link_density(node: LexborNode) -> float:
 
 
 def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
-    units = [(n, n.text()) for n in body.css(rules.UNIT_SELECTOR)[: rules.MAX_SCORED_UNITS]]
-    for node in body.css(rules.DIV_UNIT_SELECTOR)[: rules.MAX_SCORED_UNITS]:
-        own = node.text(deep=False)
-        if len(own) >= rules.MIN_UNIT_CHARS and len(own.strip()) >= rules.MIN_UNIT_CHARS:
-            units.append((node, own))
+    units = []
+    for node in body.css(f"{rules.UNIT_SELECTOR}, {rules.DIV_UNIT_SELECTOR}")[
+        : rules.MAX_SCORED_UNITS
+    ]:
+        if node.tag in rules.UNIT_TAGS:
+            units.append((node, node.text()))
+        else:
+            own = node.text(deep=False)
+            if len(own) >= rules.MIN_UNIT_CHARS and len(own.strip()) >= rules.MIN_UNIT_CHARS:
+                units.append((node, own))
     return units
 
 

@@ -9,7 +9,8 @@ from scraper.extract.rules import MAX_INPUT_BYTES
 # The HTML parser's cost grows with the square of the depth of unclosed block
 # elements ("<div>" * 40_000); beyond this depth the document is cut.
 MAX_OPEN_BLOCKS = 4000
-_SUSPICIOUS_OPEN_TAGS = 8000
+_WINDOW = 16_384
+_SUSPICIOUS = 1000  # unclosed tags in one window
 _BLOCK_TAG_PATTERN = (
     r"<(/?)(?:div|section|article|aside|nav|header|footer|main|ul|ol|dl|blockquote|p|h[1-6]|"
     r"table|form|fieldset|figure|details|center|address|pre|menu|dir|hgroup|summary|listing)\b"
@@ -26,8 +27,14 @@ def bound_input(html: str | bytes) -> str | bytes:
         lt, close, tags = "<", "</", _BLOCK_TAG
     else:
         lt, close, tags = b"<", b"</", _BLOCK_TAG_BYTES
-    # opening tags minus closing tags, roughly; only a suspicious page pays for the exact scan
-    if html.count(lt) - 2 * html.count(close) < _SUSPICIOUS_OPEN_TAGS:
+    # opening minus closing tags in a few windows, roughly: only a suspicious page
+    # pays for the exact scan
+    size = len(html)
+    starts = {0, max(size // 2 - _WINDOW // 2, 0), max(size - _WINDOW, 0)}
+    if all(
+        html.count(lt, i, i + _WINDOW) - 2 * html.count(close, i, i + _WINDOW) < _SUSPICIOUS
+        for i in starts
+    ):
         return html
     depth = 0
     for m in tags.finditer(html):

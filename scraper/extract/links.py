@@ -61,7 +61,7 @@ class Resolver:
 
 def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
     """The document's base: ``<base href>`` resolved against the page URL."""
-    node = tree.css_first("base[href]")
+    node = (tree.head or tree).css_first("base[href]")
     href = (node.attributes.get("href") or "").strip() if node is not None else ""
     if not href:
         return url

@@ -97,10 +97,28 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-def _jsonld(tree: LexborHTMLParser) -> list[dict]:
+_BODY_QUERY = (
+    'h1, script[type="application/ld+json"], [itemprop=headline], [itemprop=author], '
+    "[itemprop=creator], [itemprop=datePublished], [itemprop=dateModified], [itemprop=dateCreated]"
+)
+
+
+def _itemprop(node: LexborNode, found: dict[str, list[str]]) -> None:
+    attrs = node.attributes
+    prop = (attrs.get("itemprop") or "").strip()
+    if prop in ("author", "creator"):
+        name = node.css_first("[itemprop=name]")
+        value = (name.attributes.get("content") or name.text()) if name else node.text()
+    else:
+        value = attrs.get("content") or attrs.get("datetime") or node.text()
+    value = clean(value)
+    if value and len(found.get(prop, ())) < 10:
+        found.setdefault(prop, []).append(value)
+
+
+def _jsonld(scripts: list[str]) -> list[dict]:
     out: list[dict] = []
-    for script in tree.css('script[type="application/ld+json"]'):
-        raw = script.text(deep=True)
+    for raw in scripts:
         if not raw or len(raw) > MAX_JSONLD_CHARS:
             continue
         raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
@@ -116,7 +134,9 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
     """One pass over the raw tree for everything the metadata cascades need."""
     src = Sources(url=url, tree=tree)
     meta = src.meta
-    for node in tree.css("meta"):
+    head = tree.head
+    scope = head if head is not None and head.css_first("meta") is not None else tree
+    for node in scope.css("meta"):
         attrs = node.attributes
         content = attrs.get("content")
         if content is None:
@@ -125,7 +145,30 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
             key = attrs.get(key_attr)
             if key:
                 meta.setdefault(key.strip().lower(), []).append(content)
-    src.jsonld = _jsonld(tree)
+    html = tree.root
+    if html is not None:
+        src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
+    title = (head or tree).css_first("title") or tree.css_first("title")
+    if title is not None:
+        src.title_tag = clean(title.text())
+    link = (head or tree).css_first('link[rel="canonical"]')
+    if link is not None:
+        src.canonical = clean(link.attributes.get("href"))
+    scripts: list[str] = []
+    for node in tree.css(_BODY_QUERY):
+        tag = node.tag
+        if tag == "script":
+            scripts.append(node.text(deep=True))
+            continue
+        if tag == "h1":
+            if len(src.h1) < 5:
+                text = clean(node.text())
+                if text:
+                    src.h1.append(text)
+            if "itemprop" not in node.attributes:
+                continue
+        _itemprop(node, src.itemprops)
+    src.jsonld = _jsonld(scripts)
     for obj in src.jsonld:
         if _ld_type(obj) & ARTICLE_TYPES:
             src.article_ld = obj
@@ -135,30 +178,6 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
             if "headline" in obj or "articleBody" in obj:
                 src.article_ld = obj
                 break
-    html = tree.css_first("html")
-    if html is not None:
-        src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
-    title = tree.css_first("title")
-    if title is not None:
-        src.title_tag = clean(title.text())
-    src.h1 = [t for t in (clean(h.text()) for h in tree.css("h1")[:5]) if t]
-    link = tree.css_first('link[rel="canonical"]')
-    if link is not None:
-        src.canonical = clean(link.attributes.get("href"))
-    for node in tree.css(
-        "[itemprop=headline], [itemprop=author], [itemprop=creator], [itemprop=datePublished], "
-        "[itemprop=dateModified], [itemprop=dateCreated]"
-    )[:40]:
-        attrs = node.attributes
-        prop = (attrs.get("itemprop") or "").strip()
-        if prop in ("author", "creator"):
-            name = node.css_first("[itemprop=name]")
-            value = (name.attributes.get("content") or name.text()) if name else node.text()
-        else:
-            value = attrs.get("content") or attrs.get("datetime") or node.text()
-        value = clean(value)
-        if value:
-            src.itemprops.setdefault(prop, []).append(value)
     return src
 
 

@@ -30,6 +30,7 @@ DROP_TAGS = (
 # Dropped only when small: they sometimes wrap a whole page (forms in ASP.NET
 # sites, a <header> around an article's first paragraphs).
 DROP_IF_SMALL_TAGS = "header, form, address"
+DROP_IF_SMALL = frozenset(("header", "form", "address"))
 SMALL_TEXT_CHARS = 400
 
 # Elements whose class or id matches are boilerplate (checked on the lowercased
@@ -77,6 +78,7 @@ CONTENT_ATTR = re.compile(
 # ---------------------------------------------------------------- main container
 
 UNIT_SELECTOR = "p, pre, td, blockquote, dd"
+UNIT_TAGS = frozenset(("p", "pre", "td", "blockquote", "dd"))
 DIV_UNIT_SELECTOR = "div, section, article, font, center"
 MIN_UNIT_CHARS = 25
 POSITIVE_ATTR = re.compile(
