@@ -80,7 +80,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     tree = LexborHTMLParser(html)
     body = tree.body
     src = metadata.gather(tree, url)
-    site = metadata.site_name_of(src)
+    site = src.site = metadata.site_name_of(src)
     article = Article(
         title=metadata.title_of(src, site),
         authors=metadata.authors_of(src),
@@ -99,14 +99,17 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         article.language = metadata.declared_language(src)
         return article
     raw_chars = content.clean_tree(body)
-    blocks = content.keep_blocks(content.render(content.choose_container(body), resolve))
+    bylines: list[str] = []
+    blocks = content.keep_blocks(content.render(content.choose_container(body), resolve), bylines)
     if sum(len(b.text) for b in blocks) < MIN_MAIN_CHARS:
-        whole = content.keep_blocks(content.render([body], resolve))
+        whole = content.keep_blocks(content.render([body], resolve), bylines)
         if sum(len(b.text) for b in whole) > sum(len(b.text) for b in blocks):
             blocks = whole
     if article.title:
         folded = article.title.casefold()
         blocks = [b for b in blocks if b.kind != "h" or b.text.casefold() != folded]
+    if not article.authors and bylines:
+        article.authors = metadata.authors_from_bylines(bylines, site)
     article.text = "\n\n".join(b.text for b in blocks)
     article.markdown = "\n\n".join(b.md for b in blocks)
     links.mark_body_links(article.links, {pair for b in blocks for pair in b.links})

@@ -416,6 +416,16 @@ def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> lis
 # ---------------------------------------------------------------- filtering
 
 
+def is_byline(block: Block) -> bool:
+    """A short "By Jane Doe" line."""
+    text = block.text
+    return (
+        len(text) <= rules.BYLINE_MAX_CHARS
+        and not text.endswith((".", "!", "?"))
+        and rules.BYLINE_BLOCK.match(text) is not None
+    )
+
+
 def is_boilerplate(block: Block) -> bool:
     """A block that is a promo, share/subscribe prompt, credit, byline or link list."""
     text = block.text
@@ -429,15 +439,14 @@ def is_boilerplate(block: Block) -> bool:
         return True
     if length <= rules.CREDIT_MAX_CHARS and rules.CREDIT_BLOCK.search(text):
         return True
-    return (
-        length <= rules.BYLINE_MAX_CHARS
-        and not text.endswith((".", "!", "?"))
-        and rules.BYLINE_BLOCK.match(text) is not None
-    )
+    return is_byline(block)
 
 
-def keep_blocks(blocks: list[Block]) -> list[Block]:
-    """Drop boilerplate blocks and recirculation sections; trailing headings go too."""
+def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:
+    """Drop boilerplate blocks and recirculation sections; trailing headings go too.
+
+    Dropped "By ..." lines are appended to ``bylines`` when given.
+    """
     out: list[Block] = []
     dropping = False
     for block in blocks:
@@ -460,6 +469,8 @@ def keep_blocks(blocks: list[Block]) -> list[Block]:
                 continue
         if not is_boilerplate(block):
             out.append(block)
+        elif bylines is not None and is_byline(block):
+            bylines.append(block.text)
     while out and out[-1].kind == "h":
         out.pop()
     return out

@@ -6,6 +6,7 @@ value wins.  The sources, in order, are written in ``scraper.extract``'s docstri
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -43,6 +44,7 @@ class Sources:
     canonical: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
     tree: LexborHTMLParser | None = None
+    site: str | None = None  # the site's name, once known: never an author
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
 
@@ -293,24 +295,42 @@ _ROLE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w.'’\- ]*$", re.UNICODE)
+# Organisations and web sites, not people.
+_ORGANISATION = re.compile(
+    r"\b(?:gmbh|ag|e\.\s?v|ltd|inc|llc|corp|co\.\s?kg|kg|verlag|media|medien|online|magazin|"
+    r"zeitung|tv|radio|press|presse|news|newspaper|group|company|unbenannt|unknown|admin|"
+    r"administrator|webmaster|anonymous|anonym|guest)\b|www\.|\.(?:com|de|at|ch|org|net|es|fr|"
+    r"it|co|uk|info|eu|io|nl|pl|ru)\b",
+    re.IGNORECASE,
+)
+_DIGIT_TAIL = re.compile(r"\s+\d")
+_INITIAL_END = re.compile(r"(?:^|\s)\w\.$")
 
 
-def _person_names(values: Iterable[str]) -> list[str]:
+def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
+    site_key = (site or "").casefold()
     for value in values:
         value = clean(value)
         if not value or len(value) > 200:
             continue
+        if "&" in value and ";" in value:
+            value = html.unescape(value)
         value = _BY_PREFIX.sub("", value)
         for part in _AUTHOR_SPLIT.split(value):
-            part = _BY_PREFIX.sub("", part).strip(" .:-–—|·•()[]\"'")
-            if not part or "@" in part or "://" in part or part.startswith("www."):
+            part = _BY_PREFIX.sub("", part)
+            part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
+            if not _INITIAL_END.search(part):
+                part = part.rstrip(". ")
+            if not part or "@" in part or "://" in part:
                 continue
             words = part.split()
             if not 1 <= len(words) <= 5 or len(part) > 60 or not _NAME_CHARS.match(part):
                 continue
-            if _ROLE_WORDS.search(part):
+            if _ROLE_WORDS.search(part) or _ORGANISATION.search(part):
+                continue
+            if site_key and (part.casefold() in site_key or site_key in part.casefold()):
                 continue
             key = part.casefold()
             if key not in seen:
@@ -326,6 +346,8 @@ def _ld_author_values(obj: Any) -> list[str]:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, dict):
+            if _ld_type(item) & {"organization", "newsmediaorganization", "corporation"}:
+                continue
             name = item.get("name")
             if isinstance(name, str):
                 out.append(name)
@@ -338,7 +360,7 @@ def _ld_author_values(obj: Any) -> list[str]:
 
 def _authors_ld(src: Sources) -> list[str]:
     ld = src.article_ld or {}
-    return _person_names(_ld_author_values(ld.get("author") or ld.get("creator")))
+    return _person_names(_ld_author_values(ld.get("author") or ld.get("creator")), src.site)
 
 
 def _authors_meta(src: Sources) -> list[str]:
@@ -357,16 +379,17 @@ def _authors_meta(src: Sources) -> list[str]:
         "citation_author",
     ):
         values.extend(v for v in src.meta.get(key, ()) if "://" not in v)
-    return _person_names(values)
+    return _person_names(values, src.site)
 
 
 def _authors_microdata(src: Sources) -> list[str]:
-    return _person_names(src.itemprops.get("author", []) + src.itemprops.get("creator", []))
+    values = src.itemprops.get("author", []) + src.itemprops.get("creator", [])
+    return _person_names(values, src.site)
 
 
 def _authors_dom(src: Sources) -> list[str]:
     for text in src.bylines():
-        names = _person_names([text])
+        names = _person_names([text], src.site)
         if names:
             return names
     return []
@@ -377,6 +400,15 @@ AUTHOR_STEPS = (_authors_ld, _authors_meta, _authors_microdata, _authors_dom)
 
 def authors_of(src: Sources) -> list[str]:
     return _cascade(AUTHOR_STEPS, src) or []
+
+
+def authors_from_bylines(lines: list[str], site: str | None) -> list[str]:
+    """Authors named by "By ..." lines found in the main text, when nothing else named them."""
+    for line in lines:
+        names = _person_names([line], site)
+        if names:
+            return names
+    return []
 
 
 # ---------------------------------------------------------------- dates
