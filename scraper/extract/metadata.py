@@ -17,7 +17,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import dates
-from scraper.extract.rules import ARTICLE_TYPES, MAX_JSONLD_CHARS
+from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS
 
 _WS = re.compile(r"\s+")
 
@@ -47,12 +47,19 @@ class Sources:
     site: str | None = None  # the site's name, once known: never an author
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
+    _date_texts: list[str] | None = None
 
     def times(self) -> list[tuple[str, str]]:
         """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
         if self._times is None:
             self._times = _time_tags(self.tree) if self.tree is not None else []
         return self._times
+
+    def date_texts(self) -> list[str]:
+        """Short texts of the elements whose class or id says date."""
+        if self._date_texts is None:
+            self._date_texts = _date_texts(self.tree) if self.tree is not None else []
+        return self._date_texts
 
     def bylines(self) -> list[str]:
         """Texts of the elements that look like bylines."""
@@ -196,6 +203,18 @@ def _time_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
         value = attrs.get("datetime")
         if value:
             out.append((value, context.lower()))
+    return out
+
+
+def _date_texts(tree: LexborHTMLParser) -> list[str]:
+    out: list[str] = []
+    for node in tree.css(DATE_ELEMENTS)[:30]:
+        key = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
+        if "modif" in key or "update" in key or "comment" in key:
+            continue
+        text = node.text()
+        if 6 <= len(text) <= 120:
+            out.append(text)
     return out
 
 
@@ -500,12 +519,21 @@ def _published_url(src: Sources) -> datetime | None:
     return dates.date_from_url(src.url) or dates.date_from_url(src.canonical)
 
 
+def _published_dom(src: Sources) -> datetime | None:
+    for text in src.date_texts():
+        found = dates.parse_text(text)
+        if found:
+            return found
+    return None
+
+
 PUBLISHED_STEPS = (
     _published_ld,
     _published_meta,
     _published_microdata,
     _published_time_tag,
     _published_url,
+    _published_dom,
 )
 
 

@@ -217,6 +217,15 @@ RECIRC_HEADING = re.compile(
 )
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
 
+# ---------------------------------------------------------------- metadata
+
+# Elements whose text may carry the publication date, when no machine date exists.
+DATE_ELEMENTS = (
+    '[class*="date" i], [id*="date" i], [class*="datum" i], [class*="fecha" i], '
+    '[class*="publish" i], [class*="posted" i], [class*="time" i], [class*="meta" i], '
+    '[class*="byline" i], [class*="info" i]'
+)
+
 # ---------------------------------------------------------------- page type
 
 ARTICLE_TYPES = frozenset(
