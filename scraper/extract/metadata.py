@@ -286,12 +286,20 @@ def title_of(src: Sources, site: str | None) -> str | None:
         n = _norm(h)
         if n in folded or (src.title_tag and n and _norm(src.title_tag).startswith(n)):
             return h
-    for candidate in (headline, item, og):
-        if candidate:
-            return _strip_site(candidate, site, src.h1)
-    if src.title_tag:
-        return _strip_site(src.title_tag, site, src.h1)
-    return src.h1[0] if src.h1 else None
+    found = next((c for c in (headline, item, og, src.title_tag) if c), None)
+    found = _strip_site(found, site, src.h1) if found else None
+    h1 = src.h1[0] if src.h1 else None
+    if h1 and (not found or _generic_title(found, site)) and not _generic_title(h1, site):
+        return h1
+    return found
+
+
+def _generic_title(title: str, site: str | None) -> bool:
+    """A title that names the site or a section rather than the page."""
+    folded = _norm(title)
+    if site and (folded == _norm(site) or folded in _norm(site)):
+        return True
+    return len(title.split()) <= 2 and len(title) < 25
 
 
 # ---------------------------------------------------------------- authors
