@@ -66,7 +66,7 @@ WEAK_BOILERPLATE_ATTR = re.compile(
     r"credits|copyright|disclaimer|register|account|search|follow"
     r")(?=$|[\s_-])"
 )
-WEAK_MAX_CHARS = 1000
+WEAK_MAX_CHARS = 300
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
     r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
