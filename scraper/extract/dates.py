@@ -108,6 +108,66 @@ MONTHS = {
     "maart": 3,
     "mei": 5,
     "augustus": 8,
+    # abbreviations (es, fr, it, pt)
+    "ene": 1,
+    "abr": 4,
+    "ago": 8,
+    "dic": 12,
+    "janv": 1,
+    "févr": 2,
+    "avr": 4,
+    "juil": 7,
+    "déc": 12,
+    "gen": 1,
+    "mag": 5,
+    "giu": 6,
+    "lug": 7,
+    "set": 9,
+    "ott": 10,
+    "fev": 2,
+    "out": 10,
+    # sv, da, no
+    "maj": 5,
+    "augusti": 8,
+    "desember": 12,
+    # pl (genitive)
+    "stycznia": 1,
+    "lutego": 2,
+    "marca": 3,
+    "kwietnia": 4,
+    "maja": 5,
+    "czerwca": 6,
+    "lipca": 7,
+    "sierpnia": 8,
+    "września": 9,
+    "października": 10,
+    "listopada": 11,
+    "grudnia": 12,
+    # ru (genitive)
+    "января": 1,
+    "февраля": 2,
+    "марта": 3,
+    "апреля": 4,
+    "мая": 5,
+    "июня": 6,
+    "июля": 7,
+    "августа": 8,
+    "сентября": 9,
+    "октября": 10,
+    "ноября": 11,
+    "декабря": 12,
+    # tr
+    "ocak": 1,
+    "şubat": 2,
+    "nisan": 4,
+    "mayıs": 5,
+    "haziran": 6,
+    "temmuz": 7,
+    "ağustos": 8,
+    "eylül": 9,
+    "ekim": 10,
+    "kasım": 11,
+    "aralık": 12,
 }
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
 _TEXT_DMY = re.compile(
@@ -119,6 +179,9 @@ _TEXT_MDY = re.compile(
     rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
     re.IGNORECASE,
 )
+_DMY_SHORT = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)(?![\d.])")
+_DMY_SLASH = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?!\d)")
+_CJK = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日")
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_]|$)|/((?:19|20)\d\d)([01]\d)([0-3]\d)/"
 )
@@ -204,6 +267,45 @@ def parse_text(text: str | None) -> datetime | None:
     if m:
         return _make(int(m["y"]), int(m["m"]), int(m["d"]))
     return None
+
+
+def find_date(
+    text: str | None, *, short_years: bool = False, last: bool = False, day_first: bool = True
+) -> datetime | None:
+    """The first (or last) human or machine date written in a short text, by position.
+
+    ``short_years`` also accepts "24.03.21"; ``day_first`` reads "03/04/2021"
+    as 3 April (unless a part above 12 says otherwise).
+    """
+    if not text or not any(c.isdigit() for c in text):
+        return None
+    found: list[tuple[int, datetime]] = []
+    for rx in (_TEXT_MDY, _TEXT_DMY):
+        for m in rx.finditer(text):
+            month = MONTHS.get(m["mon"].lower().rstrip("."))
+            value = _make(int(m["y"]), month, int(m["d"])) if month else None
+            if value:
+                found.append((m.start(), value))
+    for rx in (_ISO, _SLASHED, _DMY, _CJK):
+        for m in rx.finditer(text):
+            value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
+            if value:
+                found.append((m.start(), value))
+    for m in _DMY_SLASH.finditer(text):
+        a, b = int(m["a"]), int(m["b"])
+        day, month = (a, b) if (day_first and b <= 12) or a > 12 else (b, a)
+        value = _make(int(m["y"]), month, day)
+        if value:
+            found.append((m.start(), value))
+    if short_years:
+        for m in _DMY_SHORT.finditer(text):
+            year = 2000 + int(m["y"]) if int(m["y"]) < 50 else 1900 + int(m["y"])
+            value = _make(year, int(m["m"]), int(m["d"]))
+            if value:
+                found.append((m.start(), value))
+    if not found:
+        return None
+    return (max if last else min)(found, key=lambda pv: pv[0])[1]
 
 
 def date_from_url(url: str | None) -> datetime | None:

@@ -41,19 +41,31 @@ class Sources:
     html_lang: str | None = None
     title_tag: str | None = None
     h1: list[str] = field(default_factory=list)
+    h1_nodes: list[LexborNode] = field(default_factory=list)
+    rel_authors: list[str] = field(default_factory=list)
     canonical: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
     tree: LexborHTMLParser | None = None
     site: str | None = None  # the site's name, once known: never an author
+    time_nodes: list[LexborNode] = field(default_factory=list)
+    title_node: LexborNode | None = None  # the <h1> the title came from, once known
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
     _date_texts: list[str] | None = None
+    _near: tuple[list[str], list[str]] | None = None
 
     def times(self) -> list[tuple[str, str]]:
         """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
         if self._times is None:
-            self._times = _time_tags(self.tree) if self.tree is not None else []
+            self._times = _time_tags(self.time_nodes)
         return self._times
+
+    def near_title(self) -> tuple[list[str], list[str]]:
+        """Text chunks after and (nearest first) before the title's heading."""
+        if self._near is None:
+            anchor = self.title_node or (self.h1_nodes[0] if self.h1_nodes else None)
+            self._near = _near_texts(anchor) if anchor is not None else ([], [])
+        return self._near
 
     def date_texts(self) -> list[str]:
         """Short texts of the elements whose class or id says date."""
@@ -106,9 +118,11 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-_BODY_QUERY = (
-    'h1, script[type="application/ld+json"], [itemprop=headline], [itemprop=author], '
-    "[itemprop=creator], [itemprop=datePublished], [itemprop=dateModified], [itemprop=dateCreated]"
+# One full-tree query for everything the cascades read from the body; the
+# itemprops wanted are picked in Python (cheaper than one selector per value).
+_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop], [rel=author]'
+_ITEMPROPS = frozenset(
+    ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
 
 
@@ -169,14 +183,20 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
         if tag == "script":
             scripts.append(node.text(deep=True))
             continue
-        if tag == "h1":
-            if len(src.h1) < 5:
-                text = clean(node.text())
-                if text:
-                    src.h1.append(text)
-            if "itemprop" not in node.attributes:
-                continue
-        _itemprop(node, src.itemprops)
+        if tag == "h1" and len(src.h1) < 5:
+            text = clean(node.text())
+            if text:
+                src.h1.append(text)
+                src.h1_nodes.append(node)
+        elif tag == "time" and len(src.time_nodes) < 20:
+            src.time_nodes.append(node)
+        attrs = node.attributes
+        if attrs.get("itemprop") in _ITEMPROPS:
+            _itemprop(node, src.itemprops)
+        elif "author" in (attrs.get("rel") or "").split() and len(src.rel_authors) < 10:
+            text = clean(node.text())
+            if text and len(text) < 100:
+                src.rel_authors.append(text)
     src.jsonld = _jsonld(scripts)
     for obj in src.jsonld:
         if _ld_type(obj) & ARTICLE_TYPES:
@@ -190,9 +210,9 @@ def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
     return src
 
 
-def _time_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
+def _time_tags(nodes: list[LexborNode]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for node in tree.css("time[datetime]")[:20]:
+    for node in nodes:
         attrs = node.attributes
         context = f"{attrs.get('class') or ''} {attrs.get('itemprop') or ''}"
         if "pubdate" in attrs:
@@ -216,6 +236,79 @@ def _date_texts(tree: LexborHTMLParser) -> list[str]:
         if 6 <= len(text) <= 120:
             out.append(text)
     return out
+
+
+# ---------------------------------------------------------------- text near the title
+
+_SKIP_TEXT = frozenset("script style noscript template svg iframe select option button".split())
+_NEAR_AFTER_CHARS = 600
+_NEAR_BEFORE_CHARS = 300
+_NEAR_MAX_STEPS = 400
+_LINE_CHARS = 120  # a longer text chunk is running text
+_LEAD_CHARS = 50  # of which only the start (a dateline) is read for dates
+
+
+def _after(node: LexborNode | None) -> LexborNode | None:
+    """The next node in document order after ``node``'s subtree."""
+    while node is not None:
+        nxt = node.next
+        if nxt is not None:
+            return nxt
+        node = node.parent
+        if node is None or node.tag in ("body", "html"):
+            return None
+    return None
+
+
+def _before(node: LexborNode | None) -> LexborNode | None:
+    """The previous leaf in document order (descending into the previous sibling)."""
+    while node is not None:
+        prev = node.prev
+        if prev is not None:
+            while prev.tag not in _SKIP_TEXT:
+                last = prev.last_child
+                if last is None:
+                    break
+                prev = last
+            return prev
+        node = node.parent
+        if node is None or node.tag in ("body", "html"):
+            return None
+    return None
+
+
+def _near_texts(anchor: LexborNode) -> tuple[list[str], list[str]]:
+    """Visible text chunks following the anchor and preceding it (nearest first)."""
+    after: list[str] = []
+    chars = steps = 0
+    node = _after(anchor)
+    while node is not None and chars < _NEAR_AFTER_CHARS and steps < _NEAR_MAX_STEPS:
+        steps += 1
+        tag = node.tag
+        if tag == "-text":
+            text = (node.text_content or "").strip()
+            if text:
+                after.append(text)
+                chars += len(text)
+            node = _after(node)
+        elif tag in _SKIP_TEXT or tag == "h1" or node.child is None:
+            if tag == "h1":
+                break
+            node = _after(node)
+        else:
+            node = node.child
+    before: list[str] = []
+    chars = steps = 0
+    node = _before(anchor)
+    while node is not None and chars < _NEAR_BEFORE_CHARS and steps < _NEAR_MAX_STEPS:
+        steps += 1
+        if node.tag == "-text":
+            text = (node.text_content or "").strip()
+            if text:
+                before.append(text)
+                chars += len(text)
+        node = _before(node)
+    return after, before
 
 
 def _byline_texts(tree: LexborHTMLParser) -> list[str]:
@@ -282,9 +375,10 @@ def title_of(src: Sources, site: str | None) -> str | None:
     og = src.first("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")
     item = (src.itemprops.get("headline") or [None])[0]
     folded = {_norm(t) for t in (headline, og, item, src.title_tag) if t}
-    for h in src.h1:
+    for h, node in zip(src.h1, src.h1_nodes, strict=False):
         n = _norm(h)
         if n in folded or (src.title_tag and n and _norm(src.title_tag).startswith(n)):
+            src.title_node = node
             return h
     found = next((c for c in (headline, item, og, src.title_tag) if c), None)
     found = _strip_site(found, site, src.h1) if found else None
@@ -472,6 +566,12 @@ _PUBLISHED_META = (
     "date_published",
     "published_time",
     "published_date",
+    "uploaddate",
+    "cxenseparse:publishtime",
+    "dc:date",
+    "prism.publicationdate",
+    "citation_online_date",
+    "shareaholic:article_published_time",
 )
 _MODIFIED_META = (
     "article:modified_time",
@@ -488,7 +588,20 @@ _MODIFIED_META = (
 
 def _published_ld(src: Sources) -> datetime | None:
     ld = src.article_ld or {}
-    return dates.parse_iso(ld.get("datePublished")) or dates.parse_iso(ld.get("dateCreated"))
+    found = dates.parse_iso(ld.get("datePublished")) or dates.parse_iso(ld.get("dateCreated"))
+    if found or src.article_ld is not None:
+        return found
+    # no article object: a video's or a podcast's date (a WebPage's is often a shop or form page's)
+    for obj in src.jsonld[:50]:
+        if _ld_type(obj) & _LD_MEDIA_TYPES:
+            for key in ("datePublished", "uploadDate", "dateCreated"):
+                found = dates.parse_iso(obj.get(key))
+                if found:
+                    return found
+    return None
+
+
+_LD_MEDIA_TYPES = frozenset(("videoobject", "audioobject", "podcastepisode"))
 
 
 def _published_meta(src: Sources) -> datetime | None:
@@ -501,7 +614,7 @@ def _published_meta(src: Sources) -> datetime | None:
 
 
 def _published_microdata(src: Sources) -> datetime | None:
-    for key in ("datePublished", "dateCreated"):
+    for key in ("datePublished", "dateCreated", "uploadDate"):
         for value in src.itemprops.get(key, ()):
             found = dates.parse_iso(value)
             if found:
@@ -523,6 +636,17 @@ def _published_time_tag(src: Sources) -> datetime | None:
     return None
 
 
+def _published_near_title(src: Sources) -> datetime | None:
+    after, before = src.near_title()
+    day_first = (src.html_lang or "").lower() not in ("en-us", "en")
+    # short lines (datelines, bylines) whole; only the start of running text
+    after_text = " ".join(c if len(c) <= _LINE_CHARS else c[:_LEAD_CHARS] for c in after)
+    before_text = " ".join(c if len(c) <= _LINE_CHARS else c[-_LEAD_CHARS:] for c in before[::-1])
+    return dates.find_date(after_text, short_years=True, day_first=day_first) or dates.find_date(
+        before_text, short_years=True, last=True, day_first=day_first
+    )
+
+
 def _published_url(src: Sources) -> datetime | None:
     return dates.date_from_url(src.url) or dates.date_from_url(src.canonical)
 
@@ -535,18 +659,28 @@ def _published_dom(src: Sources) -> datetime | None:
     return None
 
 
+_NEAR_MIDNIGHT = frozenset((0, 1, 2, 3, 4, 5, 19, 20, 21, 22, 23))
+
 PUBLISHED_STEPS = (
     _published_ld,
     _published_meta,
     _published_microdata,
     _published_time_tag,
     _published_url,
+    _published_near_title,
     _published_dom,
 )
 
 
 def published_of(src: Sources) -> datetime | None:
-    return _cascade(PUBLISHED_STEPS, src)
+    found = _cascade(PUBLISHED_STEPS, src)
+    if found is not None and found.hour in _NEAR_MIDNIGHT:
+        # a machine time near midnight may fall on the next or previous day where
+        # the page is published: the date shown under the title decides
+        shown = _published_near_title(src)
+        if shown is not None and abs((shown.date() - found.date()).days) == 1:
+            return shown
+    return found
 
 
 def modified_of(src: Sources) -> datetime | None:
