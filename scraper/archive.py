@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +33,10 @@ from sqlite_utils.migrations import Migrations
 
 from scraper.errors import ArchiveError
 from scraper.models import Article, FetchResult
+from scraper.urls import normalize_url
 
 BUSY_TIMEOUT_MS = 30_000
+MAX_ATTEMPTS = 3  # a frontier URL whose fetch failed is tried in at most this many runs
 migrations = Migrations("scraper")
 
 
@@ -135,17 +137,22 @@ def _frontier(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE frontier (
             url TEXT PRIMARY KEY,           -- normalized URL
+            site TEXT NOT NULL,             -- the crawl it belongs to: its seed's host, no www.
             host TEXT NOT NULL,
             state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | failed | skipped
-            kind TEXT NOT NULL DEFAULT 'page',     -- page | article | index
-            depth INTEGER NOT NULL DEFAULT 0,
-            source TEXT,                    -- sitemap | feed | link | seed
-            lastmod TEXT,                   -- date a sitemap or feed gave
+            kind TEXT NOT NULL DEFAULT 'page',     -- page | article | index | sitemap | feed
+            priority INTEGER NOT NULL DEFAULT 3,   -- queued URLs are taken lowest first
+            depth INTEGER NOT NULL DEFAULT 0,      -- links followed from the seed
+            source TEXT,                    -- seed | robots | sitemap | feed | link | next
+            lastmod TEXT,                   -- newest date a sitemap or feed gave (UTC ISO)
+            title TEXT,                     -- title a news sitemap or feed gave
+            revisit INTEGER NOT NULL DEFAULT 0,    -- 1: archived, but lastmod says it changed
+            attempts INTEGER NOT NULL DEFAULT 0,   -- failed fetches (retried while < 3)
             reason TEXT,                    -- why it failed or was skipped
             discovered_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         );
-        CREATE INDEX frontier_state ON frontier(state, depth);
+        CREATE INDEX frontier_queue ON frontier(site, state, priority);
         """
     )
 
@@ -160,6 +167,35 @@ def _iso(value: datetime | None) -> str | None:
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    """A URL found by the crawler, for ``Archive.frontier_add``."""
+
+    url: str  # normalized
+    host: str
+    kind: str = "page"  # page | article | index | sitemap | feed
+    depth: int = 0
+    source: str = "link"
+    priority: int = 3
+    lastmod: str | None = None  # UTC ISO 8601
+    title: str | None = None
+    state: str = "queued"  # or "skipped", with a reason
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A queued frontier URL, as ``Archive.frontier_next`` hands it out."""
+
+    url: str
+    kind: str
+    depth: int
+    source: str | None
+    lastmod: str | None
+    revisit: int
+    priority: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +373,7 @@ class Archive:
 
     def get_article(self, url: str) -> dict[str, Any] | None:
         """The stored article whose canonical URL or fetch URL is ``url``."""
-        found = self._find(url, url.rstrip("/"), url.rstrip("/") + "/")
+        found = self._find(url, normalize_url(url), url.rstrip("/"), url.rstrip("/") + "/")
         if found is None:
             return None
         return self._decode(self.db["articles"].get(found[0]))
@@ -382,3 +418,181 @@ class Archive:
             if isinstance(row.get(key), str):
                 row[key] = json.loads(row[key])
         return row
+
+    # ---- frontier -------------------------------------------------------
+    # The crawl queue (``scraper.crawl``).  A row's state moves queued -> done |
+    # failed | skipped; the crawler changes it in the same transaction as the
+    # page's article and fetch rows, so a killed crawl resumes where it stopped.
+
+    def frontier_begin(self, site: str) -> int:
+        """Start a run of ``site``: queue again what every run re-reads (seeds,
+        sitemaps, feeds, index pages one link from a seed) and failures that
+        may be retried.  Returns how many URLs are queued now."""
+        try:
+            with self.db.atomic():
+                self.db.execute(
+                    "UPDATE frontier SET state = 'queued', reason = NULL, updated_at = ? "
+                    "WHERE site = ? AND state != 'queued' AND ("
+                    " kind IN ('sitemap', 'feed') OR source = 'seed'"
+                    " OR (kind = 'index' AND depth <= 1 AND source = 'link')"
+                    " OR (state = 'failed' AND attempts < ?))",
+                    [utcnow(), site, MAX_ATTEMPTS],
+                )
+                row = self.db.execute(
+                    "SELECT count(*) FROM frontier WHERE site = ? AND state = 'queued'", [site]
+                ).fetchone()
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot start the crawl of {site} ({exc})") from exc
+        return int(row[0])
+
+    def frontier_add(self, site: str, entries: Iterable[Discovered], *, force: bool = False) -> int:
+        """Add discovered URLs; returns how many were new.
+
+        A known URL is queued again when a newer ``lastmod`` says an archived
+        page changed (``revisit``), when a skipped URL is now allowed, or, with
+        ``force`` (seeds, sitemaps), whenever it is not queued.
+        """
+        best: dict[str, Discovered] = {}
+        for e in entries:
+            old = best.get(e.url)
+            if old is None or (e.lastmod or "") > (old.lastmod or "") or e.priority < old.priority:
+                best[e.url] = e
+        if not best:
+            return 0
+        now = utcnow()
+        try:
+            with self.db.atomic():
+                known = self._frontier_rows(list(best))
+                new = [e for url, e in best.items() if url not in known]
+                self.db.conn.executemany(
+                    "INSERT INTO frontier (url, site, host, state, kind, priority, depth, source,"
+                    " lastmod, title, reason, discovered_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (e.url, site, e.host, e.state, e.kind, e.priority, e.depth, e.source,
+                         e.lastmod, e.title, e.reason, now, now)
+                        for e in new
+                    ],
+                )  # fmt: skip
+                updates = []
+                for url, (state, kind, lastmod, revisit) in known.items():
+                    e = best[url]
+                    newer = bool(e.lastmod and (lastmod is None or e.lastmod > lastmod))
+                    changed = newer and lastmod is not None and kind in ("page", "article")
+                    requeue = e.state == "queued" and (
+                        (state == "done" and changed)
+                        or state == "skipped"
+                        or (force and state != "queued")
+                    )
+                    upgrade = kind == "page" and e.kind == "article"
+                    if not (newer or requeue or upgrade):
+                        continue
+                    updates.append(
+                        (
+                            "queued" if requeue else state,
+                            e.kind if upgrade else kind,
+                            e.lastmod if newer else lastmod,
+                            1 if requeue and changed else revisit,
+                            requeue,
+                            now,
+                            url,
+                        )
+                    )
+                self.db.conn.executemany(
+                    "UPDATE frontier SET state = ?, kind = ?, lastmod = ?, revisit = ?,"
+                    " reason = CASE WHEN ? THEN NULL ELSE reason END, updated_at = ?"
+                    " WHERE url = ?",
+                    updates,
+                )
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot add to the crawl queue ({exc})") from exc
+        return len(new)
+
+    def _frontier_rows(self, urls: list[str]) -> dict[str, tuple[str, str, str | None, int]]:
+        rows: dict[str, tuple[str, str, str | None, int]] = {}
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            for url, *rest in self.db.execute(
+                "SELECT url, state, kind, lastmod, revisit FROM frontier "
+                f"WHERE url IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                rows[url] = (rest[0], rest[1], rest[2], rest[3])
+        return rows
+
+    def frontier_next(
+        self, site: str, limit: int, kinds: tuple[str, ...] | None = None
+    ) -> list[Queued]:
+        """Up to ``limit`` queued URLs of ``site``, lowest priority first."""
+        sql = (
+            "SELECT url, kind, depth, source, lastmod, revisit, priority FROM frontier "
+            "WHERE site = ? AND state = 'queued'"
+        )
+        params: list[Any] = [site]
+        if kinds is not None:
+            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            params += kinds
+        sql += " ORDER BY priority, rowid LIMIT ?"
+        return [Queued(*row) for row in self.db.execute(sql, [*params, limit])]
+
+    def frontier_finish(
+        self,
+        url: str,
+        state: str,
+        *,
+        kind: str | None = None,
+        reason: str | None = None,
+        final: bool = False,
+    ) -> None:
+        """Record what became of a queued URL; a ``final`` failure is not retried."""
+        attempts = (
+            f"{MAX_ATTEMPTS}" if final else "attempts + 1" if state == "failed" else "attempts"
+        )
+        try:
+            with self.db.atomic():
+                self.db.execute(
+                    f"UPDATE frontier SET state = ?, kind = coalesce(?, kind), reason = ?, "
+                    f"revisit = 0, attempts = {attempts}, updated_at = ? WHERE url = ?",
+                    [state, kind, reason, utcnow(), url],
+                )
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot update the crawl queue ({exc})") from exc
+
+    def frontier_alias(self, site: str, url: str, host: str, of: str) -> None:
+        """``url`` (a canonical link or redirect target) is the page archived from
+        ``of``: mark it done so it is not fetched again."""
+        now = utcnow()
+        try:
+            with self.db.atomic():
+                self.db.execute(
+                    "INSERT INTO frontier (url, site, host, state, kind, source, reason,"
+                    " discovered_at, updated_at)"
+                    " VALUES (?, ?, ?, 'done', 'article', 'alias', ?, ?, ?)"
+                    " ON CONFLICT (url) DO UPDATE SET state = 'done', revisit = 0,"
+                    " reason = excluded.reason, updated_at = excluded.updated_at"
+                    " WHERE frontier.state = 'queued'",
+                    [url, site, host, f"same page as {of}", now, now],
+                )
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot update the crawl queue ({exc})") from exc
+
+    def frontier_skip(self, site: str, source: str, reason: str) -> int:
+        """Skip every queued URL of ``site`` found through ``source``; returns how many."""
+        try:
+            with self.db.atomic():
+                cur = self.db.execute(
+                    "UPDATE frontier SET state = 'skipped', reason = ?, updated_at = ? "
+                    "WHERE site = ? AND state = 'queued' AND source = ?",
+                    [reason, utcnow(), site, source],
+                )
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot update the crawl queue ({exc})") from exc
+        return int(cur.rowcount)
+
+    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
+        """URLs by state, for one site or all."""
+        sql = "SELECT state, count(*) FROM frontier"
+        params = [site] if site else []
+        if site:
+            sql += " WHERE site = ?"
+        return {str(k): int(v) for k, v in self.db.execute(sql + " GROUP BY state", params)}

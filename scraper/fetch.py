@@ -8,7 +8,8 @@
    a host paused by a ``Retry-After`` or by repeated failures;
 2. sends the request (conditional when an ETag / Last-Modified is known);
 3. follows redirects itself, up to ``max_redirects``, refusing loops;
-4. refuses anything that is not HTML, before reading its body;
+4. refuses anything that is not HTML (or not of the ``accept``-ed types),
+   before reading its body;
 5. streams the body, counting decompressed bytes, and stops past ``max_bytes``;
 6. retries connect errors, 429 and 5xx with exponential backoff and jitter,
    honouring ``Retry-After`` (up to ``max_retry_wait``).
@@ -94,7 +95,8 @@ def parse_retry_after(value: str | None) -> float | None:
 class _Host:
     slots: asyncio.Semaphore
     next_at: float = 0.0  # monotonic time before which no request may start
-    failures: int = 0  # consecutive failed attempts
+    failures: int = 0  # consecutive transient failures (network, timeout, 429, 5xx)
+    delay: float | None = None  # this host's own delay (robots.txt Crawl-delay)
 
 
 class Fetcher:
@@ -145,8 +147,13 @@ class Fetcher:
         state = self._host(host)
         state.next_at = max(state.next_at, time.monotonic() + seconds)
 
+    def set_delay(self, host: str, seconds: float) -> None:
+        """Space requests to ``host`` by ``seconds`` instead of ``settings.delay``."""
+        self._host(host).delay = seconds
+
     def host_failing(self, host: str) -> bool:
-        """True when a host failed ``host_failures`` times in a row."""
+        """True when a host failed ``host_failures`` times in a row (transient failures:
+        network errors, timeouts, 429 and 5xx; a 404 or a PDF says nothing of the host)."""
         return self._host(host).failures >= self.settings.host_failures
 
     @asynccontextmanager
@@ -155,28 +162,37 @@ class Fetcher:
         async with state.slots:
             while (wait := state.next_at - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
-            state.next_at = time.monotonic() + self.settings.delay
+            delay = self.settings.delay if state.delay is None else state.delay
+            state.next_at = time.monotonic() + delay
             async with self._slots, asyncio.timeout(self.settings.timeout):
                 yield state
 
     # --------------------------------------------------------------- fetching
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: tuple[str, ...] | None = HTML_TYPES,
     ) -> FetchResult:
+        """One URL; ``accept`` lists the media types taken (``None``: any, for
+        robots.txt, sitemaps and feeds)."""
         started = time.monotonic()
         s = self.settings
         result = FetchResult(url=url)
         for attempt in range(s.retries + 1):
             result = FetchResult(url=url, fetched_at=datetime.now(UTC))
             try:
-                await self._attempt(result, etag, last_modified)
+                await self._attempt(result, etag, last_modified, accept)
                 self._host(host_of(url)).failures = 0
                 break
             except _Failure as failure:
                 result.error = failure.reason
                 retry = failure.retryable and attempt < s.retries
                 host = host_of(result.final_url or url)
-                self._host(host).failures += 1
+                if failure.retryable:
+                    self._host(host).failures += 1
                 if not retry:
                     break
                 wait = s.backoff * 2**attempt * (0.5 + random.random())
@@ -196,13 +212,17 @@ class Fetcher:
         return result
 
     async def _attempt(
-        self, result: FetchResult, etag: str | None, last_modified: str | None
+        self,
+        result: FetchResult,
+        etag: str | None,
+        last_modified: str | None,
+        accept: tuple[str, ...] | None,
     ) -> None:
         assert self._client is not None, "use 'async with Fetcher(...)'"
         s = self.settings
         current = result.url
         seen = {current}
-        headers = {}
+        headers = {} if accept == HTML_TYPES else {"Accept": ", ".join(accept or ("*/*",))}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -236,12 +256,18 @@ class Fetcher:
                         seen.add(target)
                         current = target
                         continue
-                    await self._read(result, current, response)
+                    await self._read(result, current, response, accept)
                     return
                 finally:
                     await response.aclose()
 
-    async def _read(self, result: FetchResult, url: str, response: httpx.Response) -> None:
+    async def _read(
+        self,
+        result: FetchResult,
+        url: str,
+        response: httpx.Response,
+        accept: tuple[str, ...] | None,
+    ) -> None:
         s = self.settings
         result.final_url = url
         result.status = response.status_code
@@ -264,8 +290,9 @@ class Fetcher:
             raise _Failure(f"HTTP {status} {response.reason_phrase}".strip())
         if status != 200:  # 204, 206, ...
             raise _Failure(f"HTTP {status}: no page")
-        if media is not None and media not in HTML_TYPES:
-            raise _Failure(f"not HTML ({media})")
+        if media is not None and accept is not None and media not in accept:
+            what = "not HTML" if accept == HTML_TYPES else "unexpected type"
+            raise _Failure(f"{what} ({media})")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > s.max_bytes:
             raise _Failure(f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)")
@@ -284,7 +311,7 @@ class Fetcher:
         except httpx.TransportError as exc:
             raise _Failure(f"body cut short ({_short(exc)})", retryable=True) from exc
         result.body = b"".join(chunks)
-        if media is None and not _looks_like_html(result.body):
+        if media is None and accept == HTML_TYPES and not _looks_like_html(result.body):
             raise _Failure("not HTML (no content type, body is not markup)")
 
 

@@ -99,15 +99,31 @@ def extract_fetched(fetch: FetchResult) -> Article:
     return extract(html, url=fetch.final_url or fetch.url)
 
 
-def process(fetch: FetchResult, archive: Archive, *, require_text: bool = True) -> Outcome:
-    """Record or store one fetch; never raises for a bad page."""
+def process(
+    fetch: FetchResult,
+    archive: Archive,
+    *,
+    require_text: bool = True,
+    article: Article | None = None,
+) -> Outcome:
+    """Record or store one fetch; never raises for a bad page.
+
+    ``article`` is the page already extracted (the crawler extracts first, to
+    tell articles from index pages); by default the page is extracted here.
+    """
     if fetch.not_modified:
         archive.record_fetch(fetch)
         return Outcome(fetch.url, Status.NOT_MODIFIED, fetch=fetch)
     if not fetch.ok:
         archive.record_fetch(fetch)
         return Outcome(fetch.url, Status.FAILED, fetch.error or "failed", fetch=fetch)
-    article = extract_fetched(fetch)
+    if article is None:
+        try:
+            article = extract_fetched(fetch)
+        except Exception as exc:  # extract promises not to raise; a run must not die if it does
+            fetch.error = f"extraction failed ({type(exc).__name__}: {exc})"[:200]
+            archive.record_fetch(fetch)
+            return Outcome(fetch.url, Status.FAILED, fetch.error, fetch=fetch)
     if require_text and not article.text.strip():
         fetch.error = "no article text found"
         archive.record_fetch(fetch)

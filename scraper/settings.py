@@ -42,6 +42,8 @@ class Settings:
     max_pages: int = 1000
     max_depth: int = 5
     host_failures: int = 5  # consecutive failures before a host is paused
+    host_pause: float = 30.0  # seconds a failing host is paused for
+    crawl_delay: float = 1.0  # ``delay`` for crawl (robots.txt Crawl-delay may raise it)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def merged(self, **overrides: Any) -> Settings:

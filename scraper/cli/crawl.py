@@ -2,10 +2,145 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from datetime import UTC, datetime
+from typing import Annotated
+
 import typer
 
+from scraper.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigOption,
+    DbOption,
+    InputOption,
+    JsonOption,
+    QuietOption,
+    err,
+    open_archive,
+    read_urls,
+    settings_for,
+)
+from scraper.cli.report import Reporter
+from scraper.crawl import CrawlOptions, crawl_lock
+from scraper.crawl import crawl as run_crawl
+from scraper.crawl.discovery import parse_date
+from scraper.errors import ArchiveLocked
 
-def crawl() -> None:
-    """Crawl sites incrementally (not yet available)."""
-    typer.echo("scraper crawl: not implemented yet", err=True)
-    raise typer.Exit(2)
+
+def crawl(
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="Seed URLs (home pages).", show_default=False)
+    ] = None,
+    input: InputOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Pages fetched per site and run [default 1000].", show_default=False
+        ),
+    ] = None,
+    max_depth: Annotated[
+        int | None,
+        typer.Option(min=0, help="Links followed from a seed [default 5].", show_default=False),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Skip sitemap / feed entries dated before this (YYYY-MM-DD)."),
+    ] = None,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(help="Only page URLs matching this regex (repeatable).", show_default=False),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="No page URLs matching this regex (repeatable).", show_default=False),
+    ] = None,
+    no_links: Annotated[
+        bool, typer.Option("--no-links", help="Sitemaps and feeds only: follow no page links.")
+    ] = False,
+    offsite: Annotated[
+        bool, typer.Option("--offsite", help="Follow links to other sites too.")
+    ] = False,
+    per_host: Annotated[
+        int | None,
+        typer.Option(min=1, help="Requests at once to one host [default 2].", show_default=False),
+    ] = None,
+    delay: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="Seconds between requests to one host [default 1].", show_default=False
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Requests at once in all [default 8].", show_default=False),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(min=0.1, help="Seconds per request, in all [default 30].", show_default=False),
+    ] = None,
+    user_agent: Annotated[
+        str | None, typer.Option(help="User-Agent header.", show_default=False)
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another crawl of the archive to end.")
+    ] = False,
+    quiet: QuietOption = False,
+    json: JsonOption = False,
+) -> None:
+    """Crawl sites into the archive: new and changed articles only, politely, resumably."""
+    seeds = read_urls(urls, input)
+    if not seeds:
+        err("no seed URLs given (pass URLs or --input FILE)")
+        raise typer.Exit(EXIT_USAGE)
+    options = CrawlOptions(
+        since=_since(since),
+        include=_patterns(include, "--include"),
+        exclude=_patterns(exclude, "--exclude"),
+        follow_links=not no_links,
+        offsite=offsite,
+    )
+    settings = settings_for(
+        config,
+        db=db,
+        max_pages=max_pages,
+        max_depth=max_depth,
+        per_host=per_host,
+        crawl_delay=delay,
+        concurrency=concurrency,
+        timeout=timeout,
+        user_agent=user_agent,
+    )
+    try:
+        with (
+            crawl_lock(settings.db, wait=wait),
+            open_archive(settings) as archive,
+            Reporter(None, quiet=quiet, as_json=json) as rep,
+        ):
+            result = asyncio.run(run_crawl(seeds, archive, settings, options, on_outcome=rep))
+    except ArchiveLocked as exc:
+        err(f"{exc}; not starting (use --wait to wait for it)")
+        raise typer.Exit(EXIT_OK) from None
+    rep.summary(result.summary, **result.extra())
+    if result.summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    when = parse_date(value)
+    if when is None:
+        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint="--since")
+    return when.astimezone(UTC)
+
+
+def _patterns(values: list[str] | None, hint: str) -> tuple[re.Pattern[str], ...]:
+    try:
+        return tuple(re.compile(v) for v in values or [])
+    except re.error as exc:
+        raise typer.BadParameter(f"not a regular expression ({exc})", param_hint=hint) from exc

@@ -1,0 +1,492 @@
+"""The crawl of one or more sites, on the shared fetcher, pipeline and archive.
+
+For each site (the seeds grouped by host), in order:
+
+1. ``frontier_begin``: what every run re-reads is queued again: the seeds,
+   sitemaps and feeds, index pages one link from a seed, and failures that
+   may be retried; a killed run's queue is still there.
+2. robots.txt of the seed is read; its ``Sitemap:`` lines and ``/sitemap.xml``
+   are queued.
+3. ``per_host`` workers take queued URLs, lowest priority first (listings,
+   then index pages, then articles, then other pages):
+   - a sitemap or feed is fetched, parsed, and its URLs queued (with their
+     lastmod; a newer lastmod queues an archived page again, as a revisit);
+   - a page already archived is not fetched (unless it is a revisit, fetched
+     with its ETag / Last-Modified); other pages are fetched, extracted once,
+     told apart as article or index page, archived (articles) or recorded
+     (index pages), and their links queued;
+   - the frontier row, the fetch row, the article and the new links are
+     written in one transaction.
+4. A host that keeps failing is paused (``host_pause``); after three pauses
+   in a row its site stops for this run, its URLs left queued.
+
+Every request goes through ``guard``: only http(s), no private addresses
+except the seeds' own hosts, and robots.txt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from scraper.archive import Archive, Discovered, Queued
+from scraper.crawl import discovery
+from scraper.crawl.frontier import LISTING_KINDS, SiteQueue
+from scraper.crawl.robots import RobotsCache, origin
+from scraper.errors import ArchiveError
+from scraper.fetch import Fetcher
+from scraper.models import Article, FetchResult
+from scraper.pipeline import Outcome, Status, Summary, article_key, extract_fetched, process
+from scraper.settings import Settings
+from scraper.urls import host_key, is_public_address, normalize_url, same_site
+
+ROBOTS_REFUSAL = "disallowed by robots.txt"
+PRIVATE_REFUSAL = "private address (not followed from a public page)"
+PRIORITY = {"sitemap": 0, "feed": 0, "index": 1, "article": 2, "page": 3}
+RELATED_PRIORITY = 4  # links found on article pages come after everything else
+DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
+MAX_HOST_PAUSES = 3
+TRANSIENT = ("connection failed", "timed out", "network error", "body cut short", "robots.txt")
+
+# Worker processes for extraction: the cores the event loop leaves free.
+EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
+# Pages of one site link the same URLs over and over: normalize each once.
+normalize = functools.lru_cache(maxsize=50_000)(normalize_url)
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """What to crawl, beyond ``Settings`` (max_pages, max_depth, politeness)."""
+
+    since: datetime | None = None  # skip listing entries dated older
+    include: tuple[re.Pattern[str], ...] = ()  # a page URL must match one of these
+    exclude: tuple[re.Pattern[str], ...] = ()  # ... and none of these
+    follow_links: bool = True  # False: sitemaps and feeds only
+    offsite: bool = False  # follow links to other sites too
+
+
+@dataclass(slots=True)
+class CrawlResult:
+    summary: Summary = field(default_factory=Summary)
+    discovered: int = 0  # URLs new to the frontier
+    known: int = 0  # queued URLs already archived, not fetched
+    listings: int = 0  # sitemaps and feeds read
+    left: int = 0  # URLs still queued (--max-pages, a stopped host)
+    stopped: dict[str, str] = field(default_factory=dict)  # site -> why it stopped early
+    seconds: float = 0.0
+
+    def extra(self) -> dict[str, object]:
+        """The crawl's own figures, for the summary line / JSON."""
+        out: dict[str, object] = {
+            "discovered": self.discovered,
+            "known": self.known,
+            "listings": self.listings,
+            "left": self.left,
+            "seconds": round(self.seconds, 2),
+        }
+        if self.stopped:
+            out["stopped"] = self.stopped
+        return out
+
+
+def group_seeds(seeds: Iterable[str]) -> dict[str, list[str]]:
+    """Seeds by site (host without www.), normalized, in order, without repeats."""
+    sites: dict[str, list[str]] = {}
+    for seed in seeds:
+        url = normalize_url(seed)
+        urls = sites.setdefault(host_key(url), [])
+        if url not in urls:
+            urls.append(url)
+    return sites
+
+
+async def crawl(
+    seeds: Iterable[str],
+    archive: Archive,
+    settings: Settings,
+    options: CrawlOptions | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> CrawlResult:
+    """Crawl every seed's site into ``archive``; the archive's crawl lock is the caller's."""
+    started = time.monotonic()
+    sites = group_seeds(seeds)
+    settings = settings.merged(
+        delay=settings.crawl_delay, concurrency=max(settings.concurrency, settings.per_host)
+    )
+    result = CrawlResult()
+    async with Fetcher(settings, transport=transport) as fetcher:
+        crawler = Crawler(archive, fetcher, options or CrawlOptions(), result, on_outcome)
+        crawler.trust(url for urls in sites.values() for url in urls)
+        try:
+            await asyncio.gather(*(crawler.crawl_site(site, urls) for site, urls in sites.items()))
+        finally:
+            crawler.close()
+    result.left = sum(archive.frontier_counts(site).get("queued", 0) for site in sites)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+class Crawler:
+    def __init__(
+        self,
+        archive: Archive,
+        fetcher: Fetcher,
+        options: CrawlOptions,
+        result: CrawlResult,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.archive = archive
+        self.fetcher = fetcher
+        self.settings = fetcher.settings
+        self.options = options
+        self.result = result
+        self.on_outcome = on_outcome
+        self.robots = RobotsCache(fetcher, min_delay=self.settings.delay)
+        self._trusted: set[str] = set()
+        self._public: dict[str, bool] = {}
+        self._pauses: dict[str, int] = {}  # host -> pauses without a success since
+        self._paused_until: dict[str, float] = {}
+        self._same_site: dict[tuple[str, str], bool] = {}  # (netloc, seed) -> same site
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_ok = EXTRACT_PROCESSES > 0
+        fetcher.guard = self.guard
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def _extract(self, fetch: FetchResult) -> Article:
+        """Extraction is CPU-bound (a few ms a page): it runs in worker processes so
+        the event loop keeps fetching and writing meanwhile."""
+        if not self._pool_ok:
+            return extract_fetched(fetch)
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["scraper.pipeline"])
+            self._pool = ProcessPoolExecutor(EXTRACT_PROCESSES, mp_context=context)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, extract_fetched, fetch
+            )
+        except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
+            self._pool_ok = False
+            return extract_fetched(fetch)
+
+    def trust(self, seeds: Iterable[str]) -> None:
+        """Seeds given explicitly may be on private addresses (intranets, tests)."""
+        self._trusted.update((urlsplit(u).hostname or "").lower() for u in seeds)
+
+    # ------------------------------------------------------------ the guard
+    async def guard(self, url: str) -> str | None:
+        """Why a request may not be sent (checked before every request and redirect hop)."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return "not an http(s) URL"
+        if not await self._address_ok(parts.hostname or ""):
+            return PRIVATE_REFUSAL
+        if parts.path == "/robots.txt":
+            return None
+        return await self.robots.refusal(url)
+
+    async def _address_ok(self, host: str) -> bool:
+        host = host.lower()
+        if host in self._trusted:
+            return True
+        ok = self._public.get(host)
+        if ok is None:
+            ok = self._public[host] = await asyncio.to_thread(is_public_address, host)
+        return ok
+
+    # ------------------------------------------------------------ one site
+    async def crawl_site(self, site: str, seeds: list[str]) -> None:
+        queue = SiteQueue(self.archive, site, self.settings.max_pages)
+        self.archive.frontier_begin(site)
+        entries = [self._entry(u, "page", 0, "seed") for u in seeds]
+        listings: list[str] = []
+        for root in dict.fromkeys(origin(u) for u in seeds):
+            robots = await self.robots.get(root)
+            listings += [urljoin(root, u) for u in [*robots.sitemaps, "/sitemap.xml"]]
+        entries += [self._entry(normalize_url(u), "sitemap", 0, "robots") for u in listings]
+        self.result.discovered += self.archive.frontier_add(site, entries, force=True)
+        seed = seeds[0]
+        await asyncio.gather(*(self._worker(queue, seed) for _ in range(self.settings.per_host)))
+        if queue.stopped:
+            self.result.stopped[site] = queue.stopped
+
+    async def _worker(self, queue: SiteQueue, seed: str) -> None:
+        while (item := await queue.next()) is not None:
+            fetched = True
+            try:
+                if item.kind in LISTING_KINDS:
+                    await self._listing(queue, seed, item)
+                else:
+                    fetched = await self._page(queue, seed, item)
+            except ArchiveError:
+                await queue.stop("archive error")
+                raise
+            except Exception as exc:  # one bad page must not end the crawl
+                reason = f"internal error ({type(exc).__name__}: {exc})"
+                self.archive.frontier_finish(item.url, "failed", reason=reason, final=True)
+                self._report(Outcome(item.url, Status.FAILED, reason))
+            finally:
+                await queue.done(item, fetched=fetched)
+
+    # ------------------------------------------------------------ sitemaps and feeds
+    async def _listing(self, queue: SiteQueue, seed: str, item: Queued) -> None:
+        fetch = await self.fetcher.fetch(item.url, accept=None)
+        entries: list[Discovered] = []
+        reason = fetch.error
+        if fetch.ok:
+            try:
+                listing = discovery.parse_listing(fetch.body, fetch.final_url or item.url)
+            except discovery.ListingError as exc:
+                fetch.error = reason = str(exc)
+            else:
+                self.result.listings += 1
+                entries = await self._listing_entries(seed, item, listing)
+                if listing.error:  # keep what was read before the error
+                    reason = f"{listing.error}; {len(listing.entries)} entries read"
+                    if not listing.entries:
+                        fetch.error = listing.error
+        elif fetch.status == 404 and item.source == "robots":
+            reason = "no sitemap (HTTP 404)"
+        with self.archive.db.atomic():
+            self.archive.record_fetch(fetch)
+            self.result.discovered += self.archive.frontier_add(queue.site, entries)
+            state = "done" if fetch.error is None else "failed"
+            self.archive.frontier_finish(item.url, state, reason=reason)
+        if fetch.error and item.source != "robots":  # a guessed /sitemap.xml may be missing
+            self._report(Outcome(item.url, Status.FAILED, reason, fetch=fetch))
+        await self._watch_host(queue, fetch)
+
+    async def _listing_entries(
+        self, seed: str, item: Queued, listing: discovery.Listing
+    ) -> list[Discovered]:
+        since = self.options.since
+        out = []
+        for e in listing.entries:
+            url = normalize_url(e.url)
+            if e.sitemap:
+                if same_site(url, seed):
+                    out.append(self._entry(url, "sitemap", item.depth, "sitemap", e.lastmod))
+                continue
+            dated = e.lastmod or e.published
+            if since is not None and dated is not None and dated < since:
+                continue
+            if self._out_of_scope(url, seed):
+                continue
+            entry = self._entry(url, "article", item.depth + 1, listing.kind, e.lastmod, e.title)
+            out.append(await self._checked(entry))
+        return out
+
+    # ------------------------------------------------------------ pages
+    async def _page(self, queue: SiteQueue, seed: str, item: Queued) -> bool:
+        """Fetch, extract, archive or record one page; False if it was not fetched."""
+        url = item.url
+        fresh = item.source != "seed" and item.kind != "index" and not item.revisit
+        if fresh and self.archive.article_id_for(url) is not None:
+            self.archive.frontier_finish(url, "done", kind="article", reason="already archived")
+            self.result.known += 1
+            return False
+        etag = last_modified = None
+        if not fresh:
+            etag, last_modified = self.archive.validators(url)
+        fetch = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        article: Article | None = None
+        kind: str | None = None
+        entries: list[Discovered] = []
+        if fetch.ok:
+            article = await self._extract(fetch)
+            kind = page_kind(item, article)
+            entries = await self._page_links(queue, seed, item, fetch, article, kind)
+        with self.archive.db.atomic():
+            if article is not None and kind == "index":
+                self.archive.record_fetch(fetch)
+                outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)
+            else:
+                outcome = process(fetch, self.archive, article=article)
+            state, reason, final = _frontier_state(outcome, fetch)
+            self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
+            self.result.discovered += self.archive.frontier_add(queue.site, entries)
+            if outcome.article_id is not None and article is not None:
+                self._aliases(queue.site, url, fetch, article)
+        self._report(outcome)
+        await self._watch_host(queue, fetch)
+        if item.source == "related":
+            self._watch_related(queue, fetch)
+        return True
+
+    def _watch_related(self, queue: SiteQueue, fetch: FetchResult) -> None:
+        """Stop following links found on article pages once most of them are dead
+        (pages copied from elsewhere, with relative links that resolve to nothing)."""
+        queue.related_tried += 1
+        queue.related_dead += fetch.status in (404, 410)
+        if queue.related_off or queue.related_tried < DEAD_LINKS_TRIED:
+            return
+        if queue.related_dead > DEAD_LINKS_SHARE * queue.related_tried:
+            queue.related_off = (
+                f"links on article pages not followed: {queue.related_dead} of the first "
+                f"{queue.related_tried} were dead"
+            )
+            self.archive.frontier_skip(queue.site, "related", queue.related_off)
+
+    async def _page_links(
+        self,
+        queue: SiteQueue,
+        seed: str,
+        item: Queued,
+        fetch: FetchResult,
+        article: Article,
+        kind: str,
+    ) -> list[Discovered]:
+        base = fetch.final_url or fetch.url
+        out: list[Discovered] = []
+        listing_page = kind == "index" or item.source == "seed"
+        hints = discovery.page_hints(fetch.body, base) if listing_page else discovery.Hints()
+        for feed in hints.feeds:
+            url = normalize_url(feed)
+            if same_site(url, seed):
+                out.append(self._entry(url, "feed", item.depth, "page"))
+        if not self.options.follow_links:
+            return out
+        for nxt in hints.next:  # pagination: the same depth, an index page
+            url = normalize_url(nxt)
+            if not self._out_of_scope(url, seed):
+                out.append(await self._checked(self._entry(url, "index", item.depth, "next")))
+        depth = item.depth + 1
+        if depth > self.settings.max_depth:
+            return out
+        source = "link" if listing_page else "related"
+        seen = {e.url for e in out}
+        for link in article.links:
+            if not self.options.offsite and not self._on_site(link.url, seed):
+                continue  # most links of a page lead elsewhere: drop them before parsing
+            url = normalize(link.url)
+            if url in seen or self._out_of_scope(url, seed):
+                continue
+            seen.add(url)
+            entry = self._entry(url, discovery.url_kind(url), depth, source)
+            if source == "related" and queue.related_off:
+                out.append(replace(entry, state="skipped", reason=queue.related_off))
+            else:
+                out.append(await self._checked(entry))
+        return out
+
+    def _aliases(self, site: str, url: str, fetch: FetchResult, article: Article) -> None:
+        """The redirect target and canonical URL of an archived page are the same page."""
+        final = normalize_url(fetch.final_url or url)
+        key = article_key(final, article.canonical_url)
+        for alias in dict.fromkeys((final, key)):
+            if alias != url:
+                self.archive.frontier_alias(site, alias, urlsplit(alias).netloc, of=url)
+
+    # ------------------------------------------------------------ helpers
+    def _entry(
+        self,
+        url: str,
+        kind: str,
+        depth: int,
+        source: str = "link",
+        lastmod: datetime | None = None,
+        title: str | None = None,
+    ) -> Discovered:
+        return Discovered(
+            url=url,
+            host=urlsplit(url).netloc,
+            kind=kind,
+            depth=depth,
+            source=source,
+            priority=RELATED_PRIORITY if source == "related" else PRIORITY.get(kind, 3),
+            lastmod=discovery.iso(lastmod),
+            title=title,
+        )
+
+    def _out_of_scope(self, url: str, seed: str) -> bool:
+        """Dropped without a trace: other sites, non-pages, --include / --exclude."""
+        if not url.startswith(("http://", "https://")) or discovery.NOT_HTML_URL.search(
+            urlsplit(url).path
+        ):
+            return True
+        if not self.options.offsite and not self._on_site(url, seed):
+            return True
+        if self.options.include and not any(p.search(url) for p in self.options.include):
+            return True
+        return any(p.search(url) for p in self.options.exclude)
+
+    def _on_site(self, url: str, seed: str) -> bool:
+        """``same_site(url, seed)``, remembered by host."""
+        netloc = url.partition("://")[2].partition("/")[0].partition("?")[0].partition("#")[0]
+        key = (netloc.lower(), seed)
+        found = self._same_site.get(key)
+        if found is None:
+            found = self._same_site[key] = same_site(f"http://{key[0]}/", seed)
+        return found
+
+    async def _checked(self, entry: Discovered) -> Discovered:
+        """The entry, or the entry recorded as skipped when it may not be fetched."""
+        reason = await self.guard(entry.url)
+        return entry if reason is None else replace(entry, state="skipped", reason=reason)
+
+    def _report(self, outcome: Outcome) -> None:
+        self.result.summary.add(outcome)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    async def _watch_host(self, queue: SiteQueue, fetch: FetchResult) -> None:
+        """Pause a host that keeps failing; stop its site after ``MAX_HOST_PAUSES``."""
+        host = urlsplit(fetch.final_url or fetch.url).netloc.lower()
+        if fetch.status is not None and fetch.error is None:
+            self._pauses.pop(host, None)
+            return
+        now = time.monotonic()
+        if not self.fetcher.host_failing(host) or now < self._paused_until.get(host, 0.0):
+            return
+        pauses = self._pauses[host] = self._pauses.get(host, 0) + 1
+        if pauses >= MAX_HOST_PAUSES and same_site(fetch.url, "http://" + queue.site):
+            await queue.stop(f"{host} kept failing ({fetch.error}); the rest is left queued")
+        else:
+            self._paused_until[host] = now + self.settings.host_pause
+            self.fetcher.pause_host(host, self.settings.host_pause)
+
+
+def page_kind(item: Queued, article: Article) -> str:
+    """``"article"`` or ``"index"``.  An item of a sitemap or feed is an article (when
+    it has text); otherwise the extractor's word, then what the URL says."""
+    if item.source in ("sitemap", "feed") and article.text.strip():
+        return "article"
+    if article.page_type in ("article", "index"):
+        return article.page_type
+    if item.source == "seed":
+        return "index"
+    if item.kind in ("article", "index"):
+        return item.kind
+    return "article" if discovery.url_kind(item.url) == "article" else "index"
+
+
+def _frontier_state(outcome: Outcome, fetch: FetchResult) -> tuple[str, str | None, bool]:
+    """(state, reason, final) of a page's frontier row after its outcome."""
+    if outcome.status is Status.SKIPPED:
+        return "done", outcome.reason, False
+    if outcome.status is not Status.FAILED:
+        return "done", None, False
+    reason = outcome.reason or "failed"
+    if reason in (ROBOTS_REFUSAL, PRIVATE_REFUSAL):
+        return "skipped", reason, False
+    status = fetch.status or 0
+    transient = status >= 500 or status == 429 or reason.startswith(TRANSIENT)
+    return "failed", reason, not transient

@@ -1,0 +1,463 @@
+"""The crawler against a real HTTP server on 127.0.0.1 and a real SQLite archive."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from scraper.archive import Archive
+from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
+from scraper.crawl.crawler import PRIVATE_REFUSAL, Crawler
+from scraper.fetch import Fetcher
+from scraper.settings import Settings
+
+SENTENCE = (
+    "The council met on Tuesday to discuss the budget, and members argued at length about "
+    "roads, schools and parks before a vote that was postponed until next month. "
+)
+
+
+def article_html(n: int, extra: str = "", links: str = "") -> str:
+    paras = "".join(f"<p>Part {k} of story {n}. {SENTENCE * 3}</p>" for k in range(4))
+    return (
+        f"<html><head><title>Story {n}</title><meta property='og:type' content='article'>"
+        f"</head><body><nav><a href='/'>Home</a></nav><article><h1>Story {n}</h1>"
+        f"{paras}{extra}</article><aside>{links}</aside></body></html>"
+    )
+
+
+def index_html(links: list[str], head: str = "", tail: str = "") -> str:
+    items = "".join(f"<li><a href='{u}'>Headline number {u}</a></li>" for u in links)
+    return f"<html><head><title>Home</title>{head}</head><body><ul>{items}</ul>{tail}</body></html>"
+
+
+@dataclass
+class Route:
+    body: str | bytes | Callable[[Request], Response]
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    etag: str | None = None
+
+
+@dataclass
+class Site:
+    """All paths of a test site, served by one handler that logs every request."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def add(self, path: str, body: str | bytes | Callable[[Request], Response], **kw: object):
+        self.routes[path] = Route(body, **kw)  # type: ignore[arg-type]
+
+    def article(self, n: int, extra: str = "", links: str = "") -> str:
+        path = f"/news/{n}-story-number-{n}/"
+        html = article_html(n, extra, links)
+        self.add(path, html, etag=f'"{n}-{hash(html) & 0xFFFF}"')
+        return path
+
+    def requests(self, path: str) -> list[dict[str, str]]:
+        return [h for p, h in self.log if p == path]
+
+    def __call__(self, request: Request) -> Response:
+        qs = request.query_string.decode()
+        key = request.path + (f"?{qs}" if qs else "")
+        self.log.append((key, dict(request.headers)))
+        route = self.routes.get(key)
+        if route is None:
+            return Response("not found", status=404)
+        if callable(route.body):
+            return route.body(request)
+        headers = {"ETag": route.etag} if route.etag else {}
+        if route.etag and request.headers.get("If-None-Match") == route.etag:
+            return Response(status=304, headers=headers)
+        return Response(route.body, route.status, headers, content_type=route.content_type)
+
+
+@pytest.fixture
+def site(server: HTTPServer) -> Site:
+    s = Site()
+    server.expect_request(re.compile(".*")).respond_with_handler(s)
+    s.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    return s
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    return replace(settings, crawl_delay=0.0, per_host=4, host_pause=0.2, max_depth=3)
+
+
+def run(
+    seed: str, settings: Settings, options: CrawlOptions | None = None, **kw: object
+) -> CrawlResult:
+    with Archive(settings.db) as archive:
+        return asyncio.run(crawl([seed], archive, settings, options, **kw))  # type: ignore[arg-type]
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def sitemap(urls: list[tuple[str, str]]) -> str:
+    items = "".join(f"<url><loc>{u}</loc><lastmod>{d}</lastmod></url>" for u, d in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</urlset>'
+    )
+
+
+def build_news_site(site: Site, server: HTTPServer) -> dict[str, str]:
+    """Home -> 3 articles, a section with a second page, a private link; sitemap
+    index -> article 5; RSS feed (found through <link rel=alternate>) -> article 6."""
+    url = server.url_for
+    a = {n: site.article(n) for n in range(1, 7)}
+    site.routes["/robots.txt"].body += f"Sitemap: {url('/sitemap.xml')}\n"  # type: ignore[operator]
+    site.add(
+        "/",
+        index_html(
+            [a[1], a[2], a[3], "/section/world/", "/private/secret/", "/logo.png"],
+            head='<link rel="alternate" type="application/rss+xml" href="/feed.xml">',
+        ),
+    )
+    site.add(
+        "/section/world/",
+        index_html([a[1]], tail='<a rel="next" href="/section/world/?page=2">Next</a>'),
+    )
+    site.add("/section/world/?page=2", index_html([a[4]]))
+    site.add(
+        "/sitemap.xml",
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{url('/sitemaps/1.xml')}</loc></sitemap></sitemapindex>",
+        content_type="application/xml",
+    )
+    site.add(
+        "/sitemaps/1.xml",
+        sitemap([(url(a[5]), "2026-11-01T10:00:00Z"), (url(a[1]), "2026-11-01")]),
+        content_type="application/xml",
+    )
+    site.add(
+        "/feed.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Six'
+        f"</title><link>{url(a[6])}</link><pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate>"
+        "</item></channel></rss>",
+        content_type="application/rss+xml",
+    )
+    return a
+
+
+# ---------------------------------------------------------------- discovery and runs
+def test_first_crawl_archives_articles_and_follows_index_pages(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    a = build_news_site(site, server)
+    result = run(server.url_for("/"), fast)
+
+    assert result.summary.counts["archived"] == 6, result.summary.as_dict()
+    assert result.summary.failed == 0
+    archived = {r[0] for r in rows(fast.db, "SELECT url FROM articles")}
+    assert archived == {server.url_for(p) for p in a.values()}
+    frontier = dict(
+        (u.removeprefix(server.url_for("/")[:-1]), (s, k, r))
+        for u, s, k, r in rows(fast.db, "SELECT url, state, kind, reason FROM frontier")
+    )
+    assert frontier["/"][:2] == ("done", "index")
+    assert frontier["/section/world/?page=2"][:2] == ("done", "index")
+    assert frontier["/private/secret/"] == ("skipped", "page", "disallowed by robots.txt")
+    assert frontier["/feed.xml"][:2] == ("done", "feed")
+    assert "/logo.png" not in frontier
+    assert not [u for u, (s, _, _) in frontier.items() if s == "queued"]
+    assert not site.requests("/private/secret/")  # robots.txt obeyed
+    assert all(h["User-Agent"].startswith("scraper/") for _, h in site.log)
+    # every article was fetched once
+    assert all(len(site.requests(p)) == 1 for p in a.values())
+
+
+def test_second_run_fetches_nothing_and_revalidates_what_lastmod_says_changed(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    a = build_news_site(site, server)
+    run(server.url_for("/"), fast)
+    site.log.clear()
+
+    second = run(server.url_for("/"), fast)
+    assert not [p for p, _ in site.log if p.startswith("/news/")]
+    assert second.summary.counts["archived"] == 0 and second.summary.failed == 0
+
+    # article 5 changed (new lastmod, new body); article 1's lastmod moved, body did not
+    url = server.url_for
+    site.article(5, extra="<p>Update: the vote was held after all, and the budget passed.</p>")
+    site.routes["/sitemaps/1.xml"].body = sitemap(
+        [(url(a[5]), "2026-11-20T10:00:00Z"), (url(a[1]), "2026-11-21")]
+    )
+    site.log.clear()
+    third = run(server.url_for("/"), fast)
+    assert third.summary.counts["updated"] == 1
+    assert third.summary.counts["not-modified"] == 1
+    assert sorted(p for p, _ in site.log if p.startswith("/news/")) == sorted([a[1], a[5]])
+    assert all("If-None-Match" in h for p, h in site.log if p.startswith("/news/"))
+    text = rows(fast.db, "SELECT text FROM articles WHERE url = ?", url(a[5]))[0][0]
+    assert "budget passed" in text
+    (raw,) = rows(
+        fast.db,
+        "SELECT count(*) FROM raw_pages JOIN articles ON articles.id = article_id "
+        "WHERE articles.url = ?",
+        url(a[5]),
+    )[0]
+    assert raw == 2  # the raw page of both fetches is kept
+
+
+def test_max_pages_leaves_the_rest_queued_for_the_next_run(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    paths = [site.article(n) for n in range(8)]
+    site.add("/", index_html(paths))
+    small = replace(fast, max_pages=3)
+    first = run(server.url_for("/"), small)
+    assert first.left > 0
+    assert first.summary.fetched + first.summary.skipped == 3  # the home page is one
+    for _ in range(4):
+        run(server.url_for("/"), small)
+    stored = rows(
+        fast.db,
+        "SELECT url, count(*) FROM fetches WHERE article_id IS NOT NULL AND status = 200 "
+        "GROUP BY url",
+    )
+    assert len(stored) == 8 and all(n == 1 for _, n in stored)  # each archived once
+
+
+def test_since_include_exclude_and_no_links(server: HTTPServer, site: Site, fast: Settings) -> None:
+    old, new, linked = site.article(1), site.article(2), site.article(3)
+    site.add("/", index_html([linked]))
+    site.add(
+        "/sitemap.xml",
+        sitemap(
+            [(server.url_for(old), "2020-01-01"), (server.url_for(new), "2026-11-02T00:00:00Z")]
+        ),
+        content_type="application/xml",
+    )
+    options = CrawlOptions(
+        since=datetime(2026, 11, 1, tzinfo=UTC),
+        follow_links=False,
+        exclude=(re.compile("story-number-9"),),
+    )
+    run(server.url_for("/"), fast, options)
+    archived = {r[0] for r in rows(fast.db, "SELECT url FROM articles")}
+    assert archived == {server.url_for(new)}
+
+    run(server.url_for("/"), fast, CrawlOptions(include=(re.compile("number-3"),)))
+    archived = {r[0] for r in rows(fast.db, "SELECT url FROM articles")}
+    assert archived == {server.url_for(new), server.url_for(linked)}
+
+
+def test_canonical_and_tracking_parameters_are_one_url(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    target = site.article(1)
+    site.add("/old-story/", "", status=301)
+    site.routes["/old-story/"] = Route(
+        lambda r: Response("", 301, {"Location": server.url_for(target)})
+    )
+    site.add(
+        "/",
+        index_html(["/old-story/", f"{target}?utm_source=x", f"{target}#comments", target]),
+    )
+    result = run(server.url_for("/"), replace(fast, per_host=1))
+    assert result.summary.counts["archived"] == 1
+    assert rows(fast.db, "SELECT count(*) FROM articles") == [(1,)]
+    assert rows(fast.db, "SELECT count(*) FROM raw_pages") == [(1,)]
+    # the redirect's target is only known once followed; the copies of the URL are one
+    assert 1 <= len(site.requests(target)) <= 2
+    states = rows(fast.db, "SELECT url, state FROM frontier WHERE url LIKE '%/news/%'")
+    assert states == [(server.url_for(target), "done")]
+
+
+# ---------------------------------------------------------------- faults
+def test_faults_end_recorded_with_a_reason(server: HTTPServer, site: Site, fast: Settings) -> None:
+    calls: dict[str, int] = {}
+
+    def first_then(status: int, headers: dict[str, str], n: int) -> Callable[[Request], Response]:
+        def handler(request: Request) -> Response:
+            calls[request.path] = calls.get(request.path, 0) + 1
+            if calls[request.path] == 1:
+                return Response("busy", status, headers)
+            return Response(article_html(n), content_type="text/html")
+
+        return handler
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.5)
+        return Response("late", content_type="text/html")
+
+    bomb = gzip.compress(b"<urlset>" + b" " * 60_000_000 + b"</urlset>")
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<urlset><url><loc>&lol2;</loc></url></urlset>"
+    )
+    pages = {
+        "/f/503/": Route(first_then(503, {}, 1)),
+        "/f/429/": Route(first_then(429, {"Retry-After": "1"}, 2)),
+        "/f/loop/": Route(lambda r: Response("", 302, {"Location": "/f/loop2/"})),
+        "/f/loop2/": Route(lambda r: Response("", 302, {"Location": "/f/loop/"})),
+        "/f/big/": Route("<html><body>" + "<p>big</p>" * 200_000 + "</body></html>"),
+        "/f/slow/": Route(slow),
+        "/f/doc.pdf/": Route(b"%PDF-1.4", content_type="application/pdf"),
+        "/f/gone/": Route("gone", status=410),
+        "/f/cp1252/": Route(
+            article_html(3, "<p>Caf\u00e9 cr\u00e8me \u2013 \u20ac5</p>").encode("cp1252"),
+            content_type="text/html; charset=windows-1252",
+        ),
+        "/f/deep/": Route("<html><body>" + "<div>" * 40_000 + "deep</body></html>"),
+        "/private/x/": Route(article_html(4)),
+    }
+    site.routes.update(pages)
+    site.add("/", index_html(list(pages)))
+    site.routes["/robots.txt"].body += (  # type: ignore[operator]
+        "Sitemap: /bad.xml\nSitemap: /bomb.xml.gz\nSitemap: /laughs.xml\n"
+    )
+    site.add("/bad.xml", "<urlset><url><loc>/f/gone/</loc></url><url><loc", content_type="text/xml")
+    site.add("/bomb.xml.gz", bomb, content_type="application/gzip")
+    site.add("/laughs.xml", laughs, content_type="application/xml")
+    settings = replace(fast, timeout=0.8, max_bytes=1_000_000)
+
+    result = run(server.url_for("/"), settings)
+
+    states = {
+        u.removeprefix(server.url_for("/")[:-1]): (s, r)
+        for u, s, r in rows(settings.db, "SELECT url, state, reason FROM frontier")
+    }
+    assert states["/f/503/"] == ("done", None)
+    assert states["/f/429/"] == ("done", None)
+    assert states["/f/cp1252/"] == ("done", None)
+    assert "redirect loop" in states["/f/loop/"][1]
+    assert "byte limit" in states["/f/big/"][1]
+    assert "timed out" in states["/f/slow/"][1]
+    assert states["/f/doc.pdf/"][1] == "not HTML (application/pdf)"
+    assert states["/f/gone/"] == ("failed", "HTTP 410 GONE")
+    assert states["/private/x/"] == ("skipped", "disallowed by robots.txt")
+    assert "malformed XML" in states["/bad.xml"][1]
+    assert "gzip expands past" in states["/bomb.xml.gz"][1]
+    assert "unsafe XML refused" in states["/laughs.xml"][1]
+    assert states["/f/deep/"][0] in ("done", "failed")
+    assert all(s != "queued" for s, _ in states.values())
+    assert all(r for s, r in states.values() if s in ("failed", "skipped"))
+    fetched = {r[0] for r in rows(settings.db, "SELECT url FROM fetches")}
+    for url, (state, _) in states.items():
+        if state == "failed":
+            assert server.url_for(url) in fetched, url
+    assert not site.requests("/private/x/")
+    text = rows(settings.db, "SELECT text FROM articles WHERE url LIKE '%cp1252%'")[0][0]
+    assert "Caf\u00e9 cr\u00e8me \u2013 \u20ac5" in text
+    assert rows(settings.db, "PRAGMA integrity_check") == [("ok",)]
+    assert result.summary.failed >= 5
+
+
+def test_a_failing_host_is_paused_then_left_for_the_next_run(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    paths = [f"/down/{n}-story-number-{n}/" for n in range(30)]
+    for p in paths:
+        site.add(p, "down", status=500)
+    site.add("/", index_html(paths))
+    settings = replace(fast, retries=0, host_failures=3, host_pause=0.1, per_host=1)
+    result = run(server.url_for("/"), settings)
+    hits = sum(len(site.requests(p)) for p in paths)
+    assert hits < len(paths)  # stopped, not hammered
+    assert result.stopped and result.left > 0
+
+
+# ---------------------------------------------------------------- safety
+def test_links_to_private_addresses_are_refused_from_public_pages(settings: Settings) -> None:
+    async def go() -> tuple[str | None, str | None]:
+        async with Fetcher(settings) as fetcher:
+            with Archive(settings.db) as archive:
+                crawler = Crawler(archive, fetcher, CrawlOptions(), CrawlResult())
+                crawler.trust(["http://10.1.2.3/"])
+                crawler._public["example.com"] = True
+                return (
+                    await crawler.guard("http://127.0.0.1:9/admin"),
+                    await crawler.guard("ftp://example.com/x"),
+                )
+
+    private, ftp = asyncio.run(go())
+    assert private == PRIVATE_REFUSAL
+    assert ftp == "not an http(s) URL"
+
+
+# ---------------------------------------------------------------- the command
+def test_cli_json_summary_and_lock(
+    server: HTTPServer, site: Site, tmp_path: Path, cli: Callable[..., object]
+) -> None:
+    build_news_site(site, server)
+    env = {"SCRAPER_CRAWL_DELAY": "0"}
+    with crawl_lock(tmp_path / "data" / "archive.db"):
+        busy = cli("crawl", server.url_for("/"), "--quiet", env=env)
+    assert busy.code == 0 and "another crawl is running" in busy.err  # type: ignore[attr-defined]
+    done = cli("crawl", server.url_for("/"), "--json", env=env)
+    assert done.code == 0, done.err  # type: ignore[attr-defined]
+    summary = json.loads(done.out)  # type: ignore[attr-defined]
+    assert summary["archived"] == 6 and summary["failed"] == 0 and summary["left"] == 0
+    bad = cli("crawl", "ftp://x", env=env)
+    assert bad.code == 2  # type: ignore[attr-defined]
+
+
+def test_killed_crawl_resumes_without_losing_or_repeating_articles(
+    server: HTTPServer, site: Site, tmp_path: Path
+) -> None:
+    paths = []
+    for n in range(16):
+        html = article_html(n)
+
+        def slow(request: Request, html: str = html) -> Response:
+            time.sleep(0.15)
+            return Response(html, content_type="text/html")
+
+        path = f"/news/{n}-story-number-{n}/"
+        site.add(path, slow)
+        paths.append(path)
+    site.add("/", index_html(paths))
+    db = tmp_path / "k.db"
+    args = [sys.executable, "-m", "scraper", "crawl", server.url_for("/"), "--db", str(db)]
+    env = {"SCRAPER_CRAWL_DELAY": "0", "SCRAPER_PER_HOST": "2", "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if db.exists() and _count(db, "articles") >= 3:
+                break
+            time.sleep(0.05)
+        proc.kill()  # SIGKILL, mid-crawl
+    finally:
+        proc.wait()
+    before = _count(db, "articles")
+    assert 3 <= before < 16
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert _count(db, "articles") == 16
+    stored = rows(db, "SELECT url, count(*) FROM fetches WHERE article_id IS NOT NULL GROUP BY url")
+    assert len(stored) == 16 and all(n == 1 for _, n in stored)
+    assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _count(db: Path, table: str) -> int:
+    try:
+        return int(rows(db, f"SELECT count(*) FROM {table}")[0][0])
+    except sqlite3.Error:
+        return 0
