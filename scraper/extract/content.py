@@ -84,8 +84,17 @@ def clean_tree(body: LexborNode) -> int:
 
 def _size_bound(key: str, limit: int) -> int | None:
     """Largest text (chars) an element with this class/id string may hold to be dropped."""
+    key = rules.NEUTRAL_ATTR.sub(" ", key)
     if rules.BOILERPLATE_ATTR.search(key):
-        bound = limit
+        # "entry share", "article node-promoted": a content class with a modifier
+        # that names boilerplate only drops the element when it is small
+        if any(
+            rules.POSITIVE_ATTR.search(token) and not rules.BOILERPLATE_ATTR.search(token)
+            for token in key.split()
+        ):
+            bound = rules.WEAK_MAX_CHARS
+        else:
+            bound = limit
     elif rules.WEAK_BOILERPLATE_ATTR.search(key):
         bound = rules.WEAK_MAX_CHARS
     else:
@@ -132,12 +141,19 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
 
 
 def choose_container(body: LexborNode) -> list[LexborNode]:
-    """The node(s) holding the article: the best-scored candidate and its worthy siblings."""
+    """The node(s) holding the article: the best-scored candidate and its worthy siblings.
+
+    When they hold too little of the page's paragraph text, the ancestor that
+    gains the most paragraph text for the least other text replaces them.
+    """
     scores: dict[int, list] = {}  # mem_id -> [node, score]
+    good: list[tuple[LexborNode, int]] = []  # paragraph-like units and their lengths
     for unit, text in _units(body):
         length = len(text.strip())
         if length < rules.MIN_UNIT_CHARS:
             continue
+        if length >= rules.GOOD_UNIT_CHARS:
+            good.append((unit, length))
         score = 1.0 + text.count(",") + min(length / 100.0, 3.0)
         node = unit.parent
         for level in range(3):
@@ -157,10 +173,40 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     best, best_score = top[0]
     best = _shared_ancestor(best, best_score, top)
     best_score = scores.get(best.mem_id, [best, best_score])[1]
-    twins = _same_class(body, best)
-    if twins:
-        return twins
-    return _with_siblings(best, max(best_score, 0.0), scores)
+    chosen = _same_class(body, best) or _with_siblings(best, max(best_score, 0.0), scores)
+    return _widen(chosen, best, good)
+
+
+def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[LexborNode]:
+    """The chosen nodes, or an ancestor when they miss much of the page's paragraph text."""
+    inside: dict[int, int] = {}  # mem_id -> paragraph chars below
+    total = 0
+    for unit, length in good:
+        total += length
+        node, hops = unit, 0
+        while node is not None and hops < 60:
+            key = node.mem_id
+            inside[key] = inside.get(key, 0) + length
+            node, hops = node.parent, hops + 1
+    covered = sum(inside.get(node.mem_id, 0) for node in chosen)
+    if not total or covered >= total * rules.MIN_COVERAGE:
+        return chosen
+    best_node, best_value = (
+        None,
+        float(covered)
+        - rules.WIDEN_COST * max(sum(len(node.text()) for node in chosen) - covered, 0),
+    )
+    node, hops = best.parent, 0
+    while node is not None and node.tag != "html" and hops < 60:
+        have = inside.get(node.mem_id, 0)
+        if have > covered:
+            value = have - rules.WIDEN_COST * max(len(node.text()) - have, 0)
+            if value > best_value:
+                best_node, best_value = node, value
+        if node.tag == "body":
+            break
+        node, hops = node.parent, hops + 1
+    return [best_node] if best_node is not None else chosen
 
 
 def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:

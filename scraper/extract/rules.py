@@ -67,6 +67,9 @@ WEAK_BOILERPLATE_ATTR = re.compile(
     r")(?=$|[\s_-])"
 )
 WEAK_MAX_CHARS = 300
+# Class words that look like boilerplate but only style content: Drupal's field
+# labels ("field--label-hidden"), component prefixes ("cmp-text").
+NEUTRAL_ATTR = re.compile(r"(?:^|\s)\S*label-(?:hidden|inline|above)|\bcmp-(?=\w)")
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
     r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
@@ -116,6 +119,9 @@ TAG_BONUS = {
 TOP_CANDIDATES = 8
 SIBLING_SHARE = 0.2  # siblings scoring above this share of the best join it
 SIBLING_MIN_SCORE = 10.0
+GOOD_UNIT_CHARS = 80  # paragraphs this long count as the page's paragraph text
+MIN_COVERAGE = 0.6  # a container holding less of it may widen to an ancestor
+WIDEN_COST = 2.0  # per char of other text an ancestor brings, in paragraph chars
 MIN_MAIN_CHARS = 200  # below this, fall back to filtering the whole body
 
 # ---------------------------------------------------------------- blocks
