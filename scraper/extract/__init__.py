@@ -79,7 +79,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         return Article()
     tree = LexborHTMLParser(html)
     body = tree.body
-    src = metadata.gather(tree, url)
+    src = metadata.gather(tree, url, html)
     site = src.site = metadata.site_name_of(src)
     article = Article(
         title=metadata.title_of(src, site),

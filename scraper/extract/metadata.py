@@ -30,6 +30,10 @@ def clean(text: Any) -> str | None:
     return text or None
 
 
+_MARKS = ("<body", "<script", "</script")
+_BARE_BODY_CHARS = 5000
+
+
 @dataclass
 class Sources:
     """Everything the cascades read, gathered in one pass over the raw tree."""
@@ -47,6 +51,7 @@ class Sources:
     itemprops: dict[str, list[str]] = field(default_factory=dict)
     tree: LexborHTMLParser | None = None
     site: str | None = None  # the site's name, once known: never an author
+    html: str | bytes | None = None  # the source, for "is this name shown on the page"
     time_nodes: list[LexborNode] = field(default_factory=list)
     title_node: LexborNode | None = None  # the <h1> the title came from, once known
     _times: list[tuple[str, str]] | None = None
@@ -78,6 +83,30 @@ class Sources:
         if self._bylines is None:
             self._bylines = _byline_texts(self.tree) if self.tree is not None else []
         return self._bylines
+
+    def shown(self, name: str) -> bool:
+        """Whether a name is written in the page's body outside scripts (or nothing to check)."""
+        html = self.html
+        if not html:
+            return True
+        as_bytes = isinstance(html, bytes)
+        body, script, end = (b"<body", b"<script", b"</script") if as_bytes else _MARKS
+        start = max(html.find(body), 0)
+        if len(html) - start < _BARE_BODY_CHARS:
+            return True  # a bare document (fragment, feed item) shows no byline to judge by
+        words = [w for w in name.split() if len(w) >= 4 and w.isascii()]
+        for text in (name, max(words, key=len) if words else ""):
+            if not text:
+                continue
+            needle = text.encode("utf-8") if as_bytes else text
+            pos = html.find(needle, start)
+            for _ in range(20):
+                if pos < 0:
+                    break
+                if html.rfind(script, start, pos) <= html.rfind(end, start, pos):
+                    return True
+                pos = html.find(needle, pos + len(needle))
+        return False
 
     def first(self, *keys: str) -> str | None:
         for key in keys:
@@ -153,9 +182,9 @@ def _jsonld(scripts: list[str]) -> list[dict]:
     return out
 
 
-def gather(tree: LexborHTMLParser, url: str | None) -> Sources:
+def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = None) -> Sources:
     """One pass over the raw tree for everything the metadata cascades need."""
-    src = Sources(url=url, tree=tree)
+    src = Sources(url=url, tree=tree, html=html if isinstance(html, str | bytes) else None)
     meta = src.meta
     head = tree.head
     scope = head if head is not None and head.css_first("meta") is not None else tree
@@ -311,6 +340,11 @@ def _near_texts(anchor: LexborNode) -> tuple[list[str], list[str]]:
     return after, before
 
 
+_SAYS_AFTER = re.compile(
+    r"\s*(?:says|said|wrote|sagt|schreibt|meint|dice|dijo|dit|écrit|zegt|scrive)\b", re.IGNORECASE
+)
+
+
 def _byline_texts(tree: LexborHTMLParser) -> list[str]:
     out: list[str] = []
     for node in tree.css(
@@ -318,6 +352,9 @@ def _byline_texts(tree: LexborHTMLParser) -> list[str]:
         '[class*="author__name"], [class~="author"], [class~="autor"], [class~="fn"], '
         '[id*="byline"], [class*="article-author"], [class*="post-author"], [class~="vcard"]'
     )[:20]:
+        after = node.next
+        if after is not None and _SAYS_AFTER.match(after.text_content or ""):
+            continue  # "<b class=fn>Peter</b> sagt:" - a comment's author
         text = clean(node.text())
         if text and len(text) < 200:
             out.append(text)
@@ -399,8 +436,18 @@ def _generic_title(title: str, site: str | None) -> bool:
 # ---------------------------------------------------------------- authors
 
 _BY_PREFIX = re.compile(
-    r"^\s*(?:written\s+by|posted\s+by|story\s+by|words\s+by|text\s*:|autor(?:in)?\s*:|"
-    r"author\s*:|by|von|por|par|di|door|av|af|przez|de)\s*[:\s]\s*",
+    r"^\s*(?:(?:(?:written|posted|published|story|words|text|reporting)\s+by|"
+    r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet|publiziert|"
+    r"gespeichert)\s+von|(?:publicado|publicada|escrito|escrita)\s+por|"
+    r"(?:publié|écrit|rédigé)\s+par|(?:pubblicato|scritto)\s+da|(?:geplaatst|geschreven)\s+door)"
+    r"(?:\s*[:\s]\s*|(?=(?-i:[A-ZÀ-ÞĀ-Ž])))|"
+    r"(?:text|texto|autor(?:in)?|author|auteur|autore)\s*:\s*|"
+    r"(?:by|von|por|par|di|door|av|af|przez|de)\s*[:\s]\s*)",
+    re.IGNORECASE,
+)
+# "Peter sagt:" - a comment's author, not the page's
+_SAYS = re.compile(
+    r"\b(?:says|said|wrote|sagt|schreibt|meint|dice|dijo|dit|écrit|zegt|scrive)\s*:?\s*$",
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT = re.compile(
@@ -438,6 +485,8 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
             continue
         if "&" in value and ";" in value:
             value = html.unescape(value)
+        if _SAYS.search(value):
+            continue
         value = _BY_PREFIX.sub("", value)
         for part in _AUTHOR_SPLIT.split(value):
             part = _BY_PREFIX.sub("", part)
@@ -460,14 +509,22 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
     return names
 
 
-def _ld_author_values(obj: Any) -> list[str]:
+_LD_ORGANISATIONS = frozenset(("organization", "newsmediaorganization", "corporation"))
+
+
+def _ld_author_values(obj: Any, graph: list[dict] | None = None) -> list[str]:
     out: list[str] = []
     items = obj if isinstance(obj, list) else [obj]
     for item in items[:20]:
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, dict):
-            if _ld_type(item) & {"organization", "newsmediaorganization", "corporation"}:
+            if "name" not in item and isinstance(item.get("@id"), str) and graph:
+                # a reference to a Person elsewhere in the @graph (Yoast and others)
+                ref = item["@id"]
+                item = next((o for o in graph if o.get("@id") == ref and o is not item), item)
+            kinds = _ld_type(item)
+            if kinds & _LD_ORGANISATIONS and "person" not in kinds:
                 continue
             name = item.get("name")
             if isinstance(name, str):
@@ -481,7 +538,13 @@ def _ld_author_values(obj: Any) -> list[str]:
 
 def _authors_ld(src: Sources) -> list[str]:
     ld = src.article_ld or {}
-    return _person_names(_ld_author_values(ld.get("author") or ld.get("creator")), src.site)
+    values = _ld_author_values(ld.get("author") or ld.get("creator"), src.jsonld)
+    return _shown_names(_person_names(values, src.site), src)
+
+
+def _shown_names(names: list[str], src: Sources) -> list[str]:
+    """Names from machine metadata, if the page shows them (else the byline is not the page's)."""
+    return names if all(src.shown(n) for n in names) else []
 
 
 def _authors_meta(src: Sources) -> list[str]:
@@ -500,7 +563,7 @@ def _authors_meta(src: Sources) -> list[str]:
         "citation_author",
     ):
         values.extend(v for v in src.meta.get(key, ()) if "://" not in v)
-    return _person_names(values, src.site)
+    return _shown_names(_person_names(values, src.site), src)
 
 
 def _authors_microdata(src: Sources) -> list[str]:

@@ -1,0 +1,171 @@
+"""Metadata cascades: authors and dates from JSON-LD, meta tags, microdata and the DOM."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scraper.extract import dates, extract
+
+FILLER = "<p>" + "Filler paragraph of the page's template and text. " * 120 + "</p>"
+
+
+def page(head: str = "", body: str = "") -> str:
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
+# ---------------------------------------------------------------- authors
+
+
+def test_json_ld_graph_author_reference_is_resolved() -> None:
+    ld = """<script type="application/ld+json">{"@graph": [
+      {"@type": "Article", "headline": "Hi", "author": {"@id": "https://x.org/#/person/1"}},
+      {"@type": ["Person"], "@id": "https://x.org/#/person/1", "name": "Ana Ruiz"}]}</script>"""
+    a = extract(page(ld, "<h1>Hi</h1><p>Von Ana Ruiz</p>" + FILLER))
+    assert a.authors == ["Ana Ruiz"]
+
+
+def test_metadata_author_not_shown_on_a_full_page_is_dropped() -> None:
+    head = '<meta name="author" content="Jannik Westerkamp">'
+    a = extract(page(head, "<h1>Title here</h1>" + FILLER))
+    assert a.authors == []
+
+
+def test_organisation_author_is_not_a_person() -> None:
+    ld = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "H",
+      "author": [{"@type": "Organization", "name": "Daily Example"},
+                 {"@type": "Person", "name": "Lee Chan"}]}</script>"""
+    assert extract(page(ld, "<p>Lee Chan</p>")).authors == ["Lee Chan"]
+
+
+def test_microdata_author() -> None:
+    body = (
+        '<article itemscope itemtype="https://schema.org/Article"><h1 itemprop="headline">H</h1>'
+        '<span itemprop="author" itemscope><span itemprop="name">Marta Gómez</span></span>'
+        "<p>Text.</p></article>"
+    )
+    assert extract(page("", body)).authors == ["Marta Gómez"]
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Jane Doe and John Smith", ["Jane Doe", "John Smith"]),
+        ("Von Anna Schmidt und Peter Müller", ["Anna Schmidt", "Peter Müller"]),
+        ("Por María López y Juan Pérez", ["María López", "Juan Pérez"]),
+        ("Par Claire Martin et Luc Bernard", ["Claire Martin", "Luc Bernard"]),
+        ("Di Giulia Rossi", ["Giulia Rossi"]),
+        ("Door Sanne de Vries", ["Sanne de Vries"]),
+        ("Veröffentlicht von Chris Jung", ["Chris Jung"]),
+        ("Eingestellt von Karl Weber", ["Karl Weber"]),
+        ("By Jane Doe, Staff Writer", ["Jane Doe"]),
+        ("Autor: Max Mustermann", ["Max Mustermann"]),
+    ],
+)
+def test_bylines_in_several_languages(byline: str, expected: list[str]) -> None:
+    body = f'<h1>A title</h1><div class="byline">{byline}</div><p>Body text.</p>'
+    assert extract(page("", body)).authors == expected
+
+
+def test_comment_authors_are_not_bylines() -> None:
+    body = '<h1>A title</h1><p>Text.</p><div class="vcard"><b class="fn">Peter</b> sagt:</div>'
+    assert extract(page("", body)).authors == []
+
+
+def test_author_cleanup() -> None:
+    names = "By jane@example.com, @janedoe, Jane Doe, Redaktion, jane doe"
+    head = f'<meta name="author" content="{names}">'
+    assert extract(page(head, "<p>x</p>")).authors == ["Jane Doe"]
+    head = '<meta name="author" content="https://x.org/jane">'
+    assert extract(page(head, "<p>x</p>")).authors == []
+
+
+# ---------------------------------------------------------------- dates
+
+
+def test_published_preferred_over_modified() -> None:
+    head = (
+        '<meta property="article:modified_time" content="2021-05-06T10:00:00Z">'
+        '<meta property="article:published_time" content="2021-05-01T10:00:00Z">'
+    )
+    a = extract(page(head, "<p>x</p>"))
+    assert a.published == datetime(2021, 5, 1, 10, tzinfo=UTC)
+    assert a.modified == datetime(2021, 5, 6, 10, tzinfo=UTC)
+
+
+def test_microdata_and_time_tag_dates() -> None:
+    body = '<h1>T</h1><meta itemprop="datePublished" content="2020-02-03"><p>x</p>'
+    assert extract(page("", body)).published == datetime(2020, 2, 3, tzinfo=UTC)
+    body = (
+        '<h1>T</h1><time class="updated" datetime="2020-03-09">9 March</time>'
+        '<time class="published" datetime="2020-03-04T08:00:00+01:00">4 March</time><p>x</p>'
+    )
+    published = extract(page("", body)).published
+    assert published is not None and published.isoformat() == "2020-03-04T08:00:00+01:00"
+
+
+def test_url_date() -> None:
+    a = extract(page("", "<p>x</p>"), "https://example.com/news/2018/11/09/some-story")
+    assert a.published == datetime(2018, 11, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        ("24. März 2021", (2021, 3, 24)),
+        ("24 de marzo de 2021", (2021, 3, 24)),
+        ("March 24, 2021", (2021, 3, 24)),
+        ("24.03.2021 | Politik", (2021, 3, 24)),
+        ("Kultur, 24.3.21", (2021, 3, 24)),
+        ("2021年3月24日", (2021, 3, 24)),
+        ("24 марта 2021", (2021, 3, 24)),
+        ("Publié le 24 mars 2021", (2021, 3, 24)),
+    ],
+)
+def test_date_shown_near_the_title(shown: str, expected: tuple[int, int, int]) -> None:
+    body = f'<div class="x"><h1>A title</h1><p class="sub">{shown}</p></div>{FILLER}'
+    assert extract(page("", body)).published == datetime(*expected, tzinfo=UTC)
+
+
+def test_date_shown_before_the_title() -> None:
+    body = "<p>Menu</p><span>12.01.2022</span><h1>A title</h1>" + FILLER
+    assert extract(page("", body)).published == datetime(2022, 1, 12, tzinfo=UTC)
+
+
+def test_date_in_running_text_is_not_a_dateline() -> None:
+    text = "Als wir uns trafen, war es noch kalt und am 12. Mai 2006 begann eine lange Geschichte."
+    body = f"<h1>A title</h1><p>{text * 3}</p>"
+    assert extract(page("", body)).published is None
+
+
+def test_shown_date_settles_a_machine_time_near_midnight() -> None:
+    head = '<meta property="article:published_time" content="2022-11-06T23:00:00Z">'
+    body = "<h1>A title</h1><p>07.11.2022</p>" + FILLER
+    assert extract(page(head, body)).published == datetime(2022, 11, 7, tzinfo=UTC)
+
+
+def test_implausible_dates() -> None:
+    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    for value in (future, "1985-01-01", "2021-13-40"):
+        head = f'<meta property="article:published_time" content="{value}">'
+        assert extract(page(head, "<p>x</p>")).published is None
+
+
+def test_dates_are_timezone_aware() -> None:
+    for text in ("2021-03-04", "2021-03-04T05:06:07", "1614834367", "4. März 2021"):
+        found = dates.parse_iso(text)
+        assert found is not None and found.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("3/5/2022 22:41", True, (2022, 5, 3)),
+        ("3/5/2022", False, (2022, 3, 5)),
+        ("13/5/2022", False, (2022, 5, 13)),
+        ("Posted on September 21, 2020 by Adi", True, (2020, 9, 21)),
+    ],
+)
+def test_find_date(text: str, day_first: bool, expected: tuple[int, int, int]) -> None:
+    assert dates.find_date(text, day_first=day_first) == datetime(*expected, tzinfo=UTC)
