@@ -37,6 +37,7 @@ from scraper.urls import normalize_url
 
 BUSY_TIMEOUT_MS = 30_000
 MAX_ATTEMPTS = 3  # a frontier URL whose fetch failed is tried in at most this many runs
+LISTINGS = ("sitemap", "feed")  # frontier sources that make a URL an article candidate
 migrations = Migrations("scraper")
 
 
@@ -449,8 +450,10 @@ class Archive:
         """Add discovered URLs; returns how many were new.
 
         A known URL is queued again when a newer ``lastmod`` says an archived
-        page changed (``revisit``), when a skipped URL is now allowed, or, with
-        ``force`` (seeds, sitemaps), whenever it is not queued.
+        (or failed) page changed (``revisit``), when a skipped URL is now
+        allowed, or, with ``force`` (seeds, sitemaps), whenever it is not
+        queued.  A URL found on a page and then listed in a sitemap or feed
+        takes the listing as its source (an article candidate).
         """
         best: dict[str, Discovered] = {}
         for e in entries:
@@ -475,22 +478,24 @@ class Archive:
                     ],
                 )  # fmt: skip
                 updates = []
-                for url, (state, kind, lastmod, revisit) in known.items():
+                for url, (state, kind, source, lastmod, revisit) in known.items():
                     e = best[url]
                     newer = bool(e.lastmod and (lastmod is None or e.lastmod > lastmod))
                     changed = newer and lastmod is not None and kind in ("page", "article")
                     requeue = e.state == "queued" and (
-                        (state == "done" and changed)
+                        (state in ("done", "failed") and changed)
                         or state == "skipped"
                         or (force and state != "queued")
                     )
-                    upgrade = kind == "page" and e.kind == "article"
+                    listed = e.source in LISTINGS and source not in (*LISTINGS, "seed")
+                    upgrade = listed or (kind == "page" and e.kind == "article")
                     if not (newer or requeue or upgrade):
                         continue
                     updates.append(
                         (
                             "queued" if requeue else state,
-                            e.kind if upgrade else kind,
+                            "article" if upgrade and kind == "page" else kind,
+                            e.source if listed else source,
                             e.lastmod if newer else lastmod,
                             1 if requeue and changed else revisit,
                             requeue,
@@ -499,25 +504,27 @@ class Archive:
                         )
                     )
                 self.db.conn.executemany(
-                    "UPDATE frontier SET state = ?, kind = ?, lastmod = ?, revisit = ?,"
-                    " reason = CASE WHEN ? THEN NULL ELSE reason END, updated_at = ?"
+                    "UPDATE frontier SET state = ?, kind = ?, source = ?, lastmod = ?,"
+                    " revisit = ?, reason = CASE WHEN ? THEN NULL ELSE reason END,"
+                    " attempts = CASE WHEN ? THEN 0 ELSE attempts END, updated_at = ?"
                     " WHERE url = ?",
-                    updates,
+                    [(*u[:6], u[5], *u[6:]) for u in updates],
                 )
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: cannot add to the crawl queue ({exc})") from exc
         return len(new)
 
-    def _frontier_rows(self, urls: list[str]) -> dict[str, tuple[str, str, str | None, int]]:
-        rows: dict[str, tuple[str, str, str | None, int]] = {}
+    def _frontier_rows(self, urls: list[str]) -> dict[str, tuple[Any, ...]]:
+        """(state, kind, source, lastmod, revisit) of the known ``urls``."""
+        rows: dict[str, tuple[Any, ...]] = {}
         for i in range(0, len(urls), 500):
             chunk = urls[i : i + 500]
             for url, *rest in self.db.execute(
-                "SELECT url, state, kind, lastmod, revisit FROM frontier "
+                "SELECT url, state, kind, source, lastmod, revisit FROM frontier "
                 f"WHERE url IN ({', '.join('?' * len(chunk))})",
                 chunk,
             ):
-                rows[url] = (rest[0], rest[1], rest[2], rest[3])
+                rows[url] = tuple(rest)
         return rows
 
     def frontier_next(

@@ -216,7 +216,7 @@ class Crawler:
     async def crawl_site(self, site: str, seeds: list[str]) -> None:
         queue = SiteQueue(self.archive, site, self.settings.max_pages)
         self.archive.frontier_begin(site)
-        entries = [self._entry(u, "page", 0, "seed") for u in seeds]
+        entries = [self._entry(u, "index", 0, "seed") for u in seeds]
         listings: list[str] = []
         for root in dict.fromkeys(origin(u) for u in seeds):
             robots = await self.robots.get(root)

@@ -1,0 +1,227 @@
+"""Crawl benchmark: ``scraper crawl`` against the synthetic news site of ../shared/bench/site.py.
+
+    python bench/crawl_bench.py                       # 2,000 articles, 20 ms latency
+    python bench/crawl_bench.py --scrapy /tmp/scrapyvenv/bin/python
+    python bench/crawl_bench.py --articles 20000 --no-revision     # memory on a big site
+    python bench/crawl_bench.py --faults --articles 1000           # end-to-end faults
+
+Runs, each a real ``scraper crawl`` process with ``--per-host 32 --delay 0``:
+
+1. a first crawl from the home page: articles archived, articles per second,
+   peak memory (RSS of the crawl process);
+2. a second crawl with nothing changed: its time against the first, and the
+   site's counters (no article body served, no refetch);
+3. the site restarted with ``--revision 2`` (every tenth article changed):
+   articles updated.
+
+With ``--scrapy PYTHON`` (a Python with scrapy and trafilatura installed),
+Scrapy crawls the same site from its home page with trafilatura extracting in
+the callback, so the rates can be compared.  Scrapy is given the advantage:
+it follows only ``/news/`` and ``/section/`` links and stores nothing.
+Needs aiohttp (for the site).  Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT.parent / "shared" / "bench" / "site.py"
+
+SCRAPY_SPIDER = """
+import time, json, sys
+import scrapy, trafilatura
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+
+class News(scrapy.Spider):
+    name = "news"
+    def __init__(self, start, **kw):
+        super().__init__(**kw)
+        self.start_urls = [start]
+        self.links = LinkExtractor(allow=(r"/news/\\d+/", r"/section/"))
+        self.count = 0
+    def parse(self, response):
+        if "/news/" in response.url:
+            text = trafilatura.extract(response.text, url=response.url)
+            if text:
+                self.count += 1
+                yield {"url": response.url, "chars": len(text)}
+        for link in self.links.extract_links(response):
+            yield response.follow(link.url, self.parse)
+
+start = time.monotonic()
+process = CrawlerProcess(settings={
+    "LOG_LEVEL": "ERROR", "ROBOTSTXT_OBEY": True, "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32, "DOWNLOAD_DELAY": 0, "TELNETCONSOLE_ENABLED": False,
+    "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+})
+crawler = process.create_crawler(News)
+process.crawl(crawler, start=sys.argv[1])
+process.start()
+print(json.dumps({"articles": crawler.spider.count, "seconds": time.monotonic() - start}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BenchSite:
+    def __init__(self, port: int, args: argparse.Namespace, revision: int = 0) -> None:
+        cmd = [
+            sys.executable, str(args.site), "--port", str(port),
+            "--articles", str(args.articles), "--latency-ms", str(args.latency_ms),
+            "--revision", str(revision),
+        ]  # fmt: skip
+        if args.faults:
+            cmd.append("--faults")
+        self.url = f"http://127.0.0.1:{port}/"
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.stats()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise SystemExit("the bench site did not start")
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.url + "__stats", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def crawl(site: BenchSite, db: Path, args: argparse.Namespace) -> tuple[dict, float, float]:
+    """One ``scraper crawl`` run: (its JSON summary, seconds, peak RSS in MB)."""
+    cmd = [
+        sys.executable, "-m", "scraper", "crawl", site.url, "--db", str(db),
+        "--per-host", str(args.per_host), "--delay", "0", "--timeout", str(args.timeout),
+        "--max-pages", str(args.articles * 3), "--json", "--quiet",
+    ]  # fmt: skip
+    started = time.monotonic()
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT).stdout
+    seconds = time.monotonic() - started
+    # the largest child reaped so far: the site is still running, so a crawl
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return json.loads(out), seconds, peak
+
+
+def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    keys = ("requests", "article_bodies", "repeated_unconditional", "robots_breaches", "status_304")
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys}
+
+
+def scrapy_run(python: str, site: BenchSite) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(SCRAPY_SPIDER)
+    try:
+        out = subprocess.run(
+            [python, f.name, site.url], capture_output=True, text=True, check=True, timeout=3600
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--articles", type=int, default=2000)
+    ap.add_argument("--latency-ms", type=float, default=20)
+    ap.add_argument("--per-host", type=int, default=32)
+    ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--faults", action="store_true", help="the site's --faults")
+    ap.add_argument("--no-revision", action="store_true", help="skip the --revision 2 run")
+    ap.add_argument("--scrapy", metavar="PYTHON", help="a Python with scrapy and trafilatura")
+    ap.add_argument("--site", type=Path, default=SITE, help="path of site.py")
+    ap.add_argument("--db", type=Path, help="archive file (default: a temporary one)")
+    args = ap.parse_args()
+    if not args.site.exists():
+        raise SystemExit(f"{args.site}: not found (pass --site)")
+    tmp = Path(tempfile.mkdtemp(prefix="crawl-bench-"))
+    db = args.db or tmp / "archive.db"
+    port = free_port()
+    table: list[tuple[str, str]] = []
+
+    site = BenchSite(port, args)
+    try:
+        s0 = site.stats()
+        first, t1, peak = crawl(site, db, args)
+        s1 = site.stats()
+        second, t2, _ = crawl(site, db, args)
+        s2 = site.stats()
+    finally:
+        site.stop()
+    with sqlite3.connect(db) as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        states = dict(conn.execute("SELECT state, count(*) FROM frontier GROUP BY state"))
+    rate = first["archived"] / t1
+    table += [
+        ("site", f"{args.articles} articles, {args.latency_ms:g} ms latency"
+         + (", faults" if args.faults else "")),
+        ("first crawl", f"{t1:.1f} s, {first['archived']} archived, {rate:.0f} articles/s"),
+        ("first crawl peak RSS", f"{peak:.0f} MB"),
+        ("first crawl /__stats", json.dumps(delta(s1, s0))),
+        ("first crawl failed / skipped", f"{first['failed']} / {first['skipped']}"),
+        ("second crawl", f"{t2:.2f} s ({100 * t2 / t1:.1f}% of the first), "
+         f"{second['archived'] + second['updated']} archived or updated"),
+        ("second crawl /__stats", json.dumps(delta(s2, s1))),
+    ]  # fmt: skip
+
+    if not args.no_revision:
+        site = BenchSite(port, args, revision=2)
+        try:
+            r0 = site.stats()
+            third, t3, _ = crawl(site, db, args)
+            r1 = site.stats()
+        finally:
+            site.stop()
+        table += [
+            ("--revision 2 crawl", f"{t3:.2f} s, {third['updated']} updated, "
+             f"{third['unchanged']} unchanged, {third['not-modified']} not modified"),
+            ("--revision 2 /__stats", json.dumps(delta(r1, r0))),
+        ]  # fmt: skip
+    with sqlite3.connect(db) as conn:
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    table += [
+        ("archive", f"{articles} articles, frontier {json.dumps(states)}, integrity {integrity}")
+    ]
+
+    if args.scrapy:
+        site = BenchSite(free_port(), args)
+        try:
+            sc = scrapy_run(args.scrapy, site)
+        finally:
+            site.stop()
+        srate = sc["articles"] / sc["seconds"]
+        table += [
+            ("Scrapy + trafilatura", f"{sc['seconds']:.1f} s, {sc['articles']} articles, "
+             f"{srate:.0f} articles/s"),
+            ("scraper / Scrapy+trafilatura", f"{rate / srate:.1f}x"),
+        ]  # fmt: skip
+
+    print("| measure | value |\n|---|---|")
+    for key, value in table:
+        print(f"| {key} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
