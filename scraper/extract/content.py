@@ -55,14 +55,18 @@ def clean_tree(body: LexborNode) -> int:
     Returns the length of the text left after navigation, asides and footers went.
     """
     doomed: list[LexborNode] = []
+    kept_large = False  # a large header/form/address, to check again once scripts went
     for node in body.css(f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}"):
         if node.tag not in rules.DROP_IF_SMALL or len(node.text()) < rules.SMALL_TEXT_CHARS:
             doomed.append(node)
+        else:
+            kept_large = True
     _decompose_all(doomed)
     total = len(body.text())
-    for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
-        if len(node.text()) < rules.SMALL_TEXT_CHARS:
-            node.decompose()
+    if kept_large:
+        for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
+            if len(node.text()) < rules.SMALL_TEXT_CHARS:
+                node.decompose()
     limit = max(rules.SMALL_TEXT_CHARS, int(total * 0.4))
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
@@ -84,22 +88,102 @@ def clean_tree(body: LexborNode) -> int:
 
 def _size_bound(key: str, limit: int) -> int | None:
     """Largest text (chars) an element with this class/id string may hold to be dropped."""
-    key = rules.NEUTRAL_ATTR.sub(" ", key)
-    if rules.BOILERPLATE_ATTR.search(key):
+    kind = _KINDS.get(key)
+    if kind is None:
+        kind = _attr_kind(key)
+        if len(_KINDS) >= 50_000:
+            _KINDS.clear()
+        _KINDS[key] = kind
+    return limit if kind == _STRONG else rules.WEAK_MAX_CHARS if kind == _WEAK else None
+
+
+def _variants(words: list[str]) -> set[str]:
+    return {w for word in words for w in (word, word.replace("-", ""))}
+
+
+_NONE, _WEAK, _STRONG = 0, 1, 2
+_KINDS: dict[str, int] = {}  # lowercased "class id" -> kind, shared by all pages
+_TOKEN_KINDS: dict[str, int] = {}  # one class or id token -> kind
+_PREFIXES = _variants(rules.BOILERPLATE_PREFIXES)
+_PREFIX_ONE = tuple(w for w in _PREFIXES if "-" not in w)
+_PREFIX_MORE = tuple(w for w in _PREFIXES if "-" in w)
+_WORDS = frozenset(_variants(rules.BOILERPLATE_WORDS))
+_WEAK_WORDS = frozenset(_variants(rules.WEAK_BOILERPLATE_WORDS))
+# first parts of the entries above made of several parts
+_LEADS = (
+    frozenset(
+        w.split("-")[0]
+        for w in (*_PREFIX_MORE, *_WORDS, *_WEAK_WORDS, *rules.NEUTRAL_PARTS)
+        if "-" in w
+    )
+    | rules.NEUTRAL_PREFIX_PARTS
+)
+
+
+def _attr_kind(key: str) -> int:
+    """Whether a lowercased "class id" string names boilerplate: strongly, weakly or not."""
+    tokens = key.split()
+    kinds = []
+    for token in tokens:
+        kind = _TOKEN_KINDS.get(token)
+        if kind is None:
+            kind = _token_kind(token)
+            if len(_TOKEN_KINDS) >= 50_000:
+                _TOKEN_KINDS.clear()
+            _TOKEN_KINDS[token] = kind
+        kinds.append(kind)
+    kind = max(kinds, default=_NONE)
+    if kind == _NONE or rules.CONTENT_ATTR.search(key):
+        return _NONE
+    if kind == _STRONG and any(
+        k != _STRONG and rules.POSITIVE_ATTR.search(t) for t, k in zip(tokens, kinds, strict=True)
+    ):
         # "entry share", "article node-promoted": a content class with a modifier
         # that names boilerplate only drops the element when it is small
-        if any(
-            rules.POSITIVE_ATTR.search(token) and not rules.BOILERPLATE_ATTR.search(token)
-            for token in key.split()
-        ):
-            bound = rules.WEAK_MAX_CHARS
-        else:
-            bound = limit
-    elif rules.WEAK_BOILERPLATE_ATTR.search(key):
-        bound = rules.WEAK_MAX_CHARS
-    else:
-        return None
-    return None if rules.CONTENT_ATTR.search(key) else bound
+        return _WEAK
+    return kind
+
+
+def _token_kind(token: str) -> int:
+    parts = token.replace("_", "-").split("-")
+    if len(parts) == 1:
+        return _part_kind(token)
+    if "" in parts:
+        parts = [p for p in parts if p]
+    count = len(parts)
+    kind = _NONE
+    i = 0
+    while i < count:
+        part = parts[i]
+        if part in _LEADS and i + 1 < count:
+            two = f"{part}-{parts[i + 1]}"
+            if two in rules.NEUTRAL_PARTS:
+                i += 2
+                continue
+            if part in rules.NEUTRAL_PREFIX_PARTS:
+                i += 1
+                continue
+            three = f"{two}-{parts[i + 2]}" if i + 2 < count else ""
+            if (
+                two in _WORDS
+                or two.startswith(_PREFIX_MORE)
+                or (three and (three in _WORDS or three.startswith(_PREFIX_MORE)))
+            ):
+                return _STRONG
+            if two in _WEAK_WORDS:
+                kind = _WEAK
+        part_kind = _part_kind(part)
+        if part_kind == _STRONG:
+            return _STRONG
+        kind = max(kind, part_kind)
+        i += 1
+    return kind
+
+
+def _part_kind(part: str) -> int:
+    if part.startswith(_PREFIX_ONE) or part in _WORDS:
+        return _STRONG
+    return _WEAK if part in _WEAK_WORDS else _NONE
 
 
 # ---------------------------------------------------------------- container
@@ -179,18 +263,23 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
 
 def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[LexborNode]:
     """The chosen nodes, or an ancestor when they miss much of the page's paragraph text."""
+    total = sum(length for _, length in good)
+    if not total:
+        return chosen
+    lengths = {unit.mem_id: length for unit, length in good}
+    selector = f"{rules.UNIT_SELECTOR}, {rules.DIV_UNIT_SELECTOR}"
+    covered = sum(
+        lengths.get(node.mem_id, 0) for root in chosen for node in (root, *root.css(selector))
+    )
+    if covered >= total * rules.MIN_COVERAGE:
+        return chosen
     inside: dict[int, int] = {}  # mem_id -> paragraph chars below
-    total = 0
     for unit, length in good:
-        total += length
         node, hops = unit, 0
         while node is not None and hops < 60:
             key = node.mem_id
             inside[key] = inside.get(key, 0) + length
             node, hops = node.parent, hops + 1
-    covered = sum(inside.get(node.mem_id, 0) for node in chosen)
-    if not total or covered >= total * rules.MIN_COVERAGE:
-        return chosen
     best_node, best_value = (
         None,
         float(covered)
@@ -199,7 +288,7 @@ def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[Lexbo
     node, hops = best.parent, 0
     while node is not None and node.tag != "html" and hops < 60:
         have = inside.get(node.mem_id, 0)
-        if have > covered:
+        if have > covered and have > best_value:
             value = have - rules.WIDEN_COST * max(len(node.text()) - have, 0)
             if value > best_value:
                 best_node, best_value = node, value

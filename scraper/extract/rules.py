@@ -33,43 +33,40 @@ DROP_IF_SMALL_TAGS = "header, form, address"
 DROP_IF_SMALL = frozenset(("header", "form", "address"))
 SMALL_TEXT_CHARS = 400
 
-# Elements whose class or id matches are boilerplate (checked on the lowercased
-# "class id" string; word parts are separated by "-", "_" or a space).  Strong
-# words drop an element unless it holds a large share of the page's text; weak
-# words (also used for wrappers of real content: Drupal's "label-hidden",
-# Blogger's "widget Blog") only drop small elements.
-BOILERPLATE_ATTR = re.compile(
-    # words that mark boilerplate whatever follows them ("navbar", "relatedArticles")
-    r"(?:^|[\s_-])(?:"
-    r"nav|breadcrumb|crumb|footer|share|sharing|social|sociable|addthis|shariff|related|"
-    r"recommend|recirc|newsletter|subscri|signup|disqus|sidebar|"
-    r"advert|adsbygoogle|adslot|adunit|cookie|consent|gdpr|outbrain|taboola|zergnet|promo|"
-    r"sponsor|popup|modal|lightbox|byline|dateline|authorbio|author-?bio|author-?box|"
-    r"about-?(?:the-?)?author|mostpopular|most-?(?:popular|read|viewed|shared)|trending|"
-    r"readmore|read-?more|read-?also|also-?read|read-?next|more-?(?:stories|articles|news|from)"
-    r")|"
-    # words that mark boilerplate only as a whole word part ("ad", not "adler")
-    r"(?:^|[\s_-])(?:"
-    r"menu|menus|skip|skiplink|topbar|toolbar|comments?|commentlist|"
-    r"respond|replies|reply|discussion|"
-    r"ads?|adv|ad-?slot|ad-?container|ad-?wrapper|dfp|gpt|cmp|"
-    r"author-?info|author-?card|post-?meta|entry-?meta|article-?meta|"
-    r"reading-?time|read-?time|up-?next|tag-?list|tagcloud|post-?tags|"
-    r"pagination|pager|visually-?hidden|sr-?only|screen-?reader(?:-text)?|jump-?link|"
-    r"login|signin|sign-?in|follow-?us|contact-?us"
-    r")(?=$|[\s_-])"
-)
-WEAK_BOILERPLATE_ATTR = re.compile(
-    r"(?:^|[\s_-])(?:"
-    r"widget|widgets|paywall|regwall|header|masthead|aside|rail|banner|piano|meter|meta|meta-?data|timestamp|"
-    r"published|posted-?on|tags|keywords|categories|print|hidden|hide|overlay|caption|credit|"
-    r"credits|copyright|disclaimer|register|account|search|follow"
-    r")(?=$|[\s_-])"
-)
+# Elements whose class or id matches are boilerplate, checked on the lowercased
+# class and id tokens cut into word parts at "-" and "_"; "a-b" below matches the
+# parts "a", "b" and the single part "ab".  Strong words drop an element unless
+# it holds a large share of the page's text; weak words (also used for wrappers
+# of real content: Blogger's "widget Blog") only drop small elements.
+# Words that mark boilerplate whatever follows them ("navbar", "relatedArticles").
+BOILERPLATE_PREFIXES = (
+    "nav breadcrumb crumb footer share sharing social sociable addthis shariff related "
+    "recommend recirc newsletter subscri signup disqus sidebar "
+    "advert adsbygoogle adslot adunit cookie consent gdpr outbrain taboola zergnet promo "
+    "sponsor popup modal lightbox byline dateline author-bio author-box about-author "
+    "about-the-author most-popular most-read most-viewed most-shared trending "
+    "read-more read-also also-read read-next more-stories more-articles more-news more-from"
+).split()
+# Words that mark boilerplate only as a whole word part ("ad", not "adler").
+BOILERPLATE_WORDS = (
+    "menu menus skip skiplink topbar toolbar comment comments commentlist "
+    "respond replies reply discussion "
+    "ad ads adv ad-slot ad-container ad-wrapper dfp gpt cmp "
+    "author-info author-card post-meta entry-meta article-meta "
+    "reading-time read-time up-next tag-list tagcloud post-tags "
+    "pagination pager visually-hidden sr-only screen-reader screen-reader-text jump-link "
+    "login signin sign-in follow-us contact-us"
+).split()
+WEAK_BOILERPLATE_WORDS = (
+    "widget widgets paywall regwall header masthead aside rail banner piano meter meta "
+    "meta-data timestamp published posted-on tags keywords categories print hidden hide "
+    "overlay caption credit credits copyright disclaimer register account search follow"
+).split()
 WEAK_MAX_CHARS = 300
-# Class words that look like boilerplate but only style content: Drupal's field
+# Word parts that look like boilerplate but only style content: Drupal's field
 # labels ("field--label-hidden"), component prefixes ("cmp-text").
-NEUTRAL_ATTR = re.compile(r"(?:^|\s)\S*label-(?:hidden|inline|above)|\bcmp-(?=\w)")
+NEUTRAL_PARTS = frozenset(("label-hidden", "label-inline", "label-above"))
+NEUTRAL_PREFIX_PARTS = frozenset(("cmp",))  # neutral when more parts follow
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
     r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
