@@ -68,6 +68,20 @@ def test_bylines_in_several_languages(byline: str, expected: list[str]) -> None:
     assert extract(page("", body)).authors == expected
 
 
+@pytest.mark.parametrize(
+    ("under_title", "expected"),
+    [
+        ("<p>Von <a href='/a/1'>Vanessa Franke</a></p>", ["Vanessa Franke"]),
+        ("<p>Posted on September 21, 2020 by Adi Tzlil</p>", ["Adi Tzlil"]),
+        ("<p>Von Kinderbetten sind möglich</p>", []),
+        ("<p>By</p>", []),
+    ],
+)
+def test_byline_text_under_the_title(under_title: str, expected: list[str]) -> None:
+    body = f"<h1>A longer title of the article</h1>{under_title}{FILLER}"
+    assert extract(page("<title>A longer title of the article</title>", body)).authors == expected
+
+
 def test_comment_authors_are_not_bylines() -> None:
     body = '<h1>A title</h1><p>Text.</p><div class="vcard"><b class="fn">Peter</b> sagt:</div>'
     assert extract(page("", body)).authors == []

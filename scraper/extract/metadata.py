@@ -81,7 +81,10 @@ class Sources:
     def bylines(self) -> list[str]:
         """Texts of the elements that look like bylines."""
         if self._bylines is None:
-            self._bylines = _byline_texts(self.tree) if self.tree is not None else []
+            # an <h1> that is not the title (a blog's name, a widget's) says nothing
+            anchor = self.title_node
+            scope = _byline_scope(anchor) if anchor is not None else self.tree
+            self._bylines = _byline_texts(scope) if scope is not None else []
         return self._bylines
 
     def shown(self, name: str) -> bool:
@@ -345,13 +348,27 @@ _SAYS_AFTER = re.compile(
 )
 
 
-def _byline_texts(tree: LexborHTMLParser) -> list[str]:
+_BYLINE_SELECTOR = (
+    '[class*="author"], [class*="byline"], [class~="fn"], [class~="vcard"], [class~="autor"], '
+    '[id*="byline"], [rel="author"]'
+)
+_BYLINE_SCOPE_LEVELS = 4
+
+
+def _byline_scope(anchor: LexborNode) -> LexborNode:
+    """The title's container a few levels up: where its byline is, not the sidebar's."""
+    scope = anchor
+    for _ in range(_BYLINE_SCOPE_LEVELS):
+        parent = scope.parent
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        scope = parent
+    return scope
+
+
+def _byline_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
     out: list[str] = []
-    for node in tree.css(
-        '[rel="author"], [class*="byline"], [class*="author-name"], [class*="authorName"], '
-        '[class*="author__name"], [class~="author"], [class~="autor"], [class~="fn"], '
-        '[id*="byline"], [class*="article-author"], [class*="post-author"], [class~="vcard"]'
-    )[:20]:
+    for node in tree.css(_BYLINE_SELECTOR)[:20]:
         after = node.next
         if after is not None and _SAYS_AFTER.match(after.text_content or ""):
             continue  # "<b class=fn>Peter</b> sagt:" - a comment's author
@@ -459,7 +476,7 @@ _ROLE_WORDS = re.compile(
     r"rédaction|redazione|agencies|agency|team|bureau|desk|senior|chief|updated|published|"
     r"minutes?|ago|am|pm|gmt|utc|est|edt|cet|cest|read|share|follow|twitter|facebook|"
     r"email|contact|more|articles|posts|view|profile|opinion|analysis|photos?|video|"
-    r"illustration|guest|special to|via|from|for|the|in)\b",
+    r"illustration|guest|special to|via|from|for|the|in|by|posted|name|autor|autorin|author)\b",
     re.IGNORECASE,
 )
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w.'’\- ]*$", re.UNICODE)
@@ -496,7 +513,7 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
             if not part or "@" in part or "://" in part:
                 continue
             words = part.split()
-            if not 1 <= len(words) <= 5 or len(part) > 60 or not _NAME_CHARS.match(part):
+            if not 1 <= len(words) <= 5 or not 3 <= len(part) <= 60 or not _NAME_CHARS.match(part):
                 continue
             if _ROLE_WORDS.search(part) or _ORGANISATION.search(part):
                 continue
@@ -571,6 +588,57 @@ def _authors_microdata(src: Sources) -> list[str]:
     return _person_names(values, src.site)
 
 
+# A line that opens with a byline word, or ends with "by Jane Doe" ("Posted on May 2 by ...")
+_BYLINE_OPEN = re.compile(
+    r"^(?:(?:written|posted|published|story|words|text|reporting)\s+by|by|von|por|par|door|"
+    r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet)\s+von|"
+    r"(?:publicado|escrito)\s+por|(?:publié|écrit)\s+par|(?:pubblicato|scritto)\s+da|"
+    r"autor(?:in)?|author|auteur|autore)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+_BYLINE_TAIL = re.compile(r"\s(?:by|von|por|par)\s+(?=(?-i:[A-ZÀ-ÞĀ-Ž]))(.{3,60})$", re.IGNORECASE)
+_NEAR_BYLINE_CHUNKS = 12
+_PARTICLES = frozenset(
+    "de da di do dos das del della van von der den ten ter la le du zu y e al bin".split()
+)
+
+
+def _full_name(name: str) -> bool:
+    """Two to five words, capitalised but for particles ("Sanne de Vries")."""
+    words = name.split()
+    if not 2 <= len(words) <= 5 or not (words[0][0].isupper() and words[-1][0].isupper()):
+        return False
+    return all(w[0].isupper() or w in _PARTICLES for w in words)
+
+
+def _text_byline(text: str, site: str | None) -> list[str]:
+    return [n for n in _person_names([text], site) if _full_name(n)]
+
+
+def _authors_near_title(src: Sources) -> list[str]:
+    """A "By Jane Doe" line just under (or over) the title."""
+    after, before = src.near_title()
+    for chunks in (after[:_NEAR_BYLINE_CHUNKS], before[:4]):
+        for i, chunk in enumerate(chunks):
+            if len(chunk) > 120:
+                continue
+            opened = _BYLINE_OPEN.match(chunk)
+            if opened:
+                rest = chunk[opened.end() :]
+                if not rest and i + 1 < len(chunks):
+                    rest = chunks[i + 1]  # "Von" <a>Jane Doe</a>
+                names = _text_byline(rest, src.site)
+                if names:
+                    return names
+                continue
+            tail = _BYLINE_TAIL.search(chunk)
+            if tail:
+                names = _text_byline(tail.group(1), src.site)
+                if names:
+                    return names
+    return []
+
+
 def _authors_dom(src: Sources) -> list[str]:
     for text in src.bylines():
         names = _person_names([text], src.site)
@@ -579,7 +647,7 @@ def _authors_dom(src: Sources) -> list[str]:
     return []
 
 
-AUTHOR_STEPS = (_authors_ld, _authors_meta, _authors_microdata, _authors_dom)
+AUTHOR_STEPS = (_authors_ld, _authors_meta, _authors_microdata, _authors_near_title, _authors_dom)
 
 
 def authors_of(src: Sources) -> list[str]:
@@ -589,7 +657,7 @@ def authors_of(src: Sources) -> list[str]:
 def authors_from_bylines(lines: list[str], site: str | None) -> list[str]:
     """Authors named by "By ..." lines found in the main text, when nothing else named them."""
     for line in lines:
-        names = _person_names([line], site)
+        names = _text_byline(line, site)
         if names:
             return names
     return []
