@@ -57,7 +57,7 @@ def clean_tree(body: LexborNode) -> int:
     doomed: list[LexborNode] = []
     kept_large = False  # a large header/form/address, to check again once scripts went
     for node in body.css(f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}"):
-        if node.tag not in rules.DROP_IF_SMALL or len(node.text()) < rules.SMALL_TEXT_CHARS:
+        if node.tag not in rules.DROP_IF_SMALL or _small(node):
             doomed.append(node)
         else:
             kept_large = True
@@ -65,7 +65,7 @@ def clean_tree(body: LexborNode) -> int:
     total = len(body.text())
     if kept_large:
         for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
-            if len(node.text()) < rules.SMALL_TEXT_CHARS:
+            if _small(node):
                 node.decompose()
     limit = max(rules.SMALL_TEXT_CHARS, int(total * 0.4))
     # decide on the intact tree, so that an ancestor's size does not depend on
@@ -84,6 +84,18 @@ def clean_tree(body: LexborNode) -> int:
             doomed.append(node)
     _decompose_all(doomed)
     return total
+
+
+def _small(node: LexborNode) -> bool:
+    """A header, form or address too small to hold article text (a header's lead paragraph
+    counts as article text)."""
+    if len(node.text()) >= rules.SMALL_TEXT_CHARS:
+        return False
+    if node.tag == "header":
+        for p in node.css("p"):
+            if len(p.text()) >= rules.GOOD_UNIT_CHARS:
+                return False
+    return True
 
 
 def _size_bound(key: str, limit: int) -> int | None:
@@ -117,6 +129,7 @@ _LEADS = (
         if "-" in w
     )
     | rules.NEUTRAL_PREFIX_PARTS
+    | rules.LAYOUT_PARTS
 )
 
 
@@ -157,7 +170,9 @@ def _token_kind(token: str) -> int:
         part = parts[i]
         if part in _LEADS and i + 1 < count:
             two = f"{part}-{parts[i + 1]}"
-            if two in rules.NEUTRAL_PARTS:
+            if two in rules.NEUTRAL_PARTS or (
+                part in rules.LAYOUT_PARTS and parts[i + 1] in rules.LAYOUT_NOUNS
+            ):
                 i += 2
                 continue
             if part in rules.NEUTRAL_PREFIX_PARTS:
@@ -258,7 +273,57 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     best = _shared_ancestor(best, best_score, top)
     best_score = scores.get(best.mem_id, [best, best_score])[1]
     chosen = _same_class(body, best) or _with_siblings(best, max(best_score, 0.0), scores)
-    return _widen(chosen, best, good)
+    chosen = _widen(chosen, best, good)
+    return _leads(chosen[0]) + chosen
+
+
+def _in_media(node: LexborNode, top: LexborNode) -> bool:
+    """Whether a node up to ``top`` is a picture's caption or credit, or a print notice."""
+    top_id = top.mem_id
+    for _ in range(12):
+        if node is None:
+            return False
+        attrs = node.attributes
+        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+        if rules.MEDIA_ATTR.search(key):
+            return True
+        if node.mem_id == top_id:
+            return False
+        node = node.parent
+    return False
+
+
+def _leads(first: LexborNode) -> list[LexborNode]:
+    """Lead paragraphs just before the container, a few levels up (a standfirst in the
+    article's header): paragraphs of the nearest preceding siblings with text."""
+    leads: list[LexborNode] = []
+    node = first
+    for _ in range(rules.LEAD_LEVELS):
+        if node is None or node.tag in ("body", "html"):
+            break
+        sib, seen = node.prev, 0
+        while sib is not None and seen < rules.LEAD_SIBLINGS:
+            tag = sib.tag
+            if tag and tag[0] != "-":
+                text = sib.text()
+                if len(text.strip()) > 0:
+                    seen += 1
+                    if len(text) > rules.LEAD_MAX_CHARS:
+                        break
+                    paragraphs = [sib] if tag == "p" else sib.css("p")
+                    found = [
+                        p
+                        for p in paragraphs
+                        if len(p.text()) >= rules.GOOD_UNIT_CHARS
+                        and p.css_first("a") is None
+                        and not _in_media(p, sib)
+                    ]
+                    if found:
+                        leads[:0] = found
+                        return leads
+            sib = sib.prev
+        node = node.parent
+    return leads
 
 
 def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[LexborNode]:

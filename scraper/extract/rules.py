@@ -67,6 +67,10 @@ WEAK_MAX_CHARS = 300
 # labels ("field--label-hidden"), component prefixes ("cmp-text").
 NEUTRAL_PARTS = frozenset(("label-hidden", "label-inline", "label-above"))
 NEUTRAL_PREFIX_PARTS = frozenset(("cmp",))  # neutral when more parts follow
+# Page layouts named on a wrapper ("one-sidebar-second", "no-sidebars",
+# "with-navigation"): a layout word before one of these nouns is neutral.
+LAYOUT_PARTS = frozenset("has with without no one two three".split())
+LAYOUT_NOUNS = frozenset("sidebar sidebars navigation nav menu header footer aside".split())
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
     r"article-?body|articlebody|article-?content|article-?text|post-?content|post-?body|"
@@ -119,6 +123,11 @@ SIBLING_MIN_SCORE = 10.0
 GOOD_UNIT_CHARS = 80  # paragraphs this long count as the page's paragraph text
 MIN_COVERAGE = 0.6  # a container holding less of it may widen to an ancestor
 WIDEN_COST = 2.0  # per char of other text an ancestor brings, in paragraph chars
+LEAD_LEVELS = 3  # a lead paragraph is looked for before the container and 2 ancestors
+LEAD_SIBLINGS = 3  # among this many preceding siblings with text
+LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
+# Wrappers of pictures, their captions and print-only notices: no lead inside.
+MEDIA_ATTR = re.compile(r"image|img|photo|picture|caption|credit|figure|media|gallery|print")
 MIN_MAIN_CHARS = 200  # below this, fall back to filtering the whole body
 
 # ---------------------------------------------------------------- blocks
