@@ -311,11 +311,17 @@ def _leads(first: LexborNode) -> list[LexborNode]:
                     if len(text) > rules.LEAD_MAX_CHARS:
                         break
                     paragraphs = [sib] if tag == "p" else sib.css("p")
+                    if (
+                        not paragraphs
+                        and text.rstrip().endswith(rules.SENTENCE_ENDS)
+                        and sib.css_first(rules.LEAD_BLOCKS) is None
+                    ):
+                        paragraphs = [sib]  # a lead in a <div> of its own
                     found = [
                         p
                         for p in paragraphs
                         if len(p.text()) >= rules.GOOD_UNIT_CHARS
-                        and p.css_first("a") is None
+                        and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
                         and not _in_media(p, sib)
                     ]
                     if found:

@@ -126,6 +126,9 @@ WIDEN_COST = 2.0  # per char of other text an ancestor brings, in paragraph char
 LEAD_LEVELS = 3  # a lead paragraph is looked for before the container and 2 ancestors
 LEAD_SIBLINGS = 3  # among this many preceding siblings with text
 LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
+LEAD_MAX_LINK_DENSITY = 0.2
+LEAD_BLOCKS = "ul, ol, li, table, h1, h2, h3, h4, h5, h6, blockquote"
+SENTENCE_ENDS = (".", "!", "?", "…", '"', "“", "”", "»", "«", ")", "。")
 # Wrappers of pictures, their captions and print-only notices: no lead inside.
 MEDIA_ATTR = re.compile(r"image|img|photo|picture|caption|credit|figure|media|gallery|print")
 MIN_MAIN_CHARS = 200  # below this, fall back to filtering the whole body
@@ -169,7 +172,8 @@ BOILERPLATE_BLOCK = re.compile(
     # reading time, bylines' companions
     r"\d+\s*(?:-\s*)?(?:minute|min\.?|minuten|minutos|minutes)\s+(?:read|lesezeit|de lectura|"
     r"de lecture|lettura)|(?:reading time|lesezeit|lesedauer|tiempo de lectura)\b|"
-    # contact, tips
+    # contact, tips, disclosures
+    r"this (?:post|article|page|story|site) (?:may )?contains? (?:affiliate|sponsored)|"
     r"contact us at\b|write to [^.]{1,80} at\b|send (?:us )?(?:your )?tips\b|email us at\b|"
     # share, follow, subscribe
     r"share (?:this|on|via|the article|article)|share\s*$|teilen\b|compartir\b|partager\b|"
