@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 _MIN_YEAR = 1990
 
@@ -169,16 +170,20 @@ MONTHS = {
     "kasım": 11,
     "aralık": 12,
 }
-_MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Any word where the month goes (checked against MONTHS afterwards): much faster
+# than an alternation of all the month names.
+_WORD = r"[^\W\d_]{3,12}"
 _TEXT_DMY = re.compile(
-    rf"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th|\.|º)?\s*(?:de\s+)?(?P<mon>{_MONTH_ALT})\.?,?\s*"
+    rf"(?<!\d)(?P<d>[0-3]?\d)(?:st|nd|rd|th|\.|º)?\s*(?:de\s+)?(?P<mon>{_WORD})\.?,?\s*"
     rf"(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d)",
     re.IGNORECASE,
 )
 _TEXT_MDY = re.compile(
-    rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
+    rf"\b(?P<mon>{_WORD})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)(?!\d)",
     re.IGNORECASE,
 )
+_RFC2822 = re.compile(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d")
+_YEARISH = re.compile(r"\d\d")
 _DMY_SHORT = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)(?![\d.])")
 _DMY_SLASH = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?!\d)")
 _CJK = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日")
@@ -241,6 +246,13 @@ def parse_iso(text: str | None) -> datetime | None:
             return plausible(datetime.fromtimestamp(seconds, UTC))
         except (ValueError, OverflowError, OSError):
             return None
+    if _RFC2822.match(text):  # "Wed, 04 May 2022 02:41:00 GMT" (RSS, HTTP)
+        try:
+            found = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            found = None
+        if found is not None:
+            return plausible(found if found.tzinfo else found.replace(tzinfo=UTC))
     return parse_text(text)
 
 
@@ -277,7 +289,7 @@ def find_date(
     ``short_years`` also accepts "24.03.21"; ``day_first`` reads "03/04/2021"
     as 3 April (unless a part above 12 says otherwise).
     """
-    if not text or not any(c.isdigit() for c in text):
+    if not text or not _YEARISH.search(text):
         return None
     found: list[tuple[int, datetime]] = []
     for rx in (_TEXT_MDY, _TEXT_DMY):

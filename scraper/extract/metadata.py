@@ -75,7 +75,8 @@ class Sources:
     def date_texts(self) -> list[str]:
         """Short texts of the elements whose class or id says date."""
         if self._date_texts is None:
-            self._date_texts = _date_texts(self.tree) if self.tree is not None else []
+            scope = _byline_scope(self.title_node) if self.title_node is not None else self.tree
+            self._date_texts = _date_texts(scope) if scope is not None else []
         return self._date_texts
 
     def bylines(self) -> list[str]:
@@ -97,7 +98,8 @@ class Sources:
         start = max(html.find(body), 0)
         if len(html) - start < _BARE_BODY_CHARS:
             return True  # a bare document (fragment, feed item) shows no byline to judge by
-        words = [w for w in name.split() if len(w) >= 4 and w.isascii()]
+        # a name with accents may be written with entities: then its longest plain word
+        words = [] if name.isascii() else [w for w in name.split() if len(w) >= 4 and w.isascii()]
         for text in (name, max(words, key=len) if words else ""):
             if not text:
                 continue
@@ -258,7 +260,7 @@ def _time_tags(nodes: list[LexborNode]) -> list[tuple[str, str]]:
     return out
 
 
-def _date_texts(tree: LexborHTMLParser) -> list[str]:
+def _date_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
     out: list[str] = []
     for node in tree.css(DATE_ELEMENTS)[:30]:
         key = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
@@ -805,7 +807,7 @@ PUBLISHED_STEPS = (
 
 def published_of(src: Sources) -> datetime | None:
     found = _cascade(PUBLISHED_STEPS, src)
-    if found is not None and found.hour in _NEAR_MIDNIGHT:
+    if found is not None and found.hour in _NEAR_MIDNIGHT and (found.hour or found.minute):
         # a machine time near midnight may fall on the next or previous day where
         # the page is published: the date shown under the title decides
         shown = _published_near_title(src)
