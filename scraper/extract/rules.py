@@ -146,7 +146,7 @@ SKIP_TAGS = frozenset(
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 CELL_TAGS = frozenset(("td", "th"))
-MAX_LINK_DENSITY = 0.5
+MAX_LINK_DENSITY = 0.7
 MAX_LINK_DENSITY_SHORT = 0.3  # for blocks under SHORT_BLOCK_CHARS
 SHORT_BLOCK_CHARS = 120
 
@@ -172,6 +172,16 @@ BOILERPLATE_BLOCK = re.compile(
     # reading time, bylines' companions
     r"\d+\s*(?:-\s*)?(?:minute|min\.?|minuten|minutos|minutes)\s+(?:read|lesezeit|de lectura|"
     r"de lecture|lettura)|(?:reading time|lesezeit|lesedauer|tiempo de lectura)\b|"
+    # feedback, comment and sharing prompts, post navigation
+    r"(?:was|is) this (?:article|page|post) (?:helpful|useful)|"
+    r"war (?:der|dieser) (?:artikel|beitrag) (?:hilfreich|nützlich)|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|"
+    r"(?:kommentare?|kommentar) schreiben|write a comment|permalink\s*$|permalien\s*$|"
+    r"(?:next|previous) (?:article|post|story)\b|(?:nächster|vorheriger) (?:artikel|beitrag)|"
+    r"vorschau auf den nächsten|weiterführende[rn]? links?|artículos relacionados|"
+    r"follow (?:the )?[\w .@-]{1,40} on (?:twitter|facebook|instagram)\b|"
+    r"photo(?:graph)?s? by\b|(?:von|by|por|par)\s*:\s*$|kontakt\s*:?\s*$|contact\s*:?\s*$|"
+    r"\*?(?:werbung|anzeige)\s*[.:]|dieser (?:beitrag|artikel) enthält werbung|"
     # contact, tips, disclosures
     r"this (?:post|article|page|story|site) (?:may )?contains? (?:affiliate|sponsored)|"
     r"contact us at\b|write to [^.]{1,80} at\b|send (?:us )?(?:your )?tips\b|email us at\b|"
@@ -225,7 +235,8 @@ RECIRC_HEADING = re.compile(
     r"share this|about the author|newsletter|"
     r"mehr zum thema|weitere artikel|das könnte sie auch interessieren|lesen sie auch|"
     r"ähnliche (?:beiträge|artikel)|kommentare?|neueste beiträge|"
-    r"noticias relacionadas|te puede interesar|lea también|comentarios|"
+    r"noticias relacionadas|artículos relacionados|te puede interesar|lea también|comentarios|"
+    r"weiterführende links|das könnte dich auch interessieren|"
     r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
     r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
