@@ -183,3 +183,13 @@ def test_dates_are_timezone_aware() -> None:
 )
 def test_find_date(text: str, day_first: bool, expected: tuple[int, int, int]) -> None:
     assert dates.find_date(text, day_first=day_first) == datetime(*expected, tzinfo=UTC)
+
+
+def test_date_shown_at_the_title_wins_over_a_machine_date_it_does_not_show() -> None:
+    head = '<meta property="article:published_time" content="2021-11-29T14:13:37+00:00">'
+    body = "<h1>A title</h1><p>Christoph Hein</p><p>12.01.2022</p>" + FILLER
+    assert extract(page(head, body)).published == datetime(2022, 1, 12, tzinfo=UTC)
+    head = '<meta property="article:published_time" content="2019-02-10T09:00:00+00:00">'
+    body = "<h1>A title</h1><p>10. Februar 2019 9. Februar 2019 von Heiko</p>" + FILLER
+    published = extract(page(head, body)).published
+    assert published == datetime(2019, 2, 10, 9, tzinfo=UTC)

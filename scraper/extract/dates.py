@@ -289,9 +289,19 @@ def find_date(
     ``short_years`` also accepts "24.03.21"; ``day_first`` reads "03/04/2021"
     as 3 April (unless a part above 12 says otherwise).
     """
-    if not text or not _YEARISH.search(text):
+    found = find_dates(text, short_years=short_years, day_first=day_first)
+    if not found:
         return None
+    return (max if last else min)(found, key=lambda pv: pv[0])[1]
+
+
+def find_dates(
+    text: str | None, *, short_years: bool = False, day_first: bool = True
+) -> list[tuple[int, datetime]]:
+    """Every date written in a short text, with its position (unordered)."""
     found: list[tuple[int, datetime]] = []
+    if not text or not _YEARISH.search(text):
+        return found
     for rx in (_TEXT_MDY, _TEXT_DMY):
         for m in rx.finditer(text):
             month = MONTHS.get(m["mon"].lower().rstrip("."))
@@ -315,9 +325,7 @@ def find_date(
             value = _make(year, int(m["m"]), int(m["d"]))
             if value:
                 found.append((m.start(), value))
-    if not found:
-        return None
-    return (max if last else min)(found, key=lambda pv: pv[0])[1]
+    return found
 
 
 def date_from_url(url: str | None) -> datetime | None:

@@ -769,15 +769,24 @@ def _published_time_tag(src: Sources) -> datetime | None:
     return None
 
 
-def _published_near_title(src: Sources) -> datetime | None:
+def _near_title_dates(src: Sources) -> tuple[list[datetime], list[datetime]]:
+    """Dates written after the title (in order) and before it (nearest first)."""
     after, before = src.near_title()
     day_first = (src.html_lang or "").lower() not in ("en-us", "en")
     # short lines (datelines, bylines) whole; only the start of running text
     after_text = " ".join(c if len(c) <= _LINE_CHARS else c[:_LEAD_CHARS] for c in after)
     before_text = " ".join(c if len(c) <= _LINE_CHARS else c[-_LEAD_CHARS:] for c in before[::-1])
-    return dates.find_date(after_text, short_years=True, day_first=day_first) or dates.find_date(
-        before_text, short_years=True, last=True, day_first=day_first
+    found_after = dates.find_dates(after_text, short_years=True, day_first=day_first)
+    found_before = dates.find_dates(before_text, short_years=True, day_first=day_first)
+    return (
+        [d for _, d in sorted(found_after, key=lambda pd: pd[0])],
+        [d for _, d in sorted(found_before, key=lambda pd: -pd[0])],
     )
+
+
+def _published_near_title(src: Sources) -> datetime | None:
+    after, before = _near_title_dates(src)
+    return after[0] if after else before[0] if before else None
 
 
 def _published_url(src: Sources) -> datetime | None:
@@ -792,8 +801,6 @@ def _published_dom(src: Sources) -> datetime | None:
     return None
 
 
-_NEAR_MIDNIGHT = frozenset((0, 1, 2, 3, 4, 5, 19, 20, 21, 22, 23))
-
 PUBLISHED_STEPS = (
     _published_ld,
     _published_meta,
@@ -807,11 +814,13 @@ PUBLISHED_STEPS = (
 
 def published_of(src: Sources) -> datetime | None:
     found = _cascade(PUBLISHED_STEPS, src)
-    if found is not None and found.hour in _NEAR_MIDNIGHT and (found.hour or found.minute):
-        # a machine time near midnight may fall on the next or previous day where
-        # the page is published: the date shown under the title decides
-        shown = _published_near_title(src)
-        if shown is not None and abs((shown.date() - found.date()).days) == 1:
+    if found is not None and src.h1_nodes:
+        # The date the page shows at its title is the one it presents itself with:
+        # machine dates are often a CMS's (an import, a later update, a midnight in
+        # UTC that is the next day where the page is published).
+        after, before = _near_title_dates(src)
+        shown = after[0] if after else before[0] if before else None
+        if shown is not None and found.date() not in {d.date() for d in after + before}:
             return shown
     return found
 
