@@ -87,8 +87,8 @@ def clean_tree(body: LexborNode) -> int:
 
 
 def _small(node: LexborNode) -> bool:
-    """A header, form or address too small to hold article text (a header's lead paragraph
-    counts as article text)."""
+    """A header, form, address or noscript too small to hold article text (a header's
+    lead paragraph counts as article text)."""
     if len(node.text()) >= rules.SMALL_TEXT_CHARS:
         return False
     if node.tag == "header":
@@ -161,6 +161,8 @@ def _token_kind(token: str) -> int:
     parts = token.replace("_", "-").split("-")
     if len(parts) == 1:
         return _part_kind(token)
+    if parts[0] in rules.HOOK_PREFIXES:
+        return _NONE
     if "" in parts:
         parts = [p for p in parts if p]
     count = len(parts)

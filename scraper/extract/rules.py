@@ -21,16 +21,17 @@ MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
 
 # Whole subtrees that never hold article text.
 DROP_TAGS = (
-    "script, style, noscript, template, svg, math, iframe, object, embed, canvas, video, audio, "
+    "script, style, template, svg, math, iframe, object, embed, canvas, video, audio, "
     "button, input, select, textarea, option, nav, aside, footer, figcaption, dialog, menu, "
     "[hidden], [aria-hidden=true], [role=navigation], [role=contentinfo], [role=complementary], "
     "[role=search], [role=dialog], [role=alert], [itemprop=author], [rel=author], "
     '[style*="display:none"], [style*="display: none"], [style*="visibility:hidden"]'
 )
 # Dropped only when small: they sometimes wrap a whole page (forms in ASP.NET
-# sites, a <header> around an article's first paragraphs).
-DROP_IF_SMALL_TAGS = "header, form, address"
-DROP_IF_SMALL = frozenset(("header", "form", "address"))
+# sites, a <header> around an article's first paragraphs, a <noscript> copy of
+# an article that scripts render).
+DROP_IF_SMALL_TAGS = "header, form, address, noscript"
+DROP_IF_SMALL = frozenset(("header", "form", "address", "noscript"))
 SMALL_TEXT_CHARS = 400
 
 # Elements whose class or id matches are boilerplate, checked on the lowercased
@@ -70,6 +71,8 @@ NEUTRAL_PREFIX_PARTS = frozenset(("cmp",))  # neutral when more parts follow
 # Page layouts named on a wrapper ("one-sidebar-second", "no-sidebars",
 # "with-navigation"): a layout word before one of these nouns is neutral.
 LAYOUT_PARTS = frozenset("has with without no one two three".split())
+# Tokens that are scripts' hooks, not descriptions ("js-code-nav-container").
+HOOK_PREFIXES = frozenset(("js",))
 LAYOUT_NOUNS = frozenset("sidebar sidebars navigation nav menu header footer aside".split())
 # Containers that hold the article: never dropped by the vocabulary above.
 CONTENT_ATTR = re.compile(
@@ -141,7 +144,7 @@ BLOCK_TAGS = frozenset(
     "details summary fieldset form legend body html hgroup dialog".split()
 )
 SKIP_TAGS = frozenset(
-    "script style noscript template svg math iframe object embed canvas video audio button "
+    "script style template svg math iframe object embed canvas video audio button "
     "input select textarea option head title meta link".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
