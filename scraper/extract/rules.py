@@ -61,7 +61,8 @@ BOILERPLATE_WORDS = (
 WEAK_BOILERPLATE_WORDS = (
     "widget widgets paywall regwall header masthead aside rail banner piano meter meta "
     "meta-data timestamp published posted-on tags keywords categories print hidden hide "
-    "overlay caption credit credits copyright disclaimer register account search follow"
+    "overlay caption credit credits copyright disclaimer register account search follow "
+    "legend image images img imginline photo photos picture figure"
 ).split()
 WEAK_MAX_CHARS = 300
 # Word parts that look like boilerplate but only style content: Drupal's field
