@@ -494,6 +494,8 @@ class _Renderer:
                 kind = "li"
             else:
                 kind = "p"
+        if self.anchors and self.anchors[-1][0]:  # inside a link: <a><h3>teaser</h3></a>
+            link_chars = len(text)
         if self.quote:
             md = "\n".join("> " * self.quote + line for line in md.split("\n"))
             if kind == "p":
