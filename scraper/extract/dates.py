@@ -183,7 +183,8 @@ _TEXT_MDY = re.compile(
     re.IGNORECASE,
 )
 _RFC2822 = re.compile(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d")
-_YEARISH = re.compile(r"\d\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR_OR_SHORT = re.compile(r"(?:19|20)\d\d|\d\.\d\d(?![\d.])")
 _DMY_SHORT = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)(?![\d.])")
 _DMY_SLASH = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?!\d)")
 _CJK = re.compile(r"(?P<y>(?:19|20)\d\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*(?P<d>[0-3]?\d)\s*日")
@@ -300,8 +301,24 @@ def find_dates(
 ) -> list[tuple[int, datetime]]:
     """Every date written in a short text, with its position (unordered)."""
     found: list[tuple[int, datetime]] = []
-    if not text or not _YEARISH.search(text):
+    if not text:
         return found
+    # the patterns run only around the years written in the text (fast on long texts)
+    spans: list[list[int]] = []
+    for m in (_YEAR_OR_SHORT if short_years else _YEAR).finditer(text):
+        start, end = max(0, m.start() - 32), m.end() + 24
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    for start, end in spans:
+        for pos, value in _dates_in(text[start:end], short_years, day_first):
+            found.append((start + pos, value))
+    return found
+
+
+def _dates_in(text: str, short_years: bool, day_first: bool) -> list[tuple[int, datetime]]:
+    found: list[tuple[int, datetime]] = []
     for rx in (_TEXT_MDY, _TEXT_DMY):
         for m in rx.finditer(text):
             month = MONTHS.get(m["mon"].lower().rstrip("."))

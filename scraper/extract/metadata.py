@@ -58,6 +58,7 @@ class Sources:
     _bylines: list[str] | None = None
     _date_texts: list[str] | None = None
     _near: tuple[list[str], list[str]] | None = None
+    _near_dates: tuple[list[datetime], list[datetime]] | None = None
 
     def times(self) -> list[tuple[str, str]]:
         """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
@@ -278,20 +279,9 @@ _SKIP_TEXT = frozenset("script style noscript template svg iframe select option 
 _NEAR_AFTER_CHARS = 600
 _NEAR_BEFORE_CHARS = 300
 _NEAR_MAX_STEPS = 400
+_NEAR_BEFORE_STEPS = 80
 _LINE_CHARS = 120  # a longer text chunk is running text
 _LEAD_CHARS = 50  # of which only the start (a dateline) is read for dates
-
-
-def _after(node: LexborNode | None) -> LexborNode | None:
-    """The next node in document order after ``node``'s subtree."""
-    while node is not None:
-        nxt = node.next
-        if nxt is not None:
-            return nxt
-        node = node.parent
-        if node is None or node.tag in ("body", "html"):
-            return None
-    return None
 
 
 def _before(node: LexborNode | None) -> LexborNode | None:
@@ -313,28 +303,48 @@ def _before(node: LexborNode | None) -> LexborNode | None:
 
 def _near_texts(anchor: LexborNode) -> tuple[list[str], list[str]]:
     """Visible text chunks following the anchor and preceding it (nearest first)."""
+    return _texts_after(anchor), _texts_before(anchor)
+
+
+def _texts_after(anchor: LexborNode) -> list[str]:
     after: list[str] = []
     chars = steps = 0
-    node = _after(anchor)
-    while node is not None and chars < _NEAR_AFTER_CHARS and steps < _NEAR_MAX_STEPS:
-        steps += 1
-        tag = node.tag
-        if tag == "-text":
-            text = (node.text_content or "").strip()
-            if text:
-                after.append(text)
-                chars += len(text)
-            node = _after(node)
-        elif tag in _SKIP_TEXT or tag == "h1" or node.child is None:
-            if tag == "h1":
-                break
-            node = _after(node)
-        else:
-            node = node.child
+    node: LexborNode | None = anchor
+    while node is not None:
+        sibling = node.next
+        while sibling is not None:
+            skip = False
+            for item in sibling.traverse(include_text=True):
+                steps += 1
+                tag = item.tag
+                if tag == "-text":
+                    if skip:  # a script's or style's content
+                        skip = False
+                        continue
+                    text = (item.text_content or "").strip()
+                    if text:
+                        after.append(text)
+                        chars += len(text)
+                        if chars >= _NEAR_AFTER_CHARS:
+                            return after
+                elif tag in _SKIP_TEXT:
+                    skip = item.first_child is not None
+                elif tag == "h1":
+                    return after
+                if steps >= _NEAR_MAX_STEPS:
+                    return after
+            sibling = sibling.next
+        node = node.parent
+        if node is None or node.tag in ("body", "html"):
+            break
+    return after
+
+
+def _texts_before(anchor: LexborNode) -> list[str]:
     before: list[str] = []
     chars = steps = 0
     node = _before(anchor)
-    while node is not None and chars < _NEAR_BEFORE_CHARS and steps < _NEAR_MAX_STEPS:
+    while node is not None and chars < _NEAR_BEFORE_CHARS and steps < _NEAR_BEFORE_STEPS:
         steps += 1
         if node.tag == "-text":
             text = (node.text_content or "").strip()
@@ -342,7 +352,7 @@ def _near_texts(anchor: LexborNode) -> tuple[list[str], list[str]]:
                 before.append(text)
                 chars += len(text)
         node = _before(node)
-    return after, before
+    return before
 
 
 _SAYS_AFTER = re.compile(
@@ -771,6 +781,12 @@ def _published_time_tag(src: Sources) -> datetime | None:
 
 def _near_title_dates(src: Sources) -> tuple[list[datetime], list[datetime]]:
     """Dates written after the title (in order) and before it (nearest first)."""
+    if src._near_dates is None:
+        src._near_dates = _find_near_title_dates(src)
+    return src._near_dates
+
+
+def _find_near_title_dates(src: Sources) -> tuple[list[datetime], list[datetime]]:
     after, before = src.near_title()
     day_first = (src.html_lang or "").lower() not in ("en-us", "en")
     # short lines (datelines, bylines) whole; only the start of running text
