@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,6 @@ class Settings:
     host_failures: int = 5  # consecutive failures before a host is paused
     host_pause: float = 30.0  # seconds a failing host is paused for
     crawl_delay: float = 1.0  # ``delay`` for crawl (robots.txt Crawl-delay may raise it)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def merged(self, **overrides: Any) -> Settings:
         """A copy with the given fields replaced; ``None`` values are ignored."""
@@ -72,7 +71,7 @@ def load_settings(config: Path | None = None, env: dict[str, str] | None = None)
     """Defaults, then the TOML file, then ``SCRAPER_*`` environment variables."""
     env = os.environ if env is None else env
     base = Settings()
-    known = {f.name: getattr(base, f.name) for f in fields(Settings) if f.name != "extra"}
+    known = {f.name: getattr(base, f.name) for f in fields(Settings)}
     values: dict[str, Any] = {}
     path = config if config is not None else DEFAULT_CONFIG
     if config is not None or path.exists():
