@@ -364,7 +364,7 @@ _BYLINE_SELECTOR = (
     '[class*="author"], [class*="byline"], [class~="fn"], [class~="vcard"], [class~="autor"], '
     '[id*="byline"], [rel="author"]'
 )
-_BYLINE_SCOPE_LEVELS = 4
+_BYLINE_SCOPE_LEVELS = 3
 
 
 def _byline_scope(anchor: LexborNode) -> LexborNode:
