@@ -56,11 +56,18 @@ def clean_tree(body: LexborNode) -> int:
     """
     doomed: list[LexborNode] = []
     kept_large = False  # a large header/form/address, to check again once scripts went
-    for node in body.css(f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}"):
-        if node.tag not in rules.DROP_IF_SMALL or _small(node):
+    selector = f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}, {rules.DROP_ATTR_CANDIDATES}"
+    for node in body.css(selector):
+        tag = node.tag
+        if tag in _DROP_TAGS:
             doomed.append(node)
-        else:
-            kept_large = True
+        elif tag in rules.DROP_IF_SMALL:
+            if _small(node):
+                doomed.append(node)
+            else:
+                kept_large = True
+        elif _hidden_or_aside(node.attributes):
+            doomed.append(node)
     _decompose_all(doomed)
     total = len(body.text())
     if kept_large:
@@ -84,6 +91,25 @@ def clean_tree(body: LexborNode) -> int:
             doomed.append(node)
     _decompose_all(doomed)
     return total
+
+
+_DROP_TAGS = frozenset(rules.DROP_TAGS.replace(",", " ").split())
+
+
+def _hidden_or_aside(attrs: dict) -> bool:
+    """Hidden, or a navigation, search, dialog or author role, by its attributes."""
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    if attrs.get("itemprop") == "author" or attrs.get("rel") == "author":
+        return True
+    role = attrs.get("role")
+    if role and role in rules.DROP_ROLES:
+        return True
+    style = attrs.get("style")
+    if style and ("none" in style or "hidden" in style):
+        style = style.replace(" ", "").lower()
+        return any(value in style for value in rules.HIDING_STYLES)
+    return False
 
 
 def _small(node: LexborNode) -> bool:

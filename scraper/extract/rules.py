@@ -19,14 +19,20 @@ MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
 
 # ---------------------------------------------------------------- cleaning
 
-# Whole subtrees that never hold article text.
+# Whole subtrees that never hold article text.  Elements the renderer skips
+# anyway and that rarely hold text (math, object, video, input ...) are left in
+# place: every selector here costs a pass over the page.
 DROP_TAGS = (
-    "script, style, template, svg, math, iframe, object, embed, canvas, video, audio, "
-    "button, input, select, textarea, option, nav, aside, footer, figcaption, dialog, menu, "
-    "[hidden], [aria-hidden=true], [role=navigation], [role=contentinfo], [role=complementary], "
-    "[role=search], [role=dialog], [role=alert], [itemprop=author], [rel=author], "
-    '[style*="display:none"], [style*="display: none"], [style*="visibility:hidden"]'
+    "script, style, template, svg, iframe, button, select, textarea, nav, aside, footer, "
+    "figcaption, dialog, menu"
 )
+# Candidates for dropping by attribute, decided in Python (one cheap selector
+# instead of one per value).
+DROP_ATTR_CANDIDATES = (
+    "[hidden], [aria-hidden=true], [role], [itemprop=author], [rel=author], [style]"
+)
+DROP_ROLES = frozenset("navigation contentinfo complementary search dialog alert".split())
+HIDING_STYLES = ("display:none", "visibility:hidden")
 # Dropped only when small: they sometimes wrap a whole page (forms in ASP.NET
 # sites, a <header> around an article's first paragraphs, a <noscript> copy of
 # an article that scripts render).
