@@ -596,6 +596,21 @@ class Archive:
             raise ArchiveError(f"{self.path}: cannot update the crawl queue ({exc})") from exc
         return int(cur.rowcount)
 
+    def frontier_batch(self, *, commit: bool = False) -> None:
+        """Group commits: open a transaction if none is open or, with ``commit``,
+        commit the open one.  Each page written in between is still its own
+        savepoint (``db.atomic()`` nests), so a batch holds whole pages only; a
+        crawl killed before the commit fetches that batch's URLs again."""
+        conn = self.db.conn
+        try:
+            if commit:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            elif not conn.in_transaction:
+                conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot commit the crawl ({exc})") from exc
+
     def frontier_counts(self, site: str | None = None) -> dict[str, int]:
         """URLs by state, for one site or all."""
         sql = "SELECT state, count(*) FROM frontier"

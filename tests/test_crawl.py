@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,7 @@ class Site:
 
     routes: dict[str, Route] = field(default_factory=dict)
     log: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    stamps: list[tuple[str, float]] = field(default_factory=list)
 
     def add(self, path: str, body: str | bytes | Callable[[Request], Response], **kw: object):
         self.routes[path] = Route(body, **kw)  # type: ignore[arg-type]
@@ -76,6 +78,7 @@ class Site:
         qs = request.query_string.decode()
         key = request.path + (f"?{qs}" if qs else "")
         self.log.append((key, dict(request.headers)))
+        self.stamps.append((key, time.monotonic()))
         route = self.routes.get(key)
         if route is None:
             return Response("not found", status=404)
@@ -381,6 +384,17 @@ def test_a_failing_host_is_paused_then_left_for_the_next_run(
     hits = sum(len(site.requests(p)) for p in paths)
     assert hits < len(paths)  # stopped, not hammered
     assert result.stopped and result.left > 0
+
+
+def test_robots_crawl_delay_spaces_requests(server: HTTPServer, site: Site, fast: Settings) -> None:
+    paths = [site.article(n) for n in range(3)]
+    site.add("/", index_html(paths))
+    site.routes["/robots.txt"].body = "User-agent: scraper\nCrawl-delay: 0.3\n"
+    run(server.url_for("/"), fast)
+    times = [t for p, t in site.stamps if p != "/robots.txt"]
+    assert len(times) >= 4
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= 0.25, gaps
 
 
 # ---------------------------------------------------------------- safety

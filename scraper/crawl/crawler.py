@@ -62,6 +62,8 @@ TRANSIENT = ("connection failed", "timed out", "network error", "body cut short"
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
+POOL_CONNECTIONS = 16
+BATCH_PAGES, BATCH_SECONDS = 64, 0.5  # group commit: pages per transaction, or its age
 # Pages of one site link the same URLs over and over: normalize each once.
 normalize = functools.lru_cache(maxsize=50_000)(normalize_url)
 
@@ -124,9 +126,10 @@ async def crawl(
     """Crawl every seed's site into ``archive``; the archive's crawl lock is the caller's."""
     started = time.monotonic()
     sites = group_seeds(seeds)
-    settings = settings.merged(
-        delay=settings.crawl_delay, concurrency=max(settings.concurrency, settings.per_host)
-    )
+    # --per-host above --concurrency raises it, up to POOL_CONNECTIONS (httpx's pool
+    # costs O(connections) a request: past 16 connections more are slower, not faster)
+    concurrency = max(settings.concurrency, min(settings.per_host, POOL_CONNECTIONS))
+    settings = settings.merged(delay=settings.crawl_delay, concurrency=concurrency)
     result = CrawlResult()
     async with Fetcher(settings, transport=transport) as fetcher:
         crawler = Crawler(archive, fetcher, options or CrawlOptions(), result, on_outcome)
@@ -162,10 +165,22 @@ class Crawler:
         self._paused_until: dict[str, float] = {}
         self._same_site: dict[tuple[str, str], bool] = {}  # (netloc, seed) -> same site
         self._pool: ProcessPoolExecutor | None = None
+        self._batch_pages, self._batch_started = 0, time.monotonic()
         self._pool_ok = EXTRACT_PROCESSES > 0
         fetcher.guard = self.guard
 
+    def _batch(self) -> None:
+        """Commit the writes of several pages at once (at most ``BATCH_PAGES`` pages
+        or ``BATCH_SECONDS`` old): a commit per page would cost more than the page."""
+        now = time.monotonic()
+        if self._batch_pages >= BATCH_PAGES or now - self._batch_started > BATCH_SECONDS:
+            self.archive.frontier_batch(commit=True)
+            self._batch_pages, self._batch_started = 0, now
+        self.archive.frontier_batch()
+        self._batch_pages += 1
+
     def close(self) -> None:
+        self.archive.frontier_batch(commit=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -224,7 +239,8 @@ class Crawler:
         entries += [self._entry(normalize_url(u), "sitemap", 0, "robots") for u in listings]
         self.result.discovered += self.archive.frontier_add(site, entries, force=True)
         seed = seeds[0]
-        await asyncio.gather(*(self._worker(queue, seed) for _ in range(self.settings.per_host)))
+        workers = min(self.settings.per_host, self.settings.concurrency)
+        await asyncio.gather(*(self._worker(queue, seed) for _ in range(workers)))
         if queue.stopped:
             self.result.stopped[site] = queue.stopped
 
@@ -265,6 +281,7 @@ class Crawler:
                         fetch.error = listing.error
         elif fetch.status == 404 and item.source == "robots":
             reason = "no sitemap (HTTP 404)"
+        self._batch()
         with self.archive.db.atomic():
             self.archive.record_fetch(fetch)
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
@@ -314,6 +331,7 @@ class Crawler:
             article = await self._extract(fetch)
             kind = page_kind(item, article)
             entries = await self._page_links(queue, seed, item, fetch, article, kind)
+        self._batch()
         with self.archive.db.atomic():
             if article is not None and kind == "index":
                 self.archive.record_fetch(fetch)
