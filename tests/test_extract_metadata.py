@@ -193,3 +193,26 @@ def test_date_shown_at_the_title_wins_over_a_machine_date_it_does_not_show() -> 
     body = "<h1>A title</h1><p>10. Februar 2019 9. Februar 2019 von Heiko</p>" + FILLER
     published = extract(page(head, body)).published
     assert published == datetime(2019, 2, 10, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Perry Bacon Jr.", ["Perry Bacon Jr."]),
+        ("Poppy Reid Feb 3, 2021", ["Poppy Reid"]),
+        ("Sara Zinnecker Stand 12.01.2022", ["Sara Zinnecker"]),
+        ("Dezember", []),
+        ("Publiziert am", []),
+        ("Josh Willink von Pexels", []),
+    ],
+)
+def test_author_tails_and_labels(value: str, expected: list[str]) -> None:
+    assert extract(page(f'<meta name="author" content="{value}">', "<p>x</p>")).authors == expected
+
+
+def test_comment_author_followed_by_says_element() -> None:
+    body = (
+        "<h1>A title</h1><p>Text.</p>"
+        '<div class="comment"><cite class="fn">Aylin</cite> <span class="says">sagt:</span></div>'
+    )
+    assert extract(page("", body)).authors == []

@@ -382,8 +382,12 @@ def _byline_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
     out: list[str] = []
     for node in tree.css(_BYLINE_SELECTOR)[:20]:
         after = node.next
-        if after is not None and _SAYS_AFTER.match(after.text_content or ""):
-            continue  # "<b class=fn>Peter</b> sagt:" - a comment's author
+        if after is not None and after.tag == "-text" and not (after.text_content or "").strip():
+            after = after.next
+        if after is not None and _SAYS_AFTER.match(
+            after.text() if after.tag != "-text" else after.text_content or ""
+        ):
+            continue  # "<b class=fn>Peter</b> <span>sagt:</span>" - a comment's author
         text = clean(node.text())
         if text and len(text) < 200:
             out.append(text)
@@ -476,7 +480,7 @@ _BY_PREFIX = re.compile(
 )
 # "Peter sagt:" - a comment's author, not the page's
 _SAYS = re.compile(
-    r"\b(?:says|said|wrote|sagt|schreibt|meint|dice|dijo|dit|écrit|zegt|scrive)\s*:?\s*$",
+    r"\b(?:says|said|wrote|sagt|schreibt|meint|dice|dijo|dit|écrit|zegt|scrive)\b\s*(?::|$|\d)",
     re.IGNORECASE,
 )
 _AUTHOR_SPLIT = re.compile(
@@ -488,7 +492,10 @@ _ROLE_WORDS = re.compile(
     r"rédaction|redazione|agencies|agency|team|bureau|desk|senior|chief|updated|published|"
     r"minutes?|ago|am|pm|gmt|utc|est|edt|cet|cest|read|share|follow|twitter|facebook|"
     r"email|contact|more|articles|posts|view|profile|opinion|analysis|photos?|video|"
-    r"illustration|guest|special to|via|from|for|the|in|by|posted|name|autor|autorin|author)\b",
+    r"illustration|guest|special to|via|from|for|the|in|by|posted|name|autor|autorin|author|"
+    r"text|artikel|beitrag|beiträge|vor|stand|gesponsert|gesponserte|sponsored|inhalte|"
+    r"pexels|unsplash|pixabay|shutterstock|istock|getty|publiziert|veröffentlicht|erstellt|"
+    r"aktualisiert|geschrieben|eingestellt|gepostet|publicado|actualizado|publié|pubblicato)\b",
     re.IGNORECASE,
 )
 _NAME_CHARS = re.compile(r"^[^\W\d_][\w.'’\- ]*$", re.UNICODE)
@@ -501,7 +508,12 @@ _ORGANISATION = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_TAIL = re.compile(r"\s+\d")
-_INITIAL_END = re.compile(r"(?:^|\s)\w\.$")
+_INITIAL_END = re.compile(r"(?:^|\s)(?:\w|Jr|Sr|Jun|Sen)\.$")
+# a date's or a label's word left at a byline's end ("Poppy Reid Feb", "Sara Zinnecker Stand")
+_LABEL_TAIL = re.compile(
+    r"\s+(?:stand|am|on|le|el|il|vom|den|updated|aktualisiert|veröffentlicht|published)$",
+    re.IGNORECASE,
+)
 
 
 def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
@@ -520,6 +532,10 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
         for part in _AUTHOR_SPLIT.split(value):
             part = _BY_PREFIX.sub("", part)
             part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
+            part = _LABEL_TAIL.sub("", part)
+            last = part.rsplit(None, 1)[-1].lower().rstrip(".") if part else ""
+            if last in dates.MONTHS:
+                part = part[: -len(last) - 1].rstrip() if " " in part else ""
             if not _INITIAL_END.search(part):
                 part = part.rstrip(". ")
             if not part or "@" in part or "://" in part:
