@@ -671,10 +671,14 @@ def is_boilerplate(block: Block) -> bool:
     )
     if block.kind != "h" and block.link_density > limit:
         return True
-    if length <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text):
-        return True
-    if length <= rules.CREDIT_MAX_CHARS and rules.CREDIT_BLOCK.search(text):
-        return True
+    if length <= rules.BOILER_MAX_CHARS:
+        lowered = text.lower()
+        if rules.BOILERPLATE_BLOCK.match(lowered):
+            return True
+        if length <= rules.CREDIT_MAX_CHARS and (
+            rules.CREDIT_BLOCK.search(lowered) or ("@" in text and rules.CONTACT_BLOCK.search(text))
+        ):
+            return True
     return is_byline(block)
 
 
@@ -688,11 +692,11 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
     for block in blocks:
         text = block.text
         if block.kind == "h":
-            if len(text) < 100 and rules.RECIRC_HEADING.match(text):
+            if len(text) < 100 and rules.RECIRC_HEADING.match(text.lower()):
                 dropping = True
                 continue
             if block.link_density > rules.MAX_LINK_DENSITY or (
-                len(text) <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text)
+                len(text) <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text.lower())
             ):
                 continue
             dropping = False

@@ -162,6 +162,8 @@ SHORT_BLOCK_CHARS = 120
 
 _I = re.IGNORECASE
 # A whole block that is boilerplate (checked on blocks up to BOILER_MAX_CHARS).
+# This pattern, CREDIT_BLOCK and RECIRC_HEADING are matched on lowercased text
+# (faster than re.IGNORECASE): they must be written in lowercase.
 BOILER_MAX_CHARS = 260
 BOILERPLATE_BLOCK = re.compile(
     r"^(?:"
@@ -221,15 +223,13 @@ BOILERPLATE_BLOCK = re.compile(
     r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
     r"mis à jour|pubblicato)\b[^.!?]{0,60}$"
     r")",
-    _I,
 )
 # Lines anywhere in a short block that mark it as a contact or credit line.
 CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
-    r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration|"
-    r"\b[\w.+-]+@[\w-]+\.[\w.]+\b)",
-    _I,
+    r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration)",
 )
+CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
 CREDIT_MAX_CHARS = 140
 # "By Jane Doe" alone on a line.
 BYLINE_BLOCK = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I)
@@ -250,7 +250,6 @@ RECIRC_HEADING = re.compile(
     r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
     r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
-    _I,
 )
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
 
