@@ -232,15 +232,23 @@ def _part_kind(part: str) -> int:
 # ---------------------------------------------------------------- container
 
 
+_WEIGHTS: dict[str, float] = {}  # "class id" -> weight, shared by all pages
+
+
 def _class_weight(node: LexborNode) -> float:
     attrs = node.attributes
-    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    weight = 0.0
-    if key.strip():
-        if rules.NEGATIVE_ATTR.search(key):
+    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    weight = _WEIGHTS.get(key)
+    if weight is None:
+        weight = 0.0
+        lowered = key.lower()
+        if rules.NEGATIVE_ATTR.search(lowered):
             weight -= rules.CLASS_WEIGHT
-        if rules.POSITIVE_ATTR.search(key):
+        if rules.POSITIVE_ATTR.search(lowered):
             weight += rules.CLASS_WEIGHT
+        if len(_WEIGHTS) >= 50_000:
+            _WEIGHTS.clear()
+        _WEIGHTS[key] = weight
     if attrs.get("itemprop") == "articleBody":
         weight += rules.ARTICLE_BODY_BONUS
     return weight + rules.TAG_BONUS.get(node.tag or "", 0.0)
