@@ -216,3 +216,11 @@ def test_comment_author_followed_by_says_element() -> None:
         '<div class="comment"><cite class="fn">Aylin</cite> <span class="says">sagt:</span></div>'
     )
     assert extract(page("", body)).authors == []
+
+
+def test_labelled_date_anywhere_in_the_body() -> None:
+    footer = "<p>Letzte Änderung: 31.10.2023<br>Erschienen am: 01.11.2023</p>"
+    body = "<h1>A title</h1>" + FILLER + footer
+    assert extract(page("", body)).published == datetime(2023, 11, 1, tzinfo=UTC)
+    body = "<h1>A title</h1>" + FILLER + "<p>Published on March 3, 2021</p>"
+    assert extract(page("", body)).published == datetime(2021, 3, 3, tzinfo=UTC)

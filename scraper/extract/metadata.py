@@ -833,6 +833,36 @@ def _published_dom(src: Sources) -> datetime | None:
     return None
 
 
+# "Erschienen am: 01.11.2023", "Published on March 3, 2021", "gepostet am", "Datum:"
+_DATE_LABEL = re.compile(
+    r"\b(?:published|posted|updated|erschienen|veröffentlicht|publiziert|gepostet|aktualisiert|"
+    r"gespeichert|geschrieben|eingestellt|datum|publicado|actualizado|publié|mis à jour|"
+    r"pubblicato|aggiornato|gepubliceerd|bijgewerkt)\b(?:\s+(?:am|on|le|el|il|op))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_LABEL_WINDOW = 40
+_LABEL_SCAN_CHARS = 30_000
+_YEAR = re.compile(r"(?:19|20)\d\d|\.\d\d\b")
+
+
+def _published_labelled(src: Sources) -> datetime | None:
+    """A date labelled as the publication's anywhere in the body (footers, old blogs)."""
+    body = src.tree.body if src.tree is not None else None
+    if body is None:
+        return None
+    text = body.text(separator=" ")
+    # a literal scan for the years first: a regex of all the labels is slow on long texts
+    for m in _YEAR.finditer(text, 0, _LABEL_SCAN_CHARS):
+        start = max(0, m.start() - _LABEL_WINDOW)
+        label = _DATE_LABEL.search(text, start, m.start())
+        if label:
+            after = text[label.end() : label.end() + _LABEL_WINDOW]
+            found = dates.find_date(after, short_years=True)
+            if found:
+                return found
+    return None
+
+
 PUBLISHED_STEPS = (
     _published_ld,
     _published_meta,
@@ -841,6 +871,7 @@ PUBLISHED_STEPS = (
     _published_url,
     _published_near_title,
     _published_dom,
+    _published_labelled,
 )
 
 
