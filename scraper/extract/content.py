@@ -175,7 +175,8 @@ def _attr_kind(key: str) -> int:
     if kind == _NONE or rules.CONTENT_ATTR.search(key):
         return _NONE
     if kind == _STRONG and any(
-        k != _STRONG and rules.POSITIVE_ATTR.search(t) for t, k in zip(tokens, kinds, strict=True)
+        k != _STRONG and not rules.CONTENT_PARTS.isdisjoint(t.replace("_", "-").split("-"))
+        for t, k in zip(tokens, kinds, strict=True)
     ):
         # "entry share", "article node-promoted": a content class with a modifier
         # that names boilerplate only drops the element when it is small
@@ -682,6 +683,8 @@ def is_boilerplate(block: Block) -> bool:
     if length <= rules.BOILER_MAX_CHARS:
         lowered = text.lower()
         if rules.BOILERPLATE_BLOCK.match(lowered):
+            return True
+        if length <= rules.PROMO_MAX_CHARS and rules.PROMO_BLOCK.search(lowered):
             return True
         if length <= rules.CREDIT_MAX_CHARS and (
             rules.CREDIT_BLOCK.search(lowered) or ("@" in text and rules.CONTACT_BLOCK.search(text))

@@ -78,6 +78,13 @@ NEUTRAL_PREFIX_PARTS = frozenset(("cmp",))  # neutral when more parts follow
 # Page layouts named on a wrapper ("one-sidebar-second", "no-sidebars",
 # "with-navigation"): a layout word before one of these nouns is neutral.
 LAYOUT_PARTS = frozenset("has with without no one two three".split())
+# Word parts of a class token naming the article's container: with another token
+# naming boilerplate ("entry share", "node-article node-promoted"), that one is
+# taken as a modifier and only drops the element when it is small.
+CONTENT_PARTS = frozenset(
+    "article articles content entry post story hentry main blog body artikel inhalt "
+    "contenido cuerpo noticia texto testo corpo contenu".split()
+)
 # Tokens that are scripts' hooks, not descriptions ("js-code-nav-container").
 HOOK_PREFIXES = frozenset(("js",))
 LAYOUT_NOUNS = frozenset("sidebar sidebars navigation nav menu header footer aside".split())
@@ -229,6 +236,15 @@ CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
     r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration)",
 )
+# Calls to follow a channel, join, or get an app, anywhere in a short block.
+PROMO_BLOCK = re.compile(
+    r"(?:canal de|channel on|our|nuestro|nuestra|unser(?:en)?|notre|nosso) "
+    r"(?:telegram|whatsapp|youtube|instagram|tiktok)|"
+    r"(?:telegram|whatsapp|youtube)[- ]?(?:kanal|channel)|for the latest (?:news|stories|updates)|"
+    r"hazte miembro|únete a (?:nuestro|nuestra)|download (?:our|the) app|"
+    r"descarga (?:nuestra|la) app"
+)
+PROMO_MAX_CHARS = 240
 CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
 CREDIT_MAX_CHARS = 140
 # "By Jane Doe" alone on a line.
