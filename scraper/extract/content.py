@@ -74,7 +74,7 @@ def clean_tree(body: LexborNode) -> int:
         for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
             if _small(node):
                 node.decompose()
-    limit = max(rules.SMALL_TEXT_CHARS, int(total * 0.4))
+    limit = max(rules.SMALL_TEXT_CHARS, int(total * rules.BOILERPLATE_MAX_SHARE))
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
     doomed = []

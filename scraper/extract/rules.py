@@ -48,7 +48,7 @@ SMALL_TEXT_CHARS = 400
 # Words that mark boilerplate whatever follows them ("navbar", "relatedArticles").
 BOILERPLATE_PREFIXES = (
     "nav breadcrumb crumb footer share sharing social sociable addthis shariff related "
-    "recommend recirc newsletter subscri signup disqus sidebar "
+    "recommend recirc newsletter subscri signup disqus side-bar "
     "advert adsbygoogle adslot adunit cookie consent gdpr outbrain taboola zergnet promo "
     "sponsor popup modal lightbox byline dateline author-bio author-box about-author "
     "about-the-author most-popular most-read most-viewed most-shared trending "
@@ -71,6 +71,7 @@ WEAK_BOILERPLATE_WORDS = (
     "legend image images img imginline photo photos picture figure"
 ).split()
 WEAK_MAX_CHARS = 300
+BOILERPLATE_MAX_SHARE = 0.4  # strong words drop elements holding up to this share of the text
 # Word parts that look like boilerplate but only style content: Drupal's field
 # labels ("field--label-hidden"), component prefixes ("cmp-text").
 NEUTRAL_PARTS = frozenset(("label-hidden", "label-inline", "label-above"))
