@@ -74,6 +74,14 @@ def test_bylines_in_several_languages(byline: str, expected: list[str]) -> None:
         ("<p>Von <a href='/a/1'>Vanessa Franke</a></p>", ["Vanessa Franke"]),
         ("<p>Posted on September 21, 2020 by Adi Tzlil</p>", ["Adi Tzlil"]),
         ("<p>Von Kinderbetten sind möglich</p>", []),
+        (
+            "<p>Text von Christian Seiler &nbsp; &nbsp; Illustration von Markus Roost</p>",
+            ["Christian Seiler"],
+        ),
+        ("<p>Ein Interview von <b>Eugen Zentner</b> mit Sonja Silberhorn.</p>", ["Eugen Zentner"]),
+        ("<p>11.12.2019 - Amelie Loevenich</p>", ["Amelie Loevenich"]),
+        ("<p>Jane Doe | 3. Mai 2021</p>", ["Jane Doe"]),
+        ("<p>01. November 2021 | Naturschutz, BUND</p>", []),
         ("<p>By</p>", []),
     ],
 )

@@ -619,13 +619,18 @@ def _authors_microdata(src: Sources) -> list[str]:
 # A line that opens with a byline word, or ends with "by Jane Doe" ("Posted on May 2 by ...")
 _BYLINE_OPEN = re.compile(
     r"^(?:(?:written|posted|published|story|words|text|reporting)\s+by|by|von|por|par|door|"
-    r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet)\s+von|"
+    r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet|text|ein\s+\w+)\s+von|"
+    r"(?:texto|texte|textos)\s+(?:de|por)|text\s*:|texto\s*:|texte\s*:|"
     r"(?:publicado|escrito)\s+por|(?:publié|écrit)\s+par|(?:pubblicato|scritto)\s+da|"
     r"autor(?:in)?|author|auteur|autore)\b\s*:?\s*",
     re.IGNORECASE,
 )
 _BYLINE_TAIL = re.compile(r"\s(?:by|von|por|par)\s+(?=(?-i:[A-ZÀ-ÞĀ-Ž]))(.{3,60})$", re.IGNORECASE)
 _NEAR_BYLINE_CHUNKS = 12
+# where a byline line ends: a wide gap or a separator ("Text von A   Illustration von B")
+_BYLINE_END = re.compile(r"\s{3,}|\s[|·•]\s")
+# a short line of a date and a name ("11.12.2019 - Amelie Loevenich", "Jane Doe | 3. Mai 2021")
+_DATE_NAME_LINE = re.compile(r"^\W*(?P<a>.*?)\W*\s[-–—|·•,/]\s\W*(?P<b>.*?)\W*$")
 _PARTICLES = frozenset(
     "de da di do dos das del della van von der den ten ter la le du zu y e al bin".split()
 )
@@ -655,10 +660,20 @@ def _authors_near_title(src: Sources) -> list[str]:
                 rest = chunk[opened.end() :]
                 if not rest and i + 1 < len(chunks):
                     rest = chunks[i + 1]  # "Von" <a>Jane Doe</a>
-                names = _text_byline(rest, src.site)
+                names = _text_byline(_BYLINE_END.split(rest, maxsplit=1)[0], src.site)
                 if names:
                     return names
                 continue
+            if len(chunk) <= 60:
+                line = _DATE_NAME_LINE.match(chunk)
+                if line:
+                    for name, other in ((line["a"], line["b"]), (line["b"], line["a"])):
+                        if dates.find_date(other, short_years=True) and not any(
+                            c.isdigit() for c in name
+                        ):
+                            names = _text_byline(name, src.site)
+                            if names:
+                                return names
             tail = _BYLINE_TAIL.search(chunk)
             if tail:
                 names = _text_byline(tail.group(1), src.site)
