@@ -57,6 +57,7 @@ PRIVATE_REFUSAL = "private address (not followed from a public page)"
 PRIORITY = {"sitemap": 0, "feed": 0, "index": 1, "article": 2, "page": 3}
 RELATED_PRIORITY = 4  # links found on article pages come after everything else
 DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
+LINK_SOURCES = {"link": "index pages", "related": "article pages"}
 MAX_HOST_PAUSES = 3
 TRANSIENT = ("connection failed", "timed out", "network error", "body cut short", "robots.txt")
 
@@ -345,23 +346,24 @@ class Crawler:
                 self._aliases(queue.site, url, fetch, article)
         self._report(outcome)
         await self._watch_host(queue, fetch)
-        if item.source == "related":
-            self._watch_related(queue, fetch)
+        if item.source in LINK_SOURCES:
+            self._watch_links(queue, item.source, fetch)
         return True
 
-    def _watch_related(self, queue: SiteQueue, fetch: FetchResult) -> None:
-        """Stop following links found on article pages once most of them are dead
-        (pages copied from elsewhere, with relative links that resolve to nothing)."""
-        queue.related_tried += 1
-        queue.related_dead += fetch.status in (404, 410)
-        if queue.related_off or queue.related_tried < DEAD_LINKS_TRIED:
+    def _watch_links(self, queue: SiteQueue, source: str, fetch: FetchResult) -> None:
+        """Stop following the links of a kind of page once most of them are dead
+        (pages copied from elsewhere, with relative links that resolve to nothing):
+        the site is not hammered with requests for pages it does not have."""
+        tried = queue.tried[source] = queue.tried.get(source, 0) + 1
+        dead = queue.dead[source] = queue.dead.get(source, 0) + (fetch.status in (404, 410))
+        if source in queue.links_off or tried < DEAD_LINKS_TRIED:
             return
-        if queue.related_dead > DEAD_LINKS_SHARE * queue.related_tried:
-            queue.related_off = (
-                f"links on article pages not followed: {queue.related_dead} of the first "
-                f"{queue.related_tried} were dead"
+        if dead > DEAD_LINKS_SHARE * tried:
+            reason = queue.links_off[source] = (
+                f"links on {LINK_SOURCES[source]} not followed: {dead} of the first "
+                f"{tried} were dead"
             )
-            self.archive.frontier_skip(queue.site, "related", queue.related_off)
+            self.archive.frontier_skip(queue.site, source, reason)
 
     async def _page_links(
         self,
@@ -399,8 +401,8 @@ class Crawler:
                 continue
             seen.add(url)
             entry = self._entry(url, discovery.url_kind(url), depth, source)
-            if source == "related" and queue.related_off:
-                out.append(replace(entry, state="skipped", reason=queue.related_off))
+            if (off := queue.links_off.get(source)) is not None:
+                out.append(replace(entry, state="skipped", reason=off))
             else:
                 out.append(await self._checked(entry))
         return out

@@ -24,11 +24,12 @@ class SiteQueue:
         self.max_pages = max_pages
         self.pages = 0  # page fetches started (the --max-pages budget)
         self.stopped: str | None = None  # why the run of this site stopped early
-        # links found on article pages ("related"): how many were fetched, how many
-        # were dead (404, 410), and, once most are, why no more are followed
-        self.related_tried = 0
-        self.related_dead = 0
-        self.related_off: str | None = None
+        # links found on pages, by source ("link": on index pages, "related": on
+        # articles): how many were fetched, how many were dead (404, 410), and,
+        # once most are, why no more of them are followed
+        self.tried: dict[str, int] = {}
+        self.dead: dict[str, int] = {}
+        self.links_off: dict[str, str] = {}
         self._buffer: deque[Queued] = deque()
         self._busy: set[str] = set()
         self._changed = asyncio.Condition()
