@@ -62,13 +62,13 @@ BOILERPLATE_WORDS = (
     "author-info author-card post-meta entry-meta article-meta "
     "reading-time read-time up-next tag-list tagcloud post-tags "
     "pagination pager visually-hidden sr-only screen-reader screen-reader-text jump-link "
-    "login signin sign-in follow-us contact-us"
+    "login signin sign-in follow-us contact-us legend"
 ).split()
 WEAK_BOILERPLATE_WORDS = (
     "widget widgets paywall regwall header masthead aside rail banner piano meter meta "
     "meta-data timestamp published posted-on tags keywords categories print hidden hide "
     "overlay caption credit credits copyright disclaimer register account search follow "
-    "legend image images img imginline photo photos picture figure"
+    "image images img imginline photo photos picture figure"
 ).split()
 WEAK_MAX_CHARS = 300
 BOILERPLATE_MAX_SHARE = 0.4  # strong words drop elements holding up to this share of the text
