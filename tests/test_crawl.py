@@ -9,6 +9,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -430,6 +431,19 @@ def test_cli_json_summary_and_lock(
     assert summary["archived"] == 6 and summary["failed"] == 0 and summary["left"] == 0
     bad = cli("crawl", "ftp://x", env=env)
     assert bad.code == 2  # type: ignore[attr-defined]
+
+    def hold() -> None:
+        with crawl_lock(tmp_path / "data" / "archive.db"):
+            held.set()
+            time.sleep(0.8)
+
+    held = threading.Event()
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    waited = cli("crawl", server.url_for("/"), "--wait", "--json", env=env)
+    holder.join()
+    assert waited.code == 0 and json.loads(waited.out)["archived"] == 0  # type: ignore[attr-defined]
 
 
 def test_killed_crawl_resumes_without_losing_or_repeating_articles(

@@ -16,7 +16,8 @@ For each site (the seeds grouped by host), in order:
      told apart as article or index page, archived (articles) or recorded
      (index pages), and their links queued;
    - the frontier row, the fetch row, the article and the new links are
-     written in one transaction.
+     written together (one savepoint; commits group up to ``BATCH_PAGES``
+     pages, so a killed run loses at most a batch, fetched again on resume).
 4. A host that keeps failing is paused (``host_pause``); after three pauses
    in a row its site stops for this run, its URLs left queued.
 
@@ -463,6 +464,8 @@ class Crawler:
         return entry if reason is None else replace(entry, state="skipped", reason=reason)
 
     def _report(self, outcome: Outcome) -> None:
+        # the summary keeps failures for the whole run: not their bodies and articles
+        outcome = replace(outcome, article=None, fetch=None)
         self.result.summary.add(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
