@@ -232,3 +232,16 @@ def test_labelled_date_anywhere_in_the_body() -> None:
     assert extract(page("", body)).published == datetime(2023, 11, 1, tzinfo=UTC)
     body = "<h1>A title</h1>" + FILLER + "<p>Published on March 3, 2021</p>"
     assert extract(page("", body)).published == datetime(2021, 3, 3, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Feuerwehr Oldenburg, Abteilung Wasserrettung",
+        "Eidgenössisches Departement für Wirtschaft, Bildung und Forschung WBF",
+        "Bundesverband WindEnergie",
+        "Mehr",
+    ],
+)
+def test_organisations_and_labels_are_not_authors(value: str) -> None:
+    assert extract(page(f'<meta name="author" content="{value}">', "<p>x</p>")).authors == []

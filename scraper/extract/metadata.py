@@ -495,6 +495,7 @@ _ROLE_WORDS = re.compile(
     r"illustration|guest|special to|via|from|for|the|in|by|posted|name|autor|autorin|author|"
     r"text|artikel|beitrag|beiträge|vor|stand|gesponsert|gesponserte|sponsored|inhalte|"
     r"pexels|unsplash|pixabay|shutterstock|istock|getty|publiziert|veröffentlicht|erstellt|"
+    r"mehr|weitere|alle|all|anzeige|werbung|"
     r"aktualisiert|geschrieben|eingestellt|gepostet|publicado|actualizado|publié|pubblicato)\b",
     re.IGNORECASE,
 )
@@ -503,7 +504,12 @@ _NAME_CHARS = re.compile(r"^[^\W\d_][\w.'’\- ]*$", re.UNICODE)
 _ORGANISATION = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v|ltd|inc|llc|corp|co\.\s?kg|kg|verlag|media|medien|online|magazin|"
     r"zeitung|tv|radio|press|presse|news|newspaper|group|company|unbenannt|unknown|admin|"
-    r"administrator|webmaster|anonymous|anonym|guest)\b|www\.|\.(?:com|de|at|ch|org|net|es|fr|"
+    r"administrator|webmaster|anonymous|anonym|guest|wordpressadmin|"
+    r"bund|bundesverband|verband|verein|feuerwehr|abteilung|departement|department|ministerium|"
+    r"ministry|amt|institut|institute|university|universität|hochschule|stiftung|foundation|"
+    r"gesellschaft|association|club|kirche|church|partei|party|nachrichten|bank|gemeinde|"
+    r"landkreis|council|diario|periódico|journal)\b|www\.|"
+    r"\.(?:com|de|at|ch|org|net|es|fr|"
     r"it|co|uk|info|eu|io|nl|pl|ru)\b",
     re.IGNORECASE,
 )
@@ -529,7 +535,7 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
         if _SAYS.search(value):
             continue
         value = _BY_PREFIX.sub("", value)
-        for part in _AUTHOR_SPLIT.split(value):
+        for index, part in enumerate(_AUTHOR_SPLIT.split(value)):
             part = _BY_PREFIX.sub("", part)
             part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
             part = _LABEL_TAIL.sub("", part)
@@ -543,7 +549,11 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
             words = part.split()
             if not 1 <= len(words) <= 5 or not 3 <= len(part) <= 60 or not _NAME_CHARS.match(part):
                 continue
-            if _ROLE_WORDS.search(part) or _ORGANISATION.search(part):
+            if _ORGANISATION.search(part):
+                if index == 0:
+                    break  # "Departement für Wirtschaft, Bildung und Forschung": all one name
+                continue
+            if _ROLE_WORDS.search(part):
                 continue
             if site_key and (part.casefold() in site_key or site_key in part.casefold()):
                 continue
