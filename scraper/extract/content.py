@@ -330,6 +330,17 @@ def _in_media(node: LexborNode, top: LexborNode) -> bool:
     return False
 
 
+_DECK_TAGS = frozenset(("h2", "h3", "h4"))
+_LEAD_SELECTOR = "p, h2, h3, h4"
+
+
+def _is_deck(node: LexborNode) -> bool:
+    """A subheading that summarises the article (a deck, standfirst, subtitle)."""
+    attrs = node.attributes
+    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    return rules.DECK_ATTR.search(key) is not None
+
+
 def _leads(first: LexborNode) -> list[LexborNode]:
     """Lead paragraphs just before the container, a few levels up (a standfirst in the
     article's header): paragraphs of the nearest preceding siblings with text."""
@@ -347,7 +358,12 @@ def _leads(first: LexborNode) -> list[LexborNode]:
                     seen += 1
                     if len(text) > rules.LEAD_MAX_CHARS:
                         break
-                    paragraphs = [sib] if tag == "p" else sib.css("p")
+                    if tag == "p" or (tag in _DECK_TAGS and _is_deck(sib)):
+                        paragraphs = [sib]
+                    else:
+                        paragraphs = [
+                            p for p in sib.css(_LEAD_SELECTOR) if p.tag == "p" or _is_deck(p)
+                        ]
                     if (
                         not paragraphs
                         and text.rstrip().endswith(rules.SENTENCE_ENDS)

@@ -145,6 +145,10 @@ LEAD_LEVELS = 3  # a lead paragraph is looked for before the container and 2 anc
 LEAD_SIBLINGS = 3  # among this many preceding siblings with text
 LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
 LEAD_MAX_LINK_DENSITY = 0.2
+# Subheadings before the article that summarise it count as lead paragraphs.
+DECK_ATTR = re.compile(
+    r"deck|\bdek\b|sub-?headline|sub-?title|standfirst|summary|teaser|intro|\blead|excerpt"
+)
 LEAD_BLOCKS = "ul, ol, li, table, h1, h2, h3, h4, h5, h6, blockquote"
 SENTENCE_ENDS = (".", "!", "?", "…", '"', "“", "”", "»", "«", ")", "。")
 # Wrappers of pictures, their captions and print-only notices: no lead inside.
