@@ -73,8 +73,11 @@ WEAK_BOILERPLATE_WORDS = (
 WEAK_MAX_CHARS = 300
 BOILERPLATE_MAX_SHARE = 0.4  # strong words drop elements holding up to this share of the text
 # Word parts that look like boilerplate but only style content: Drupal's field
-# labels ("field--label-hidden"), component prefixes ("cmp-text").
-NEUTRAL_PARTS = frozenset(("label-hidden", "label-inline", "label-above"))
+# labels ("field--label-hidden"), page builders' wrappers ("elementor-widget-
+# container"), component prefixes ("cmp-text").
+NEUTRAL_PARTS = frozenset(
+    ("label-hidden", "label-inline", "label-above", "widget-wrap", "widget-container")
+)
 NEUTRAL_PREFIX_PARTS = frozenset(("cmp",))  # neutral when more parts follow
 # Page layouts named on a wrapper ("one-sidebar-second", "no-sidebars",
 # "with-navigation"): a layout word before one of these nouns is neutral.
