@@ -12,12 +12,15 @@ The stages, in order:
    - title: an ``<h1>`` agreeing with JSON-LD headline / og:title / ``<title>``,
      else JSON-LD headline, microdata headline, og/twitter title, ``<title>``
      (each without its " | Site" part), else the first ``<h1>``;
-   - authors: JSON-LD author, then author meta tags (author, article:author,
-     parsely, sailthru, dc.creator ...), then microdata, then DOM bylines
-     (rel/class author, byline) - cleaned to person names;
-   - published: JSON-LD datePublished, then meta tags (article:published_time,
-     dc.date, parsely-pub-date ...), microdata, ``<time datetime>``, the URL;
-     modified likewise from dateModified / article:modified_time;
+   - authors: JSON-LD author (@graph references resolved), then author meta tags
+     (author, article:author, parsely, sailthru, dc.creator ...) - these two only if
+     the page shows the name -, microdata, "By/Von/Por ..." text at the title, class
+     bylines near the title - cleaned to person names;
+   - published: JSON-LD datePublished, meta tags (article:published_time, dc.date,
+     parsely-pub-date ...), microdata, ``<time datetime>``, the URL, the date written
+     at the title (which also wins over a machine date it does not show), date-like
+     elements, a labelled date ("Erschienen am") in the body; modified from
+     dateModified / article:modified_time;
    - site name, description, image, canonical URL, section, tags: JSON-LD,
      OpenGraph and article:*, Twitter cards, other meta tags.
 5. Links from the raw tree (``links``): every ``<a href>``, made absolute
