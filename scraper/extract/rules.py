@@ -209,6 +209,11 @@ BOILERPLATE_BLOCK = re.compile(
     r"follow (?:the )?[\w .@-]{1,40} on (?:twitter|facebook|instagram)\b|"
     r"photo(?:graph)?s? by\b|(?:von|by|por|par)\s*:\s*$|kontakt\s*:?\s*$|contact\s*:?\s*$|"
     r"\*?(?:werbung|anzeige)\s*[.:]|dieser (?:beitrag|artikel) enthält werbung|"
+    r"zum weiterlesen|mehr themen\b|alle angaben ohne gewähr|"
+    r"(?:sie sind|du bist) (?:aktuell |derzeit |noch )?nicht (?:eingeloggt|angemeldet)|"
+    r"you are not logged in|"
+    r"(?:verraten sie|sagen sie|schreiben sie) (?:uns )?(?:gerne )?in den kommentaren|"
+    r"(?:let us|tell us) know in the comments|crédits? photos?\s*:|"
     # contact, tips, disclosures
     r"this (?:post|article|page|story|site) (?:may )?contains? (?:affiliate|sponsored)|"
     r"contact us at\b|write to [^.]{1,80} at\b|send (?:us )?(?:your )?tips\b|email us at\b|"
@@ -270,7 +275,8 @@ RECIRC_HEADING = re.compile(
     r"mehr zum thema|weitere artikel|das könnte sie auch interessieren|lesen sie auch|"
     r"ähnliche (?:beiträge|artikel)|kommentare?|neueste beiträge|"
     r"noticias relacionadas|artículos relacionados|te puede interesar|lea también|comentarios|"
-    r"weiterführende links|das könnte dich auch interessieren|"
+    r"weiterführende links|das könnte dich auch interessieren|mehr themen|"
+    r"kommentierte artikel|meist[- ]?(?:gelesen|diskutiert|kommentiert)|"
     r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
     r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
