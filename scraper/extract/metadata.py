@@ -279,7 +279,7 @@ _SKIP_TEXT = frozenset("script style noscript template svg iframe select option 
 _NEAR_AFTER_CHARS = 600
 _NEAR_BEFORE_CHARS = 300
 _NEAR_MAX_STEPS = 400
-_NEAR_BEFORE_STEPS = 80
+_NEAR_BEFORE_STEPS = 40
 _LINE_CHARS = 120  # a longer text chunk is running text
 _LEAD_CHARS = 50  # of which only the start (a dateline) is read for dates
 
@@ -867,7 +867,7 @@ _DATE_LABEL = re.compile(
 )
 _LABEL_WINDOW = 40
 _LABEL_SCAN_CHARS = 30_000
-_YEAR = re.compile(r"(?:19|20)\d\d|\.\d\d\b")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _published_labelled(src: Sources) -> datetime | None:
