@@ -46,7 +46,6 @@ class Sources:
     title_tag: str | None = None
     h1: list[str] = field(default_factory=list)
     h1_nodes: list[LexborNode] = field(default_factory=list)
-    rel_authors: list[str] = field(default_factory=list)
     canonical: str | None = None
     itemprops: dict[str, list[str]] = field(default_factory=dict)
     tree: LexborHTMLParser | None = None
@@ -153,9 +152,9 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-# One full-tree query for everything the cascades read from the body; the
+# One full-tree query for the body's machine metadata; the
 # itemprops wanted are picked in Python (cheaper than one selector per value).
-_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop], [rel=author]'
+_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop]'
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
@@ -225,13 +224,8 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
                 src.h1_nodes.append(node)
         elif tag == "time" and len(src.time_nodes) < 20:
             src.time_nodes.append(node)
-        attrs = node.attributes
-        if attrs.get("itemprop") in _ITEMPROPS:
+        if node.attributes.get("itemprop") in _ITEMPROPS:
             _itemprop(node, src.itemprops)
-        elif "author" in (attrs.get("rel") or "").split() and len(src.rel_authors) < 10:
-            text = clean(node.text())
-            if text and len(text) < 100:
-                src.rel_authors.append(text)
     src.jsonld = _jsonld(scripts)
     for obj in src.jsonld:
         if _ld_type(obj) & ARTICLE_TYPES:
