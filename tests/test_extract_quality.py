@@ -20,15 +20,15 @@ TOKEN = re.compile(r"\w+")
 # Floors sit a little under the scores measured when they were pinned.
 FLOORS = {
     "time_seed.html": 1.0,
-    "news_4a44ab3e4c41.html": 0.85,
-    "news_c467d507551a.html": 0.90,
-    "news_c7e39ac49fa1.html": 0.92,
-    "news_06e5123e4ef7.html": 0.95,
-    "news_16c30add7e96.html": 0.95,
-    "news_e7994d550087.html": 0.97,
-    "news_b0cf2bbf0192.html": 0.97,
+    "news_4a44ab3e4c41.html": 0.96,
+    "news_c467d507551a.html": 0.92,
+    "news_c7e39ac49fa1.html": 0.95,
+    "news_06e5123e4ef7.html": 0.97,
+    "news_16c30add7e96.html": 0.97,
+    "news_e7994d550087.html": 0.98,
+    "news_b0cf2bbf0192.html": 0.98,
 }
-MEAN_FLOOR = 0.95
+MEAN_FLOOR = 0.97
 
 
 def shingles(text: str, n: int = 4) -> Counter:

@@ -1,0 +1,111 @@
+"""Main-content selection: class vocabularies, leads, widening, link-wrapped blocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper.extract import extract
+from scraper.extract.content import Block, _attr_kind, is_boilerplate
+
+SENTENCE = "This sentence belongs to the article, and it is long enough to be counted as text. "
+BODY = "".join(f"<p>{SENTENCE * 2}Paragraph {i}.</p>" for i in range(6))
+
+
+def page(body: str) -> str:
+    return f"<html><head><title>T</title></head><body>{body}</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("nav", 2),
+        ("main-nav", 2),
+        ("relatedarticles", 2),
+        ("read_more", 2),
+        ("about-the-author", 2),
+        ("screen-reader-text", 2),
+        ("widget blog", 1),
+        ("entry themeform share", 1),  # a container class with a boilerplate modifier
+        ("field field--label-hidden", 0),
+        ("elementor-widget-container", 0),
+        ("cmp-text", 0),
+        ("zen-one-sidebar-second", 0),  # the page's layout, not a sidebar
+        ("js-code-nav-container", 0),  # a script's hook
+        ("story-body", 0),
+        ("adler", 0),
+    ],
+)
+def test_class_vocabulary(key: str, kind: int) -> None:
+    assert _attr_kind(key) == kind
+
+
+def test_content_class_with_boilerplate_modifier_is_kept() -> None:
+    html = page(f'<nav><a href="/">Home</a></nav><div class="entry share">{BODY}</div>')
+    assert "Paragraph 5." in extract(html).text
+
+
+def test_layout_wrapper_is_kept() -> None:
+    html = page(f'<div class="panel one-sidebar-second"><div class="text">{BODY}</div></div>')
+    assert "Paragraph 0." in extract(html).text
+
+
+def test_lead_paragraph_before_the_body() -> None:
+    lead = "The lead tells the whole story in one long sentence, as leads do in many newspapers."
+    html = page(
+        f'<article><header><h1>Title</h1><p class="standfirst">{lead}</p></header>'
+        f'<div class="article-body">{BODY}</div></article>'
+    )
+    text = extract(html).text
+    assert text.startswith(lead)
+    assert "Paragraph 5." in text
+
+
+def test_picture_caption_is_no_lead() -> None:
+    caption = "In this file photo, people walk past a building on a sunny afternoon downtown."
+    html = page(
+        f'<article><div class="image"><img src="a.jpg"><p>{caption}</p></div>'
+        f'<div class="article-body">{BODY}</div></article>'
+    )
+    assert caption not in extract(html).text
+
+
+def test_teasers_wrapped_in_links_are_dropped() -> None:
+    teasers = "".join(
+        f'<a href="/story-{i}"><h3>Another story number {i} worth a click</h3></a>'
+        for i in range(3)
+    )
+    html = page(f'<article><div class="article-body">{BODY}{teasers}</div></article>')
+    text = extract(html).text
+    assert "Paragraph 5." in text
+    assert "Another story" not in text
+
+
+def test_article_in_noscript_is_kept() -> None:
+    html = page(f'<div class="post-body"><noscript>{BODY}</noscript></div>')
+    assert "Paragraph 3." in extract(html).text
+
+
+def test_container_widens_to_the_rest_of_the_article() -> None:
+    half = "".join(f"<p>{SENTENCE * 2}Part {i}.</p>" for i in range(4))
+    html = page(
+        f"<main><div><div class='intro'>{half}</div></div>"
+        f"<div><div>{half.replace('Part', 'Section')}</div></div></main>"
+    )
+    text = extract(html).text
+    assert "Part 3." in text and "Section 3." in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "READ MORE: Something else",
+        "Was this article helpful?",
+        "Follow us on our Telegram channel for more",
+        "This post may contain affiliate links.",
+        "Sie sind aktuell nicht eingeloggt.",
+        "Crédits photos : Jane Doe",
+        "Mail the desk: desk@example.com",
+    ],
+)
+def test_more_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate(Block("p", line, line))
