@@ -303,8 +303,12 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     if not scores:
         return [body]
     top = sorted(scores.values(), key=lambda e: e[1], reverse=True)[: rules.TOP_CANDIDATES]
+    best_adjusted = float("-inf")
     for entry in top:
-        entry[1] *= 1.0 - min(_link_density(entry[0]), 1.0)
+        # a candidate below 0.75 of the best can neither win nor count as strong
+        if entry[1] >= best_adjusted * 0.75 or best_adjusted <= 0:
+            entry[1] *= 1.0 - min(_link_density(entry[0]), 1.0)
+            best_adjusted = max(best_adjusted, entry[1])
     top.sort(key=lambda e: e[1], reverse=True)
     best, best_score = top[0]
     best = _shared_ancestor(best, best_score, top)
