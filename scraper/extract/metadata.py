@@ -681,6 +681,9 @@ def _authors_near_title(src: Sources) -> list[str]:
             tail = _BYLINE_TAIL.search(chunk)
             if tail:
                 names = _text_byline(tail.group(1), src.site)
+                if not names and dates.find_date(chunk[: tail.start()], short_years=True):
+                    # "06.11.2023 13:30 von Olga": a dated line names its author, even one word
+                    names = [n for n in _person_names([tail.group(1)], src.site) if " " not in n]
                 if names:
                     return names
     return []
