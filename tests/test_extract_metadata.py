@@ -81,6 +81,8 @@ def test_bylines_in_several_languages(byline: str, expected: list[str]) -> None:
         ("<p>Ein Interview von <b>Eugen Zentner</b> mit Sonja Silberhorn.</p>", ["Eugen Zentner"]),
         ("<p>11.12.2019 - Amelie Loevenich</p>", ["Amelie Loevenich"]),
         ("<p>06.11.2023 13:30 von Olga</p>", ["Olga"]),
+        ("<p>- Redaktion: Eberhard Fuhr (Pressesprecher)</p>", ["Eberhard Fuhr"]),
+        ("<p>Text: Klaus Friedrich</p>", ["Klaus Friedrich"]),
         ("<p>Ein Beitrag von Olga</p>", []),
         ("<p>Jane Doe | 3. Mai 2021</p>", ["Jane Doe"]),
         ("<p>01. November 2021 | Naturschutz, BUND</p>", []),

@@ -622,15 +622,17 @@ def _authors_microdata(src: Sources) -> list[str]:
 
 # A line that opens with a byline word, or ends with "by Jane Doe" ("Posted on May 2 by ...")
 _BYLINE_OPEN = re.compile(
-    r"^(?:(?:written|posted|published|story|words|text|reporting)\s+by|by|von|por|par|door|"
+    r"^(?:(?:(?:written|posted|published|story|words|text|reporting)\s+by|by|von|por|par|door|"
     r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet|text|ein\s+\w+)\s+von|"
-    r"(?:texto|texte|textos)\s+(?:de|por)|text\s*:|texto\s*:|texte\s*:|"
+    r"(?:texto|texte|textos)\s+(?:de|por)|"
     r"(?:publicado|escrito)\s+por|(?:publié|écrit)\s+par|(?:pubblicato|scritto)\s+da|"
-    r"autor(?:in)?|author|auteur|autore)\b\s*:?\s*",
+    r"autor(?:in)?|author|auteur|autore)\b|(?:text|texto|texte|redaktion)\s*:)\s*:?\s*",
     re.IGNORECASE,
 )
 _BYLINE_TAIL = re.compile(r"\s(?:by|von|por|par)\s+(?=(?-i:[A-ZÀ-ÞĀ-Ž]))(.{3,60})$", re.IGNORECASE)
 _NEAR_BYLINE_CHUNKS = 12
+_LEADING_MARKS = re.compile(r"^[\s\-–—|·•/]+")
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")  # "Jane Doe (Pressesprecherin)"
 # where a byline line ends: a wide gap or a separator ("Text von A   Illustration von B")
 _BYLINE_END = re.compile(r"\s{3,}|\s[|·•]\s")
 # a short line of a date and a name ("11.12.2019 - Amelie Loevenich", "Jane Doe | 3. Mai 2021")
@@ -659,9 +661,10 @@ def _authors_near_title(src: Sources) -> list[str]:
         for i, chunk in enumerate(chunks):
             if len(chunk) > 120:
                 continue
+            chunk = _LEADING_MARKS.sub("", chunk)
             opened = _BYLINE_OPEN.match(chunk)
             if opened:
-                rest = chunk[opened.end() :]
+                rest = _PARENTHESES.sub("", chunk[opened.end() :])
                 if not rest and i + 1 < len(chunks):
                     rest = chunks[i + 1]  # "Von" <a>Jane Doe</a>
                 names = _text_byline(_BYLINE_END.split(rest, maxsplit=1)[0], src.site)
