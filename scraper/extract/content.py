@@ -523,8 +523,15 @@ class _Renderer:
     # -- blocks
     def flush(self) -> None:
         self.generation += 1
+        if not self.text:  # most block boundaries: nothing since the last one
+            if self.md:
+                self.md.clear()
+            return
         raw = "".join(self.text)
         self.text.clear()
+        if raw.isspace() and not self.pre:  # whitespace between block tags
+            self.md.clear()
+            return
         md_raw = "".join(self.md)
         self.md.clear()
         link_chars, links = self.link_chars, self.links
@@ -640,32 +647,37 @@ class _Renderer:
         root_tag = root.tag or ""
         if not self.enter(root, root_tag):
             return
-        root_id = root.mem_id
+        text, md, enter, exit_ = self.text, self.md, self.enter, self.exit
         node = root.child
+        depth = 1  # of node below root
         while node is not None:
             tag = node.tag
             if tag == "-text":
                 value = node.text_content
                 if value:
-                    self.text.append(value)
-                    self.md.append(value)
-            elif tag != "-comment" and tag is not None and self.enter(node, tag):
+                    text.append(value)
+                    md.append(value)
+            elif tag != "-comment" and tag is not None and enter(node, tag):
                 child = node.child
                 if child is not None:
                     node = child
+                    depth += 1
                     continue
-                self.exit(tag)
+                exit_(tag)
             # next sibling, or climb closing elements on the way
             while True:
                 nxt = node.next
                 if nxt is not None:
                     node = nxt
                     break
-                node = node.parent
-                if node is None or node.mem_id == root_id:
+                depth -= 1
+                if depth <= 0:
                     node = None
                     break
-                self.exit(node.tag or "")
+                node = node.parent
+                if node is None:
+                    break
+                exit_(node.tag or "")
         self.exit(root_tag)
         self.flush()
 
