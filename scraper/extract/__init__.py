@@ -26,13 +26,17 @@ The stages, in order:
 5. Links from the raw tree (``links``): every ``<a href>``, made absolute
    against ``<base href>`` / the URL; javascript:, mailto: and bare fragments skipped.
 6. Clean (``content.clean_tree``): drop scripts, navigation, asides, footers,
-   hidden elements and elements whose class/id says boilerplate (``rules``),
-   unless they hold a large share of the page's text.
+   hidden elements and elements whose class/id word parts say boilerplate
+   (``rules``), unless they hold a large share of the page's text; a content
+   class beside a boilerplate one ("entry share"), layout words ("one-sidebar")
+   and script hooks ("js-nav") only drop small elements or none.
 7. Choose the main container (``content.choose_container``): paragraphs score
    their parent and grandparent (length, commas), class/id vocabularies and
    semantic tags add or subtract, link density scales down; the best candidate,
    climbing to an ancestor shared by several strong candidates, plus its
-   worthy siblings.
+   worthy siblings; widened to the ancestor that gains most paragraph text
+   when they hold under 60% of the page's, and preceded by the lead paragraph
+   or deck just before them.
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
    blocks, promos ("Read more:", "Lesen Sie auch"), reading times, share and
