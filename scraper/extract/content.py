@@ -276,6 +276,9 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
     return units
 
 
+_LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
+
+
 def choose_container(body: LexborNode) -> list[LexborNode]:
     """The node(s) holding the article: the best-scored candidate and its worthy siblings.
 
@@ -283,6 +286,7 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     gains the most paragraph text for the least other text replaces them.
     """
     scores: dict[int, list] = {}  # mem_id -> [node, score]
+    chains: dict[int, list[list]] = {}  # a unit's parent -> score entries of it and 2 ancestors
     good: list[tuple[LexborNode, int]] = []  # paragraph-like units and their lengths
     for unit, text in _units(body):
         length = len(text.strip())
@@ -291,15 +295,23 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
         if length >= rules.GOOD_UNIT_CHARS:
             good.append((unit, length))
         score = 1.0 + text.count(",") + min(length / 100.0, 3.0)
-        node = unit.parent
-        for level in range(3):
-            if node is None or node.tag in ("html", "-document"):
-                break
-            entry = scores.get(node.mem_id)
-            if entry is None:
-                entry = scores[node.mem_id] = [node, _class_weight(node)]
-            entry[1] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
-            node = node.parent
+        parent = unit.parent
+        if parent is None:
+            continue
+        entries = chains.get(parent.mem_id)
+        if entries is None:  # the parent's first unit: its entry and its ancestors'
+            entries = chains[parent.mem_id] = []
+            node = parent
+            for _ in range(3):
+                if node is None or node.tag in ("html", "-document"):
+                    break
+                entry = scores.get(node.mem_id)
+                if entry is None:
+                    entry = scores[node.mem_id] = [node, _class_weight(node)]
+                entries.append(entry)
+                node = node.parent
+        for entry, share in zip(entries, _LEVEL_SHARES, strict=False):
+            entry[1] += score * share
     if not scores:
         return [body]
     top = sorted(scores.values(), key=lambda e: e[1], reverse=True)[: rules.TOP_CANDIDATES]
