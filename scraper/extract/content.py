@@ -78,16 +78,16 @@ def clean_tree(body: LexborNode) -> int:
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
     doomed = []
-    bounds: dict[str, int | None] = {}  # class/id string -> size bound, None: not boilerplate
+    kinds = _KINDS
     for node in body.css("[class], [id]"):
         attrs = node.attributes
         key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        bound = bounds.get(key, -1)
-        if bound == -1:
-            bound = bounds[key] = _size_bound(key.lower(), limit)
-        if bound is None or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
+        kind = kinds.get(key)
+        if kind is None:
+            kind = _kind_of(key)
+        if not kind or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
-        if len(node.text()) <= bound:
+        if len(node.text()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             doomed.append(node)
     _decompose_all(doomed)
     return total
@@ -124,15 +124,13 @@ def _small(node: LexborNode) -> bool:
     return True
 
 
-def _size_bound(key: str, limit: int) -> int | None:
-    """Largest text (chars) an element with this class/id string may hold to be dropped."""
-    kind = _KINDS.get(key)
-    if kind is None:
-        kind = _attr_kind(key)
-        if len(_KINDS) >= 50_000:
-            _KINDS.clear()
-        _KINDS[key] = kind
-    return limit if kind == _STRONG else rules.WEAK_MAX_CHARS if kind == _WEAK else None
+def _kind_of(key: str) -> int:
+    """Whether a "class id" string names boilerplate (cached for all pages)."""
+    kind = _attr_kind(key.lower())
+    if len(_KINDS) >= 50_000:
+        _KINDS.clear()
+    _KINDS[key] = kind
+    return kind
 
 
 def _variants(words: list[str]) -> set[str]:
@@ -140,7 +138,7 @@ def _variants(words: list[str]) -> set[str]:
 
 
 _NONE, _WEAK, _STRONG = 0, 1, 2
-_KINDS: dict[str, int] = {}  # lowercased "class id" -> kind, shared by all pages
+_KINDS: dict[str, int] = {}  # "class id" -> kind, shared by all pages
 _TOKEN_KINDS: dict[str, int] = {}  # one class or id token -> kind
 _PREFIXES = _variants(rules.BOILERPLATE_PREFIXES)
 _PREFIX_ONE = tuple(w for w in _PREFIXES if "-" not in w)
