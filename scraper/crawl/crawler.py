@@ -394,9 +394,13 @@ class Crawler:
             return out
         source = "link" if listing_page else "related"
         seen = {e.url for e in out}
+        known = queue.links_seen[source]
         for link in article.links:
             if not self.options.offsite and not self._on_site(link.url, seed):
                 continue  # most links of a page lead elsewhere: drop them before parsing
+            if link.url in known:
+                continue  # the site's navigation, on every page: handled once a run
+            known.add(link.url)
             url = normalize(link.url)
             if url in seen or self._out_of_scope(url, seed):
                 continue

@@ -30,6 +30,7 @@ class SiteQueue:
         self.tried: dict[str, int] = {}
         self.dead: dict[str, int] = {}
         self.links_off: dict[str, str] = {}
+        self.links_seen: dict[str, set[str]] = {"link": set(), "related": set()}
         self._buffer: deque[Queued] = deque()
         self._busy: set[str] = set()
         self._changed = asyncio.Condition()
