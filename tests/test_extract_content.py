@@ -109,3 +109,17 @@ def test_container_widens_to_the_rest_of_the_article() -> None:
 )
 def test_more_boilerplate_lines(line: str) -> None:
     assert is_boilerplate(Block("p", line, line))
+
+
+def test_widening_and_leads_stay_bounded() -> None:
+    import time
+
+    para = f"<p>{SENTENCE * 2}</p>"
+    pages = [
+        page("".join("<div>" * 40 + para + "</div>" * 40 for _ in range(3000))),
+        page("<main>" + "<div></div>" * 100_000 + f"<article>{BODY}</article></main>"),
+    ]
+    for html in pages:
+        started = time.perf_counter()
+        assert extract(html).text
+        assert time.perf_counter() - started < 5
