@@ -69,11 +69,12 @@ def detect_language(text: str) -> str | None:
     sample = text[:_SAMPLE_CHARS]
     if not sample.strip():
         return None
-    letters = sum(1 for c in sample if c.isalpha()) or 1
-    for rx, lang in _SCRIPTS:
-        if len(rx.findall(sample)) / letters >= _SCRIPT_SHARE:
-            return lang
     words = _TOKEN.findall(sample.lower())
+    if not sample.isascii():  # another writing system is possible
+        letters = sum(map(len, words)) or 1
+        for rx, lang in _SCRIPTS:
+            if len(rx.findall(sample)) / letters >= _SCRIPT_SHARE:
+                return lang
     votes = dict.fromkeys(STOPWORDS, 0)
     for word in words:
         for lang in _INDEX.get(word, ()):
