@@ -62,6 +62,9 @@ _SCRIPTS = (
     (re.compile(r"[\u0900-\u097f]"), "hi"),
 )
 _SCRIPT_SHARE = 0.2
+_OTHER_SCRIPT = re.compile(
+    "[" + "".join(rx.pattern[1:-1] for rx, _ in _SCRIPTS) + "]"
+)  # any letter of the writing systems above
 
 
 def detect_language(text: str) -> str | None:
@@ -70,7 +73,7 @@ def detect_language(text: str) -> str | None:
     if not sample.strip():
         return None
     words = _TOKEN.findall(sample.lower())
-    if not sample.isascii():  # another writing system is possible
+    if not sample.isascii() and _OTHER_SCRIPT.search(sample):  # another writing system
         letters = sum(map(len, words)) or 1
         for rx, lang in _SCRIPTS:
             if len(rx.findall(sample)) / letters >= _SCRIPT_SHARE:
