@@ -489,3 +489,17 @@ def _count(db: Path, table: str) -> int:
         return int(rows(db, f"SELECT count(*) FROM {table}")[0][0])
     except sqlite3.Error:
         return 0
+
+
+def test_a_small_page_budget_still_reaches_articles_run_after_run(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    paths = [site.article(n) for n in range(4)]
+    sections = [f"/section/s{k}/" for k in range(4)]
+    for s in sections:
+        site.add(s, index_html(paths))
+    site.add("/", index_html([*sections, *paths]))
+    small = replace(fast, max_pages=3, per_host=1)
+    for _ in range(2):
+        run(server.url_for("/"), small)
+    assert rows(fast.db, "SELECT count(*) FROM articles") == [(4,)]

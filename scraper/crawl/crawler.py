@@ -7,8 +7,8 @@ For each site (the seeds grouped by host), in order:
    may be retried; a killed run's queue is still there.
 2. robots.txt of the seed is read; its ``Sitemap:`` lines and ``/sitemap.xml``
    are queued.
-3. ``per_host`` workers take queued URLs, lowest priority first (listings,
-   then index pages, then articles, then other pages):
+3. ``per_host`` workers take queued URLs, lowest ``PRIORITY`` first (listings,
+   seeds, articles, index and other pages, links found on articles):
    - a sitemap or feed is fetched, parsed, and its URLs queued (with their
      lastmod; a newer lastmod queues an archived page again, as a revisit);
    - a page already archived is not fetched (unless it is a revisit, fetched
@@ -55,7 +55,10 @@ from scraper.urls import host_key, is_public_address, normalize_url, same_site
 
 ROBOTS_REFUSAL = "disallowed by robots.txt"
 PRIVATE_REFUSAL = "private address (not followed from a public page)"
-PRIORITY = {"sitemap": 0, "feed": 0, "index": 1, "article": 2, "page": 3}
+# Queued URLs are taken lowest first: sitemaps and feeds, the seeds, articles, then
+# index pages (re-read every run: they must not eat a small --max-pages budget) and
+# pages of unknown kind, then links found on articles.
+PRIORITY = {"sitemap": 0, "feed": 0, "seed": 1, "article": 2, "index": 3, "page": 3}
 RELATED_PRIORITY = 4  # links found on article pages come after everything else
 DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
 LINK_SOURCES = {"link": "index pages", "related": "article pages"}
@@ -233,7 +236,9 @@ class Crawler:
     async def crawl_site(self, site: str, seeds: list[str]) -> None:
         queue = SiteQueue(self.archive, site, self.settings.max_pages)
         self.archive.frontier_begin(site)
-        entries = [self._entry(u, "index", 0, "seed") for u in seeds]
+        entries = [
+            replace(self._entry(u, "index", 0, "seed"), priority=PRIORITY["seed"]) for u in seeds
+        ]
         listings: list[str] = []
         for root in dict.fromkeys(origin(u) for u in seeds):
             robots = await self.robots.get(root)
