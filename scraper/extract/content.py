@@ -78,13 +78,13 @@ def clean_tree(body: LexborNode) -> int:
     # decide on the intact tree, so that an ancestor's size does not depend on
     # what was removed inside it, then remove innermost first
     doomed = []
-    kinds = _KINDS
+    kinds: dict[str, int] = {}  # "class id" -> kind, for this page
     for node in body.css("[class], [id]"):
         attrs = node.attributes
         key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         kind = kinds.get(key)
         if kind is None:
-            kind = _kind_of(key)
+            kind = kinds[key] = _attr_kind(key.lower())
         if not kind or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
@@ -124,22 +124,11 @@ def _small(node: LexborNode) -> bool:
     return True
 
 
-def _kind_of(key: str) -> int:
-    """Whether a "class id" string names boilerplate (cached for all pages)."""
-    kind = _attr_kind(key.lower())
-    if len(_KINDS) >= 50_000:
-        _KINDS.clear()
-    _KINDS[key] = kind
-    return kind
-
-
 def _variants(words: list[str]) -> set[str]:
     return {w for word in words for w in (word, word.replace("-", ""))}
 
 
 _NONE, _WEAK, _STRONG = 0, 1, 2
-_KINDS: dict[str, int] = {}  # "class id" -> kind, shared by all pages
-_TOKEN_KINDS: dict[str, int] = {}  # one class or id token -> kind
 _PREFIXES = _variants(rules.BOILERPLATE_PREFIXES)
 _PREFIX_ONE = tuple(w for w in _PREFIXES if "-" not in w)
 _PREFIX_MORE = tuple(w for w in _PREFIXES if "-" in w)
@@ -157,18 +146,24 @@ _LEADS = (
 )
 
 
+# Every vocabulary entry at the start of a word part: a string it misses names no
+# boilerplate, so most class strings are settled by this one search.
+_ANY_WORD = re.compile(
+    r"(?:^|[\s-])(?:"
+    + "|".join(re.escape(w) for w in sorted({*_PREFIXES, *_WORDS, *_WEAK_WORDS}, key=len))
+    + ")"
+)
+
+
 def _attr_kind(key: str) -> int:
     """Whether a lowercased "class id" string names boilerplate: strongly, weakly or not."""
+    folded = key.replace("_", "-")
+    if "--" in folded:
+        folded = re.sub("-+", "-", folded)
+    if _ANY_WORD.search(folded) is None:
+        return _NONE
     tokens = key.split()
-    kinds = []
-    for token in tokens:
-        kind = _TOKEN_KINDS.get(token)
-        if kind is None:
-            kind = _token_kind(token)
-            if len(_TOKEN_KINDS) >= 50_000:
-                _TOKEN_KINDS.clear()
-            _TOKEN_KINDS[token] = kind
-        kinds.append(kind)
+    kinds = [_token_kind(token) for token in tokens]
     kind = max(kinds, default=_NONE)
     if kind == _NONE or rules.CONTENT_ATTR.search(key):
         return _NONE
@@ -231,23 +226,15 @@ def _part_kind(part: str) -> int:
 # ---------------------------------------------------------------- container
 
 
-_WEIGHTS: dict[str, float] = {}  # "class id" -> weight, shared by all pages
-
-
 def _class_weight(node: LexborNode) -> float:
     attrs = node.attributes
-    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-    weight = _WEIGHTS.get(key)
-    if weight is None:
-        weight = 0.0
-        lowered = key.lower()
-        if rules.NEGATIVE_ATTR.search(lowered):
+    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    weight = 0.0
+    if key != " ":
+        if rules.NEGATIVE_ATTR.search(key):
             weight -= rules.CLASS_WEIGHT
-        if rules.POSITIVE_ATTR.search(lowered):
+        if rules.POSITIVE_ATTR.search(key):
             weight += rules.CLASS_WEIGHT
-        if len(_WEIGHTS) >= 50_000:
-            _WEIGHTS.clear()
-        _WEIGHTS[key] = weight
     if attrs.get("itemprop") == "articleBody":
         weight += rules.ARTICLE_BODY_BONUS
     return weight + rules.TAG_BONUS.get(node.tag or "", 0.0)
