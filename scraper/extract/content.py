@@ -79,12 +79,13 @@ def clean_tree(body: LexborNode) -> int:
     # what was removed inside it, then remove innermost first
     doomed = []
     kinds: dict[str, int] = {}  # "class id" -> kind, for this page
+    tokens: dict[str, int] = {}  # one class or id token -> kind, for this page
     for node in body.css("[class], [id]"):
         attrs = node.attributes
         key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         kind = kinds.get(key)
         if kind is None:
-            kind = kinds[key] = _attr_kind(key.lower())
+            kind = kinds[key] = _attr_kind(key.lower(), tokens)
         if not kind or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
@@ -146,30 +147,40 @@ _LEADS = (
 )
 
 
-# Every vocabulary entry at the start of a word part: a string it misses names no
-# boilerplate, so most class strings are settled by this one search.
-_ANY_WORD = re.compile(
-    r"(?:^|[\s-])(?:"
-    + "|".join(re.escape(w) for w in sorted({*_PREFIXES, *_WORDS, *_WEAK_WORDS}, key=len))
-    + ")"
+# A word part that can start a vocabulary entry: a whole word, the first part of
+# one made of several parts, or a part whose first three letters start a prefix.
+# A token without such a part names no boilerplate.
+_EXACT = frozenset(w.split("-")[0] for w in (*_PREFIXES, *_WORDS, *_WEAK_WORDS)) | frozenset(
+    w for w in (*_WORDS, *_WEAK_WORDS) if "-" not in w
 )
+_PREFIX_HEADS = frozenset(w[:3] for w in _PREFIX_ONE)
 
 
-def _attr_kind(key: str) -> int:
-    """Whether a lowercased "class id" string names boilerplate: strongly, weakly or not."""
-    folded = key.replace("_", "-")
-    if "--" in folded:
-        folded = re.sub("-+", "-", folded)
-    if _ANY_WORD.search(folded) is None:
-        return _NONE
+def _attr_kind(key: str, memo: dict[str, int] | None = None) -> int:
+    """Whether a lowercased "class id" string names boilerplate: strongly, weakly or not.
+
+    ``memo`` keeps the verdicts on single tokens for the rest of the page.
+    """
+    if memo is None:
+        memo = {}
     tokens = key.split()
-    kinds = [_token_kind(token) for token in tokens]
-    kind = max(kinds, default=_NONE)
-    if kind == _NONE or rules.CONTENT_ATTR.search(key):
+    kind = _NONE
+    for token in tokens:
+        token_kind = memo.get(token)
+        if token_kind is None:
+            token_kind = memo[token] = _vocabulary_kind(token)
+        if token_kind > kind:
+            kind = token_kind
+    if kind == _NONE or (_maybe_content_name(key) and rules.CONTENT_ATTR.search(key)):
         return _NONE
-    if kind == _STRONG and any(
-        k != _STRONG and not rules.CONTENT_PARTS.isdisjoint(t.replace("_", "-").split("-"))
-        for t, k in zip(tokens, kinds, strict=True)
+    if (
+        kind == _STRONG
+        and len(tokens) > 1
+        and any(
+            memo[t] != _STRONG
+            and not rules.CONTENT_PARTS.isdisjoint(t.replace("_", "-").split("-"))
+            for t in tokens
+        )
     ):
         # "entry share", "article node-promoted": a content class with a modifier
         # that names boilerplate only drops the element when it is small
@@ -177,8 +188,27 @@ def _attr_kind(key: str) -> int:
     return kind
 
 
-def _token_kind(token: str) -> int:
+def _maybe_content_name(key: str) -> bool:
+    """Whether ``rules.CONTENT_ATTR`` can match: each of its words holds one of these."""
+    return "body" in key or "conten" in key or "text" in key or "post" in key or "arti" in key
+
+
+def _vocabulary_kind(token: str) -> int:
+    """The kind of one token, with a cheap test first for the many that have no vocabulary part."""
+    if "-" not in token and "_" not in token:
+        if token in _EXACT or token[:3] in _PREFIX_HEADS:
+            return _part_kind(token)
+        return _NONE
     parts = token.replace("_", "-").split("-")
+    for part in parts:
+        if part in _EXACT or part[:3] in _PREFIX_HEADS:
+            return _token_kind(token, parts)
+    return _NONE
+
+
+def _token_kind(token: str, parts: list[str] | None = None) -> int:
+    if parts is None:
+        parts = token.replace("_", "-").split("-")
     if len(parts) == 1:
         return _part_kind(token)
     if parts[0] in rules.HOOK_PREFIXES:
