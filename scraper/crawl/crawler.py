@@ -286,15 +286,16 @@ class Crawler:
                     reason = f"{listing.error}; {len(listing.entries)} entries read"
                     if not listing.entries:
                         fetch.error = listing.error
-        elif fetch.status == 404 and item.source == "robots":
+        missing = fetch.status == 404 and item.source == "robots"  # a guessed /sitemap.xml
+        if missing:
             reason = "no sitemap (HTTP 404)"
+        state = "done" if fetch.error is None else "skipped" if missing else "failed"
         self._batch()
         with self.archive.db.atomic():
             self.archive.record_fetch(fetch)
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
-            state = "done" if fetch.error is None else "failed"
             self.archive.frontier_finish(item.url, state, reason=reason)
-        if fetch.error and item.source != "robots":  # a guessed /sitemap.xml may be missing
+        if state == "failed":
             self._report(Outcome(item.url, Status.FAILED, reason, fetch=fetch))
         await self._watch_host(queue, fetch)
 
