@@ -19,7 +19,7 @@ DbOption = Annotated[
     Path | None,
     typer.Option(
         "--db",
-        help="Archive file [env SCRAPER_DB; default data/archive.db].",
+        help="Archive file (env SCRAPER_DB; default data/archive.db).",
         show_default=False,
         dir_okay=False,
     ),
@@ -28,7 +28,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
-        help="TOML settings file [default data/scraper.toml if present].",
+        help="TOML settings file (default data/scraper.toml if present).",
         show_default=False,
         dir_okay=False,
     ),

@@ -40,12 +40,12 @@ def crawl(
     max_pages: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Pages fetched per site and run [default 1000].", show_default=False
+            min=1, help="Pages fetched per site and run (default 1000).", show_default=False
         ),
     ] = None,
     max_depth: Annotated[
         int | None,
-        typer.Option(min=0, help="Links followed from a seed [default 5].", show_default=False),
+        typer.Option(min=0, help="Links followed from a seed (default 5).", show_default=False),
     ] = None,
     since: Annotated[
         str | None,
@@ -67,21 +67,21 @@ def crawl(
     ] = False,
     per_host: Annotated[
         int | None,
-        typer.Option(min=1, help="Requests at once to one host [default 2].", show_default=False),
+        typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
     ] = None,
     delay: Annotated[
         float | None,
         typer.Option(
-            min=0.0, help="Seconds between requests to one host [default 1].", show_default=False
+            min=0.0, help="Seconds between requests to one host (default 1).", show_default=False
         ),
     ] = None,
     concurrency: Annotated[
         int | None,
-        typer.Option(min=1, help="Requests at once in all [default 8].", show_default=False),
+        typer.Option(min=1, help="Requests at once in all (default 8).", show_default=False),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option(min=0.1, help="Seconds per request, in all [default 30].", show_default=False),
+        typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
     ] = None,
     user_agent: Annotated[
         str | None, typer.Option(help="User-Agent header.", show_default=False)

@@ -32,27 +32,27 @@ def fetch(
     db: DbOption = None,
     config: ConfigOption = None,
     concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Requests at once [default 8].", show_default=False)
+        int | None, typer.Option(min=1, help="Requests at once (default 8).", show_default=False)
     ] = None,
     per_host: Annotated[
         int | None,
-        typer.Option(min=1, help="Requests at once to one host [default 2].", show_default=False),
+        typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option(min=0.1, help="Seconds per request, in all [default 30].", show_default=False),
+        typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
     ] = None,
     retries: Annotated[
         int | None,
         typer.Option(
             min=0,
-            help="Retries on connect errors, 429, 5xx [default 3].",
+            help="Retries on connect errors, 429, 5xx (default 3).",
             show_default=False,
         ),
     ] = None,
     max_bytes: Annotated[
         int | None,
-        typer.Option(min=1, help="Response size cap in bytes [default 10 MB].", show_default=False),
+        typer.Option(min=1, help="Response size cap in bytes (default 10 MB).", show_default=False),
     ] = None,
     user_agent: Annotated[
         str | None, typer.Option(help="User-Agent header.", show_default=False)
