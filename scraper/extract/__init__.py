@@ -101,7 +101,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         tags=metadata.tags_of(src),
     )
     resolve = links.Resolver(links.base_url(tree, url))
-    article.links = links.page_links(tree, resolve)
+    article.links = links.page_links(src.anchors, resolve)
     if body is None:
         article.language = metadata.declared_language(src)
         return article

@@ -9,8 +9,8 @@ from scraper.extract.rules import MAX_INPUT_BYTES
 # The HTML parser's cost grows with the square of the depth of unclosed block
 # elements ("<div>" * 40_000); beyond this depth the document is cut.
 MAX_OPEN_BLOCKS = 4000
-_WINDOW = 16_384
-_SUSPICIOUS = 1000  # unclosed tags in one window
+_WINDOW = 4096
+_SUSPICIOUS = 250  # unclosed tags in one window
 _BLOCK_TAG_PATTERN = (
     r"<(/?)(?:div|section|article|aside|nav|header|footer|main|ul|ol|dl|blockquote|p|h[1-6]|"
     r"table|form|fieldset|figure|details|center|address|pre|menu|dir|hgroup|summary|listing)\b"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract.rules import MAX_LINKS
 from scraper.models import Link
@@ -71,11 +71,11 @@ def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
         return url
 
 
-def page_links(tree: LexborHTMLParser, resolve: Resolver) -> list[Link]:
-    """All anchors of the page in document order (in_body is set later)."""
+def page_links(anchors: list[tuple[LexborNode, str]], resolve: Resolver) -> list[Link]:
+    """The page's anchors (and their hrefs), in document order, as links (in_body is set later)."""
     out: list[Link] = []
-    for node in tree.css("a[href]"):
-        url = resolve(node.attributes.get("href") or "")
+    for node, href in anchors:
+        url = resolve(href)
         if url:
             out.append(Link(url, " ".join(node.text().split())))
             if len(out) >= MAX_LINKS:

@@ -52,6 +52,7 @@ class Sources:
     site: str | None = None  # the site's name, once known: never an author
     html: str | bytes | None = None  # the source, for "is this name shown on the page"
     time_nodes: list[LexborNode] = field(default_factory=list)
+    anchors: list[tuple[LexborNode, str]] = field(default_factory=list)  # <a href>, for links
     title_node: LexborNode | None = None  # the <h1> the title came from, once known
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
@@ -152,9 +153,10 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-# One full-tree query for the body's machine metadata; the
+# One full-tree query for the body's machine metadata and the page's links; the
 # itemprops wanted are picked in Python (cheaper than one selector per value).
-_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop]'
+# A node matching several of these comes once per match, one after the other.
+_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop], a[href]'
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
@@ -212,19 +214,31 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
+    anchors = src.anchors
+    last = -1
     for node in tree.css(_BODY_QUERY):
+        if node.mem_id == last:
+            continue  # the same node, matching another part of the query
+        last = node.mem_id
         tag = node.tag
-        if tag == "script":
-            scripts.append(node.text(deep=True))
+        attrs = node.attributes
+        if tag == "a":
+            href = attrs.get("href")
+            if href is not None:
+                anchors.append((node, href))
+        elif tag == "script":
+            if (attrs.get("type") or "").lower() == "application/ld+json":
+                scripts.append(node.text(deep=True))
             continue
-        if tag == "h1" and len(src.h1) < 5:
-            text = clean(node.text())
-            if text:
-                src.h1.append(text)
-                src.h1_nodes.append(node)
-        elif tag == "time" and len(src.time_nodes) < 20:
+        elif tag == "h1":
+            if len(src.h1) < 5:
+                text = clean(node.text())
+                if text:
+                    src.h1.append(text)
+                    src.h1_nodes.append(node)
+        elif tag == "time" and len(src.time_nodes) < 20 and "datetime" in attrs:
             src.time_nodes.append(node)
-        if node.attributes.get("itemprop") in _ITEMPROPS:
+        if attrs.get("itemprop") in _ITEMPROPS:
             _itemprop(node, src.itemprops)
     src.jsonld = _jsonld(scripts)
     for obj in src.jsonld:
