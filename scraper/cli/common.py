@@ -43,6 +43,19 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Requests at once in all (default 8).", show_default=False),
+]
+PerHostOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
+]
+UserAgentOption = Annotated[str | None, typer.Option(help="User-Agent header.", show_default=False)]
 
 
 def err(message: str) -> None:

@@ -13,11 +13,15 @@ from scraper.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    ConcurrencyOption,
     ConfigOption,
     DbOption,
     InputOption,
     JsonOption,
+    PerHostOption,
     QuietOption,
+    TimeoutOption,
+    UserAgentOption,
     err,
     open_archive,
     read_urls,
@@ -65,27 +69,16 @@ def crawl(
     offsite: Annotated[
         bool, typer.Option("--offsite", help="Follow links to other sites too.")
     ] = False,
-    per_host: Annotated[
-        int | None,
-        typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
-    ] = None,
+    per_host: PerHostOption = None,
     delay: Annotated[
         float | None,
         typer.Option(
             min=0.0, help="Seconds between requests to one host (default 1).", show_default=False
         ),
     ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(min=1, help="Requests at once in all (default 8).", show_default=False),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
-    ] = None,
-    user_agent: Annotated[
-        str | None, typer.Option(help="User-Agent header.", show_default=False)
-    ] = None,
+    concurrency: ConcurrencyOption = None,
+    timeout: TimeoutOption = None,
+    user_agent: UserAgentOption = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for another crawl of the archive to end.")
     ] = False,

@@ -10,11 +10,15 @@ import typer
 from scraper.cli.common import (
     EXIT_FAILED,
     EXIT_USAGE,
+    ConcurrencyOption,
     ConfigOption,
     DbOption,
     InputOption,
     JsonOption,
+    PerHostOption,
     QuietOption,
+    TimeoutOption,
+    UserAgentOption,
     err,
     open_archive,
     read_urls,
@@ -31,17 +35,9 @@ def fetch(
     input: InputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
-    concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Requests at once (default 8).", show_default=False)
-    ] = None,
-    per_host: Annotated[
-        int | None,
-        typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
-    ] = None,
+    concurrency: ConcurrencyOption = None,
+    per_host: PerHostOption = None,
+    timeout: TimeoutOption = None,
     retries: Annotated[
         int | None,
         typer.Option(
@@ -54,9 +50,7 @@ def fetch(
         int | None,
         typer.Option(min=1, help="Response size cap in bytes (default 10 MB).", show_default=False),
     ] = None,
-    user_agent: Annotated[
-        str | None, typer.Option(help="User-Agent header.", show_default=False)
-    ] = None,
+    user_agent: UserAgentOption = None,
     quiet: QuietOption = False,
     json: JsonOption = False,
 ) -> None:
