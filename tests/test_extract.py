@@ -209,3 +209,17 @@ def test_decode_html() -> None:
     assert "Grüße" in decode_html(body, declared="latin-1")
     assert decode_html(b"abc", declared="no-such-charset") == "abc"
     assert decode_html("ü".encode() + b"\xc3") == "ü"  # cut inside a character
+
+
+def test_bytes_not_utf8_are_decoded() -> None:
+    paragraph = "Die Straße war voller Menschen, die über das Wetter sprachen. " * 10
+    page = f"<html><head><title>Grüße aus Köln</title></head><body><article><p>{paragraph}</p>"
+    # no declaration: the parser's replacement characters send the page to detection
+    article = extract((page + "</article></body></html>").encode("cp1252"))
+    assert article.title == "Grüße aus Köln"
+    assert "Straße" in article.text and "\ufffd" not in article.text
+    # a stray byte that is not UTF-8 outside the article leaves its UTF-8 text alone
+    stray = (page + "</article><script>var x = '\xe9';</script></body></html>").encode("utf-8")
+    stray = stray.replace("'é'".encode(), b"'\xe9'")
+    article = extract(stray)
+    assert article.title == "Grüße aus Köln" and "über das Wetter" in article.text

@@ -4,8 +4,12 @@ The stages, in order:
 
 1. Bound the input: at most ``rules.MAX_INPUT_BYTES``; a document whose unclosed
    block elements nest deeper than ``guard.MAX_OPEN_BLOCKS`` is cut there.
-2. Decode bytes (``encoding.decode_html``): BOM, then ``<meta charset>`` /
-   http-equiv in the first KB, then UTF-8, then charset-normalizer.
+2. Bytes go to the parser as UTF-8 unless a BOM or a ``<meta charset>`` /
+   http-equiv in the first KB says otherwise (then ``encoding.decode_html``
+   decodes them). When the article then holds U+FFFD (the parser's replacement
+   for bytes that are not UTF-8) and the body is not valid UTF-8, the body is
+   decoded by ``decode_html`` (BOM, valid UTF-8, ``<meta>``, charset-normalizer)
+   and extracted again.
 3. Parse once with lexbor.
 4. Metadata from the raw tree (``metadata``), each field a cascade whose first
    value wins:
@@ -23,7 +27,8 @@ The stages, in order:
      dateModified / article:modified_time;
    - site name, description, image, canonical URL, section, tags: JSON-LD,
      OpenGraph and article:*, Twitter cards, other meta tags.
-5. Links from the raw tree (``links``): every ``<a href>``, made absolute
+5. Links from the raw tree (``links``), found in the metadata's pass over it:
+   every ``<a href>``, made absolute
    against ``<base href>`` / the URL; javascript:, mailto: and bare fragments skipped.
 6. Clean (``content.clean_tree``): drop scripts, navigation, asides, footers,
    hidden elements and elements whose class/id word parts say boilerplate
@@ -52,7 +57,7 @@ The stages, in order:
 from __future__ import annotations
 
 from scraper.extract import content, guard, language, links, metadata
-from scraper.extract.encoding import decode_html, parse_input
+from scraper.extract.encoding import decode_html, is_utf8, parse_input
 from scraper.extract.rules import (
     ARTICLE_MIN_CHARS,
     INDEX_LINK_TEXT_SHARE,
@@ -68,21 +73,44 @@ __all__ = ["decode_html", "extract"]
 def extract(html: bytes | str, url: str | None = None) -> Article:
     """The article in a page: main text, markdown, metadata and links. Never raises."""
     try:
-        return _extract(html, url)
+        if isinstance(html, str):
+            return _extract(guard.bound_input(html), url)
+        if not isinstance(html, bytes | bytearray | memoryview):
+            return Article()
+        raw = guard.bound_input(bytes(html[:MAX_INPUT_BYTES]))
+        source = parse_input(raw)
+        article = _extract(source, url)
+        if source is raw and _replaced(article) and not is_utf8(raw):
+            # the parser replaced bytes that are not UTF-8: decode the page instead
+            article = _extract(decode_html(raw), url)
+        return article
     except Exception:
         return Article()
+
+
+def _replaced(article: Article) -> bool:
+    """Whether any text of the article holds U+FFFD (the parser's replacement character)."""
+    fields = (
+        article.text,
+        article.markdown,
+        article.title,
+        article.description,
+        article.site_name,
+        article.section,
+        article.canonical_url,
+        article.image,
+        *article.authors,
+        *article.tags,
+    )
+    if any(value and "\ufffd" in value for value in fields):
+        return True
+    return any("\ufffd" in link.text or "\ufffd" in link.url for link in article.links)
 
 
 def _extract(html: bytes | str, url: str | None) -> Article:
     from selectolax.lexbor import LexborHTMLParser
 
-    if isinstance(html, bytes | bytearray | memoryview):
-        html = parse_input(guard.bound_input(bytes(html[:MAX_INPUT_BYTES])))
-    elif isinstance(html, str):
-        html = guard.bound_input(html)
-    else:
-        return Article()
-    if not html.strip():
+    if not html or html.isspace():
         return Article()
     tree = LexborHTMLParser(html)
     body = tree.body

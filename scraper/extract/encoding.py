@@ -112,13 +112,19 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
     return body.decode(fallback, "replace")
 
 
+def is_utf8(body: bytes) -> bool:
+    """Whether the body is valid UTF-8 (a character cut at its end allowed)."""
+    return body.isascii() or _strict(body, "utf-8") is not None
+
+
 def parse_input(body: bytes) -> bytes | str:
-    """What to hand the (UTF-8) parser: the body itself when it is UTF-8, else its decoded text."""
+    """What to hand the (UTF-8) parser: the body itself unless a BOM or a ``<meta>``
+    declares another encoding, else its decoded text.
+
+    The body is not validated here: the parser replaces bytes that are not UTF-8
+    with U+FFFD, and only a result showing one is worth checking (``extract``
+    then decodes the body with :func:`decode_html` and starts again).
+    """
     if not body.startswith(_BOM_STARTS) and sniff_meta_charset(body) in (None, "utf-8"):
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            return body
+        return body
     return decode_html(body)
