@@ -154,6 +154,14 @@ _EXACT = frozenset(w.split("-")[0] for w in (*_PREFIXES, *_WORDS, *_WEAK_WORDS))
     w for w in (*_WORDS, *_WEAK_WORDS) if "-" not in w
 )
 _PREFIX_HEADS = frozenset(w[:3] for w in _PREFIX_ONE)
+# the prefixes by their first three letters, and those of several parts by their first part
+_PREFIX_ONE_BY_HEAD = {
+    head: tuple(w for w in _PREFIX_ONE if w.startswith(head)) for head in _PREFIX_HEADS
+}
+_PREFIX_MORE_BY_LEAD = {
+    lead: tuple(w for w in _PREFIX_MORE if w.split("-")[0] == lead)
+    for lead in {w.split("-")[0] for w in _PREFIX_MORE}
+}
 
 
 def _attr_kind(key: str, memo: dict[str, int] | None = None) -> int:
@@ -231,10 +239,11 @@ def _token_kind(token: str, parts: list[str] | None = None) -> int:
                 i += 1
                 continue
             three = f"{two}-{parts[i + 2]}" if i + 2 < count else ""
+            more = _PREFIX_MORE_BY_LEAD.get(part, ())
             if (
                 two in _WORDS
-                or two.startswith(_PREFIX_MORE)
-                or (three and (three in _WORDS or three.startswith(_PREFIX_MORE)))
+                or two.startswith(more)
+                or (three and (three in _WORDS or three.startswith(more)))
             ):
                 return _STRONG
             if two in _WEAK_WORDS:
@@ -248,7 +257,7 @@ def _token_kind(token: str, parts: list[str] | None = None) -> int:
 
 
 def _part_kind(part: str) -> int:
-    if part.startswith(_PREFIX_ONE) or part in _WORDS:
+    if part in _WORDS or part.startswith(_PREFIX_ONE_BY_HEAD.get(part[:3], ())):
         return _STRONG
     return _WEAK if part in _WEAK_WORDS else _NONE
 
