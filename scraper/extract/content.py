@@ -752,10 +752,18 @@ def is_boilerplate(block: Block) -> bool:
         lowered = text.lower()
         if rules.BOILERPLATE_BLOCK.match(lowered):
             return True
-        if length <= rules.PROMO_MAX_CHARS and rules.PROMO_BLOCK.search(lowered):
+        if (
+            length <= rules.PROMO_MAX_CHARS
+            and any(word in lowered for word in rules.PROMO_WORDS)
+            and rules.PROMO_BLOCK.search(lowered)
+        ):
             return True
         if length <= rules.CREDIT_MAX_CHARS and (
-            rules.CREDIT_BLOCK.search(lowered) or ("@" in text and rules.CONTACT_BLOCK.search(text))
+            (
+                any(word in lowered for word in rules.CREDIT_WORDS)
+                and rules.CREDIT_BLOCK.search(lowered)
+            )
+            or ("@" in text and rules.CONTACT_BLOCK.search(text))
         ):
             return True
     return is_byline(block)

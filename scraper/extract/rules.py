@@ -261,6 +261,12 @@ PROMO_BLOCK = re.compile(
     r"hazte miembro|únete a (?:nuestro|nuestra)|download (?:our|the) app|"
     r"descarga (?:nuestra|la) app"
 )
+# Every match of PROMO_BLOCK / CREDIT_BLOCK holds one of these (a cheap test first).
+PROMO_WORDS = ("app", "telegram", "youtube", "instagram", "tiktok", "latest", "miembro", "únete")
+CREDIT_WORDS = (
+    "getty", "shutterstock", "ap photo", "afp", "reuters", "istock", "imago", "picture alliance",
+    "dpa-bildfunk", "epa-efe", "photo illustration",
+)  # fmt: skip
 PROMO_MAX_CHARS = 240
 CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
 CREDIT_MAX_CHARS = 140
