@@ -693,7 +693,14 @@ class _Renderer:
                 if value:
                     text.append(value)
                     md.append(value)
-            elif tag != "-comment" and tag is not None and enter(node, tag):
+            elif tag not in _ACTIVE_TAGS:  # <span>, <font>, <img>, comments ...: their text only
+                if tag is not None and tag != "-comment":
+                    child = node.child
+                    if child is not None:
+                        node = child
+                        depth += 1
+                        continue
+            elif enter(node, tag):
                 child = node.child
                 if child is not None:
                     node = child
@@ -713,9 +720,21 @@ class _Renderer:
                 node = node.parent
                 if node is None:
                     break
-                exit_(node.tag or "")
+                tag = node.tag
+                if tag in _ACTIVE_TAGS:
+                    exit_(tag)
         self.exit(root_tag)
         self.flush()
+
+
+# the tags the renderer does something for on entering or leaving; the others only
+# have their content walked
+_ACTIVE_TAGS = (
+    rules.SKIP_TAGS
+    | rules.BLOCK_TAGS
+    | rules.CELL_TAGS
+    | frozenset(("br", "a", "em", "i", "strong", "b", "code"))
+)
 
 
 def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> list[Block]:
