@@ -74,10 +74,14 @@ def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
 def page_links(anchors: list[tuple[LexborNode, str]], resolve: Resolver) -> list[Link]:
     """The page's anchors (and their hrefs), in document order, as links (in_body is set later)."""
     out: list[Link] = []
+    known = resolve.cache
     for node, href in anchors:
-        url = resolve(href)
+        url = known.get(href, False)
+        if url is False:
+            url = resolve(href)
         if url:
-            out.append(Link(url, " ".join(node.text().split())))
+            text = node.text()
+            out.append(Link(url, " ".join(text.split()) if text else ""))
             if len(out) >= MAX_LINKS:
                 break
     return out
