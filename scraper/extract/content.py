@@ -582,7 +582,7 @@ class _Renderer:
             text = _fold(raw)
             if not text:
                 return
-            md = _fold(md_raw)
+            md = text if md_raw == raw else _fold(md_raw)  # the same when nothing was marked up
             if self.heading:
                 kind, md = "h", "#" * self.heading + " " + md
             elif self.li_prefix is not None:
