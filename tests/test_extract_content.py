@@ -123,3 +123,26 @@ def test_widening_and_leads_stay_bounded() -> None:
         started = time.perf_counter()
         assert extract(html).text
         assert time.perf_counter() - started < 5
+
+
+def test_nested_boilerplate_goes_with_its_container() -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract.content import clean_tree
+
+    related = "".join(
+        f'<li class="menu-item" id="item-{i}">'
+        f'<a class="share-link" href="/{i}">Related {i}</a></li>'
+        for i in range(5)
+    )
+    html = page(
+        f'<div class="sidebar" id="side"><ul class="menu">{related}</ul></div>'
+        f'<div class="story-body" id="story">{BODY}</div>'
+        '<div class="comments"><div class="comment" id="c1"><p>First!</p></div></div>'
+    )
+    body = LexborHTMLParser(html).body
+    assert body is not None
+    clean_tree(body)
+    text = body.text()
+    assert "Related" not in text and "First!" not in text
+    assert "Paragraph 5." in text

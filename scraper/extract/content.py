@@ -54,9 +54,9 @@ def clean_tree(body: LexborNode) -> int:
 
     Returns the length of the text left after navigation, asides and footers went.
     """
-    doomed: list[LexborNode] = []
     kept_large = False  # a large header/form/address, to check again once scripts went
     selector = f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}, {rules.DROP_ATTR_CANDIDATES}"
+    doomed: list[LexborNode] = []
     for node in body.css(selector):
         tag = node.tag
         if tag in _DROP_TAGS:
@@ -75,12 +75,15 @@ def clean_tree(body: LexborNode) -> int:
             if _small(node):
                 node.decompose()
     limit = max(rules.SMALL_TEXT_CHARS, int(total * rules.BOILERPLATE_MAX_SHARE))
-    # decide on the intact tree, so that an ancestor's size does not depend on
-    # what was removed inside it, then remove innermost first
-    doomed = []
+    # In document order an element comes before everything inside it, and removing
+    # an element detaches everything inside it: each element is judged on its
+    # intact subtree (only elements before it, none inside it, went), and what is
+    # inside a removed element is skipped unread.
     kinds: dict[str, int] = {}  # "class id" -> kind, for this page
     tokens: dict[str, int] = {}  # one class or id token -> kind, for this page
     for node in body.css("[class], [id]"):
+        if node.parent is None:  # detached: inside an element removed here
+            continue
         attrs = node.attributes
         key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         kind = kinds.get(key)
@@ -89,8 +92,7 @@ def clean_tree(body: LexborNode) -> int:
         if not kind or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
-            doomed.append(node)
-    _decompose_all(doomed)
+            node.decompose()
     return total
 
 
