@@ -189,21 +189,28 @@ def _jsonld(scripts: list[str]) -> list[dict]:
     return out
 
 
+_META_KEYS = frozenset(("property", "name", "itemprop", "http-equiv"))
+
+
 def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = None) -> Sources:
     """One pass over the raw tree for everything the metadata cascades need."""
     src = Sources(url=url, tree=tree, html=html if isinstance(html, str | bytes) else None)
     meta = src.meta
     head = tree.head
     scope = head if head is not None and head.css_first("meta") is not None else tree
-    for node in scope.css("meta"):
+    for node in scope.css("meta[content]"):
         attrs = node.attributes
         content = attrs.get("content")
         if content is None:
             continue
-        for key_attr in ("property", "name", "itemprop", "http-equiv"):
-            key = attrs.get(key_attr)
-            if key:
-                meta.setdefault(key.strip().lower(), []).append(content)
+        for name, key in attrs.items():
+            if key and name in _META_KEYS:
+                key = key.strip().lower()
+                found = meta.get(key)
+                if found is None:
+                    meta[key] = [content]
+                else:
+                    found.append(content)
     html = tree.root
     if html is not None:
         src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
