@@ -19,15 +19,12 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from scraper.extract import dates
 from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS
 
-_WS = re.compile(r"\s+")
-
 
 def clean(text: Any) -> str | None:
     """Whitespace-folded text, or None when empty or not a string."""
     if not isinstance(text, str):
         return None
-    text = _WS.sub(" ", text).strip()
-    return text or None
+    return " ".join(text.split()) or None  # str.split() and \s agree on whitespace
 
 
 _MARKS = ("<body", "<script", "</script")
@@ -423,7 +420,7 @@ _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
 
 
 def _norm(text: str) -> str:
-    return _WS.sub(" ", text).strip().casefold()
+    return " ".join(text.split()).casefold()
 
 
 def _strip_site(title: str, site: str | None, h1: list[str]) -> str:
