@@ -221,9 +221,10 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     anchors = src.anchors
     last = -1
     for node in tree.css(_BODY_QUERY):
-        if node.mem_id == last:
+        node_id = node.mem_id
+        if node_id == last:
             continue  # the same node, matching another part of the query
-        last = node.mem_id
+        last = node_id
         tag = node.tag
         attrs = node.attributes
         if tag == "a":
