@@ -54,7 +54,7 @@ def clean_tree(body: LexborNode) -> int:
 
     Returns the length of the text left after navigation, asides and footers went.
     """
-    kept_large = False  # a large header/form/address, to check again once scripts went
+    large: list[LexborNode] = []  # large headers/forms/addresses, to check again once scripts went
     selector = f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}, {rules.DROP_ATTR_CANDIDATES}"
     doomed: list[LexborNode] = []
     for node in body.css(selector):
@@ -65,15 +65,15 @@ def clean_tree(body: LexborNode) -> int:
             if _small(node):
                 doomed.append(node)
             else:
-                kept_large = True
+                large.append(node)
         elif _hidden_or_aside(node.attributes):
             doomed.append(node)
     _decompose_all(doomed)
     total = len(body.text())
-    if kept_large:
-        for node in reversed(body.css(rules.DROP_IF_SMALL_TAGS)):
-            if _small(node):
-                node.decompose()
+    for node in reversed(large):
+        # one inside a removed element is detached (removing detaches every node inside)
+        if node.parent is not None and _small(node):
+            node.decompose()
     limit = max(rules.SMALL_TEXT_CHARS, int(total * rules.BOILERPLATE_MAX_SHARE))
     # In document order an element comes before everything inside it, and removing
     # an element detaches everything inside it: each element is judged on its

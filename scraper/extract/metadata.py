@@ -56,6 +56,7 @@ class Sources:
     _date_texts: list[str] | None = None
     _near: tuple[list[str], list[str]] | None = None
     _near_dates: tuple[list[datetime], list[datetime]] | None = None
+    _body_at: int | None = None  # where <body starts in html
 
     def times(self) -> list[tuple[str, str]]:
         """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
@@ -93,7 +94,9 @@ class Sources:
             return True
         as_bytes = isinstance(html, bytes)
         body, script, end = (b"<body", b"<script", b"</script") if as_bytes else _MARKS
-        start = max(html.find(body), 0)
+        start = self._body_at
+        if start is None:
+            start = self._body_at = max(html.find(body), 0)
         if len(html) - start < _BARE_BODY_CHARS:
             return True  # a bare document (fragment, feed item) shows no byline to judge by
         # a name with accents may be written with entities: then its longest plain word
@@ -106,8 +109,9 @@ class Sources:
             for _ in range(20):
                 if pos < 0:
                     break
-                if html.rfind(script, start, pos) <= html.rfind(end, start, pos):
-                    return True
+                opened = html.rfind(script, start, pos)
+                if opened < 0 or html.find(end, opened, pos) >= 0:
+                    return True  # not inside a script
                 pos = html.find(needle, pos + len(needle))
         return False
 
