@@ -325,18 +325,27 @@ def _dates_in(text: str, short_years: bool, day_first: bool) -> list[tuple[int, 
             value = _make(int(m["y"]), month, int(m["d"])) if month else None
             if value:
                 found.append((m.start(), value))
-    for rx in (_ISO, _SLASHED, _DMY, _CJK):
+    # the numeric patterns only where their separators are
+    dot, slash = "." in text, "/" in text
+    for rx in (
+        _ISO,
+        _SLASHED if dot or slash else None,
+        _DMY if dot else None,
+        _CJK if "年" in text else None,
+    ):
+        if rx is None:
+            continue
         for m in rx.finditer(text):
             value = _make(int(m["y"]), int(m["m"]), int(m["d"]))
             if value:
                 found.append((m.start(), value))
-    for m in _DMY_SLASH.finditer(text):
+    for m in _DMY_SLASH.finditer(text) if slash else ():
         a, b = int(m["a"]), int(m["b"])
         day, month = (a, b) if (day_first and b <= 12) or a > 12 else (b, a)
         value = _make(int(m["y"]), month, day)
         if value:
             found.append((m.start(), value))
-    if short_years:
+    if short_years and dot:
         for m in _DMY_SHORT.finditer(text):
             year = 2000 + int(m["y"]) if int(m["y"]) < 50 else 1900 + int(m["y"])
             value = _make(year, int(m["m"]), int(m["d"]))
