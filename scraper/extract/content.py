@@ -69,7 +69,7 @@ def clean_tree(body: LexborNode) -> int:
         elif _hidden_or_aside(node.attributes):
             doomed.append(node)
     _decompose_all(doomed)
-    total = len(body.text())
+    total = len(body.text_lexbor())
     for node in reversed(large):
         # one inside a removed element is detached (removing detaches every node inside)
         if node.parent is not None and _small(node):
@@ -91,7 +91,7 @@ def clean_tree(body: LexborNode) -> int:
             kind = kinds[key] = _attr_kind(key.lower(), tokens)
         if not kind or node.tag in ("html", "body") or attrs.get("itemprop") == "articleBody":
             continue
-        if len(node.text()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
+        if len(node.text_lexbor()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             node.decompose()
     return total
 
@@ -118,11 +118,11 @@ def _hidden_or_aside(attrs: dict) -> bool:
 def _small(node: LexborNode) -> bool:
     """A header, form, address or noscript too small to hold article text (a header's
     lead paragraph counts as article text)."""
-    if len(node.text()) >= rules.SMALL_TEXT_CHARS:
+    if len(node.text_lexbor()) >= rules.SMALL_TEXT_CHARS:
         return False
     if node.tag == "header":
         for p in node.css("p"):
-            if len(p.text()) >= rules.GOOD_UNIT_CHARS:
+            if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS:
                 return False
     return True
 
@@ -282,10 +282,10 @@ def _class_weight(node: LexborNode) -> float:
 
 
 def _link_density(node: LexborNode) -> float:
-    text = len(node.text())
+    text = len(node.text_lexbor())
     if not text:
         return 1.0
-    return sum(len(a.text()) for a in node.css("a")) / text
+    return sum(len(a.text_lexbor()) for a in node.css("a")) / text
 
 
 def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
@@ -294,7 +294,7 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
         : rules.MAX_SCORED_UNITS
     ]:
         if node.tag in rules.UNIT_TAGS:
-            units.append((node, node.text()))
+            units.append((node, node.text_lexbor()))
         else:
             own = node.text(deep=False)
             if len(own) >= rules.MIN_UNIT_CHARS and len(own.strip()) >= rules.MIN_UNIT_CHARS:
@@ -395,7 +395,7 @@ def _leads(first: LexborNode) -> list[LexborNode]:
         while sib is not None and seen < rules.LEAD_SIBLINGS:
             tag = sib.tag
             if tag and tag[0] != "-":
-                text = sib.text()
+                text = sib.text_lexbor()
                 if len(text.strip()) > 0:
                     seen += 1
                     if len(text) > rules.LEAD_MAX_CHARS:
@@ -415,7 +415,7 @@ def _leads(first: LexborNode) -> list[LexborNode]:
                     found = [
                         p
                         for p in paragraphs
-                        if len(p.text()) >= rules.GOOD_UNIT_CHARS
+                        if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
                         and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
                         and not _in_media(p, sib)
                     ]
@@ -449,13 +449,13 @@ def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[Lexbo
     best_node, best_value = (
         None,
         float(covered)
-        - rules.WIDEN_COST * max(sum(len(node.text()) for node in chosen) - covered, 0),
+        - rules.WIDEN_COST * max(sum(len(node.text_lexbor()) for node in chosen) - covered, 0),
     )
     node, hops = best.parent, 0
     while node is not None and node.tag != "html" and hops < 60:
         have = inside.get(node.mem_id, 0)
         if have > covered and have > best_value:
-            value = have - rules.WIDEN_COST * max(len(node.text()) - have, 0)
+            value = have - rules.WIDEN_COST * max(len(node.text_lexbor()) - have, 0)
             if value > best_value:
                 best_node, best_value = node, value
         if node.tag == "body":
@@ -478,7 +478,9 @@ def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:
         return None
     if len(twins) < 2 or len(twins) > 50:
         return None
-    kept = [t for t in twins if len(t.text()) >= rules.MIN_UNIT_CHARS and _link_density(t) < 0.3]
+    kept = [
+        t for t in twins if len(t.text_lexbor()) >= rules.MIN_UNIT_CHARS and _link_density(t) < 0.3
+    ]
     if len(kept) < 2:
         return None
     # no twin may contain another
@@ -528,7 +530,7 @@ def _with_siblings(best: LexborNode, best_score: float, scores: dict) -> list[Le
         if entry is not None and entry[1] >= threshold and _link_density(sib) < 0.3:
             chosen.append(sib)
         elif sib.tag == "p":
-            text = sib.text().strip()
+            text = sib.text_lexbor().strip()
             density = _link_density(sib)
             if (len(text) > 80 and density < 0.25) or (
                 0 < len(text) <= 80 and density == 0 and re.search(r"\.( |$)", text)

@@ -80,7 +80,7 @@ def page_links(anchors: list[tuple[LexborNode, str]], resolve: Resolver) -> list
         if url is False:
             url = resolve(href)
         if url:
-            text = node.text()
+            text = node.text_lexbor()
             out.append(Link(url, " ".join(text.split()) if text else ""))
             if len(out) >= MAX_LINKS:
                 break

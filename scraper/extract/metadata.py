@@ -168,9 +168,11 @@ def _itemprop(node: LexborNode, found: dict[str, list[str]]) -> None:
     prop = (attrs.get("itemprop") or "").strip()
     if prop in ("author", "creator"):
         name = node.css_first("[itemprop=name]")
-        value = (name.attributes.get("content") or name.text()) if name else node.text()
+        value = (
+            (name.attributes.get("content") or name.text_lexbor()) if name else node.text_lexbor()
+        )
     else:
-        value = attrs.get("content") or attrs.get("datetime") or node.text()
+        value = attrs.get("content") or attrs.get("datetime") or node.text_lexbor()
     value = clean(value)
     if value and len(found.get(prop, ())) < 10:
         found.setdefault(prop, []).append(value)
@@ -217,7 +219,7 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
         src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
     title = (head or tree).css_first("title") or tree.css_first("title")
     if title is not None:
-        src.title_tag = clean(title.text())
+        src.title_tag = clean(title.text_lexbor())
     link = (head or tree).css_first('link[rel="canonical"]')
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
@@ -237,11 +239,11 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
                 anchors.append((node, href))
         elif tag == "script":
             if (attrs.get("type") or "").lower() == "application/ld+json":
-                scripts.append(node.text(deep=True))
+                scripts.append(node.text_lexbor())
             continue
         elif tag == "h1":
             if len(src.h1) < 5:
-                text = clean(node.text())
+                text = clean(node.text_lexbor())
                 if text:
                     src.h1.append(text)
                     src.h1_nodes.append(node)
@@ -284,7 +286,7 @@ def _date_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
         key = f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}".lower()
         if "modif" in key or "update" in key or "comment" in key:
             continue
-        text = node.text()
+        text = node.text_lexbor()
         if 6 <= len(text) <= 120:
             out.append(text)
     return out
@@ -402,10 +404,10 @@ def _byline_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
         if after is not None and after.tag == "-text" and not (after.text_content or "").strip():
             after = after.next
         if after is not None and _SAYS_AFTER.match(
-            after.text() if after.tag != "-text" else after.text_content or ""
+            after.text_lexbor() if after.tag != "-text" else after.text_content or ""
         ):
             continue  # "<b class=fn>Peter</b> <span>sagt:</span>" - a comment's author
-        text = clean(node.text())
+        text = clean(node.text_lexbor())
         if text and len(text) < 200:
             out.append(text)
     return out
@@ -1092,4 +1094,4 @@ def declares_article(src: Sources) -> bool:
 
 
 def node_text(node: LexborNode | None) -> str | None:
-    return clean(node.text()) if node is not None else None
+    return clean(node.text_lexbor()) if node is not None else None
