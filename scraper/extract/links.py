@@ -9,6 +9,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from scraper.extract.rules import MAX_LINKS
 from scraper.models import Link
 
+_ABSOLUTE = ("https://", "http://")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "file:", "sms:")
 
 
@@ -32,7 +33,10 @@ class Resolver:
         found = self.cache.get(href, False)
         if found is not False:
             return found
-        url = self._resolve(href)
+        if href.startswith(_ABSOLUTE) and " " not in href and not href[-1].isspace():
+            url: str | None = href  # the common shape: absolute, nothing to strip or escape
+        else:
+            url = self._resolve(href)
         if len(self.cache) < 20_000:
             self.cache[href] = url
         return url
@@ -74,15 +78,18 @@ def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
 def page_links(anchors: list[tuple[LexborNode, str]], resolve: Resolver) -> list[Link]:
     """The page's anchors (and their hrefs), in document order, as links (in_body is set later)."""
     out: list[Link] = []
+    append = out.append
     known = resolve.cache
+    left = MAX_LINKS
     for node, href in anchors:
         url = known.get(href, False)
         if url is False:
             url = resolve(href)
         if url:
             text = node.text_lexbor()
-            out.append(Link(url, " ".join(text.split()) if text else ""))
-            if len(out) >= MAX_LINKS:
+            append(Link(url, " ".join(text.split()) if text else ""))
+            left -= 1
+            if not left:
                 break
     return out
 

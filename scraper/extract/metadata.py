@@ -157,7 +157,7 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
 # One full-tree query for the body's machine metadata and the page's links; the
 # itemprops wanted are picked in Python (cheaper than one selector per value).
 # A node matching several of these comes once per match, one after the other.
-_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop], a[href]'
+_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop]'
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
@@ -224,7 +224,13 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
+    # anchors in a query of their own: their href read alone is cheaper than the
+    # dict of all their attributes (those with an itemprop also match the other query)
     anchors = src.anchors
+    for node in tree.css("a[href]"):
+        href = node.attrs.get("href")
+        if href is not None:
+            anchors.append((node, href))
     last = -1
     for node in tree.css(_BODY_QUERY):
         node_id = node.mem_id
@@ -233,11 +239,7 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
         last = node_id
         tag = node.tag
         attrs = node.attributes
-        if tag == "a":
-            href = attrs.get("href")
-            if href is not None:
-                anchors.append((node, href))
-        elif tag == "script":
+        if tag == "script":
             if (attrs.get("type") or "").lower() == "application/ld+json":
                 scripts.append(node.text_lexbor())
             continue
