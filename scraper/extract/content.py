@@ -81,8 +81,9 @@ def clean_tree(body: LexborNode) -> int:
     # inside a removed element is skipped unread.
     kinds: dict[str, int] = {}  # "class id" -> kind, for this page
     tokens: dict[str, int] = {}  # one class or id token -> kind, for this page
+    removed = False
     for node in body.css("[class], [id]"):
-        if node.parent is None:  # detached: inside an element removed here
+        if removed and node.parent is None:  # detached: inside an element removed here
             continue
         # the class and the id read alone: cheaper than the dict of all attributes
         key = f"{node.attrs.sget('class')} {node.id or ''}"
@@ -93,6 +94,7 @@ def clean_tree(body: LexborNode) -> int:
             continue
         if len(node.text_lexbor()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             node.decompose()
+            removed = True
     return total
 
 
@@ -250,10 +252,11 @@ def _token_kind(token: str, parts: list[str] | None = None) -> int:
                 return _STRONG
             if two in _WEAK_WORDS:
                 kind = _WEAK
-        part_kind = _part_kind(part)
-        if part_kind == _STRONG:
+        # _part_kind, inlined: this loop runs for every part of every new token
+        if part in _WORDS or part.startswith(_PREFIX_ONE_BY_HEAD.get(part[:3], ())):
             return _STRONG
-        kind = max(kind, part_kind)
+        if part in _WEAK_WORDS:
+            kind = _WEAK
         i += 1
     return kind
 
