@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import rules
 
@@ -55,18 +55,22 @@ def clean_tree(body: LexborNode) -> int:
     Returns the length of the text left after navigation, asides and footers went.
     """
     large: list[LexborNode] = []  # large headers/forms/addresses, to check again once scripts went
-    selector = f"{rules.DROP_TAGS}, {rules.DROP_IF_SMALL_TAGS}, {rules.DROP_ATTR_CANDIDATES}"
     doomed: list[LexborNode] = []
-    for node in body.css(selector):
-        tag = node.tag
-        if tag in _DROP_TAGS:
-            doomed.append(node)
-        elif tag in rules.DROP_IF_SMALL:
-            if _small(node):
-                doomed.append(node)
+    # Elements by tag: a walk comparing tag ids costs half of a selector of 18 tag
+    # names. Every verdict is taken before anything is removed, and removing only
+    # detaches nodes, so the order of the removals does not matter.
+    for node in body.traverse():
+        tag_id = node.tag_id
+        if tag_id in _DROP_TAG_IDS:
+            if tag_id in _DROP_IF_SMALL_IDS:
+                if _small(node):
+                    doomed.append(node)
+                else:
+                    large.append(node)
             else:
-                large.append(node)
-        elif _hidden_or_aside(node.attributes):
+                doomed.append(node)
+    for node in body.css(rules.DROP_ATTR_CANDIDATES):
+        if node.tag_id not in _DROP_TAG_IDS and _hidden_or_aside(node.attributes):
             doomed.append(node)
     _decompose_all(doomed)
     total = len(body.text_lexbor())
@@ -98,7 +102,17 @@ def clean_tree(body: LexborNode) -> int:
     return total
 
 
-_DROP_TAGS = frozenset(rules.DROP_TAGS.replace(",", " ").split())
+def _tag_ids(names: str) -> frozenset[int]:
+    """Lexbor's ids of the comma-separated tag names (HTML's tags have fixed ids)."""
+    tags = names.replace(",", " ").split()
+    tree = LexborHTMLParser("".join(f"<{tag}></{tag}>" for tag in tags))
+    ids = frozenset(node.tag_id for node in tree.root.traverse() if node.tag in tags)
+    assert len(ids) == len(tags), names
+    return ids
+
+
+_DROP_IF_SMALL_IDS = _tag_ids(rules.DROP_IF_SMALL_TAGS)
+_DROP_TAG_IDS = _tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS
 
 
 def _hidden_or_aside(attrs: dict) -> bool:
