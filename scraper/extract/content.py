@@ -791,13 +791,13 @@ def is_boilerplate(block: Block) -> bool:
             return True
         if (
             length <= rules.PROMO_MAX_CHARS
-            and any(word in lowered for word in rules.PROMO_WORDS)
+            and any(map(lowered.__contains__, rules.PROMO_WORDS))  # no generator frame
             and rules.PROMO_BLOCK.search(lowered)
         ):
             return True
         if length <= rules.CREDIT_MAX_CHARS and (
             (
-                any(word in lowered for word in rules.CREDIT_WORDS)
+                any(map(lowered.__contains__, rules.CREDIT_WORDS))
                 and rules.CREDIT_BLOCK.search(lowered)
             )
             or ("@" in text and rules.CONTACT_BLOCK.search(text))
