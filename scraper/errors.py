@@ -6,13 +6,11 @@ The library raises these; only the CLI turns them into messages and exit codes::
     ├── UsageError               bad input from the user (exit 2)
     │   ├── InvalidURL           a string that is not an http(s) URL
     │   └── InputFileError       an input or config file that cannot be read
-    ├── ArchiveError             the SQLite archive cannot be opened or written
-    │   └── ArchiveLocked        another run holds the archive's crawl lock
-    └── FetchError               one URL could not be archived (carries .url)
+    └── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
+        └── ArchiveLocked        another run holds the archive's crawl lock
 
-A failed fetch is usually *recorded* (a ``FetchResult`` with ``error`` set and
-a row in ``fetches``) rather than raised; ``FetchError`` is for callers that
-want a single page or nothing.
+A failed fetch is not raised: it is *recorded* (a ``FetchResult`` with
+``error`` set, a row in ``fetches``) and reported as one line by the CLI.
 """
 
 from __future__ import annotations
@@ -46,10 +44,3 @@ class ArchiveError(ScraperError):
 
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's exclusive crawl lock."""
-
-
-class FetchError(ScraperError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"{url}: {reason}")
-        self.url = url
-        self.reason = reason

@@ -44,10 +44,6 @@ class Outcome:
     article: Article | None = None
     fetch: FetchResult | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.status not in (Status.FAILED,)
-
 
 @dataclass(slots=True)
 class Summary:
