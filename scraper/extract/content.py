@@ -704,21 +704,22 @@ class _Renderer:
         text, md, enter, exit_ = self.text, self.md, self.enter, self.exit
         node = root.child
         depth = 1  # of node below root
+        # tag ids compared, names read only for the tags acted on: an id costs no string
         while node is not None:
-            tag = node.tag
-            if tag == "-text":
+            tag_id = node.tag_id
+            if tag_id == _TEXT_ID:
                 value = node.text_content
                 if value:
                     text.append(value)
                     md.append(value)
-            elif tag not in _ACTIVE_TAGS:  # <span>, <font>, <img>, comments ...: their text only
-                if tag is not None and tag != "-comment":
+            elif tag_id not in _ACTIVE_IDS:  # <span>, <font>, <img>, comments ...: their text only
+                if tag_id != _COMMENT_ID:
                     child = node.child
-                    if child is not None:
+                    if child is not None and node.tag is not None:
                         node = child
                         depth += 1
                         continue
-            elif enter(node, tag):
+            elif enter(node, tag := node.tag):
                 child = node.child
                 if child is not None:
                     node = child
@@ -738,9 +739,8 @@ class _Renderer:
                 node = node.parent
                 if node is None:
                     break
-                tag = node.tag
-                if tag in _ACTIVE_TAGS:
-                    exit_(tag)
+                if node.tag_id in _ACTIVE_IDS:
+                    exit_(node.tag)
         self.exit(root_tag)
         self.flush()
 
@@ -753,6 +753,9 @@ _ACTIVE_TAGS = (
     | rules.CELL_TAGS
     | frozenset(("br", "a", "em", "i", "strong", "b", "code"))
 )
+# their lexbor ids (all HTML's own tags: fixed ids), and those of text and comment nodes
+_ACTIVE_IDS = _tag_ids(",".join(sorted(_ACTIVE_TAGS)))
+_TEXT_ID, _COMMENT_ID = 2, 4  # LXB_TAG__TEXT, LXB_TAG__EM_COMMENT
 
 
 def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> list[Block]:
