@@ -297,6 +297,11 @@ def _date_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
 # ---------------------------------------------------------------- text near the title
 
 _SKIP_TEXT = frozenset("script style noscript template svg iframe select option button".split())
+# lexbor's ids (HTML's own tags have fixed ids): comparing ids builds no tag name
+_SKIP_TEXT_IDS = frozenset(LexborHTMLParser("").create_node(tag).tag_id for tag in _SKIP_TEXT)
+_ROOT_IDS = frozenset(LexborHTMLParser("").create_node(tag).tag_id for tag in ("body", "html"))
+_H1_ID = LexborHTMLParser("").create_node("h1").tag_id
+_TEXT_ID = 2  # LXB_TAG__TEXT
 _NEAR_AFTER_CHARS = 600
 _NEAR_BEFORE_CHARS = 300
 _NEAR_MAX_STEPS = 400
@@ -310,14 +315,14 @@ def _before(node: LexborNode | None) -> LexborNode | None:
     while node is not None:
         prev = node.prev
         if prev is not None:
-            while prev.tag not in _SKIP_TEXT:
+            while prev.tag_id not in _SKIP_TEXT_IDS:
                 last = prev.last_child
                 if last is None:
                     break
                 prev = last
             return prev
         node = node.parent
-        if node is None or node.tag in ("body", "html"):
+        if node is None or node.tag_id in _ROOT_IDS:
             return None
     return None
 
@@ -337,8 +342,8 @@ def _texts_after(anchor: LexborNode) -> list[str]:
             skip = False
             for item in sibling.traverse(include_text=True):
                 steps += 1
-                tag = item.tag
-                if tag == "-text":
+                tag_id = item.tag_id
+                if tag_id == _TEXT_ID:
                     if skip:  # a script's or style's content
                         skip = False
                         continue
@@ -348,9 +353,9 @@ def _texts_after(anchor: LexborNode) -> list[str]:
                         chars += len(text)
                         if chars >= _NEAR_AFTER_CHARS:
                             return after
-                elif tag in _SKIP_TEXT:
+                elif tag_id in _SKIP_TEXT_IDS:
                     skip = item.first_child is not None
-                elif tag == "h1":
+                elif tag_id == _H1_ID:
                     return after
                 if steps >= _NEAR_MAX_STEPS:
                     return after
@@ -367,7 +372,7 @@ def _texts_before(anchor: LexborNode) -> list[str]:
     node = _before(anchor)
     while node is not None and chars < _NEAR_BEFORE_CHARS and steps < _NEAR_BEFORE_STEPS:
         steps += 1
-        if node.tag == "-text":
+        if node.tag_id == _TEXT_ID:
             text = (node.text_content or "").strip()
             if text:
                 before.append(text)
