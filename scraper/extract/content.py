@@ -94,7 +94,7 @@ def clean_tree(body: LexborNode) -> int:
         kind = kinds.get(key)
         if kind is None:
             kind = kinds[key] = _attr_kind(key.lower(), tokens)
-        if not kind or node.tag in ("html", "body") or node.attrs.get("itemprop") == "articleBody":
+        if not kind or node.tag_id in _ROOT_IDS or node.attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text_lexbor()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             node.decompose()
@@ -110,6 +110,8 @@ def _tag_ids(names: str) -> frozenset[int]:
 
 _DROP_IF_SMALL_IDS = _tag_ids(rules.DROP_IF_SMALL_TAGS)
 _DROP_TAG_IDS = _tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS
+_ROOT_IDS = _tag_ids("html, body")
+_DOCUMENT_ID = 3  # LXB_TAG__DOCUMENT
 
 
 def _hidden_or_aside(attrs: dict) -> bool:
@@ -307,7 +309,7 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
     for node in body.css(f"{rules.UNIT_SELECTOR}, {rules.DIV_UNIT_SELECTOR}")[
         : rules.MAX_SCORED_UNITS
     ]:
-        if node.tag in rules.UNIT_TAGS:
+        if node.tag_id in _UNIT_IDS:
             units.append((node, node.text_lexbor()))
         else:
             own = node.text(deep=False)
@@ -316,6 +318,8 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
     return units
 
 
+_UNIT_IDS = _tag_ids(",".join(sorted(rules.UNIT_TAGS)))
+_TOP_IDS = _tag_ids("html") | {_DOCUMENT_ID}
 _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
 
 
@@ -343,7 +347,7 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
             entries = chains[parent.mem_id] = []
             node = parent
             for _ in range(3):
-                if node is None or node.tag in ("html", "-document"):
+                if node is None or node.tag_id in _TOP_IDS:
                     break
                 entry = scores.get(node.mem_id)
                 if entry is None:
