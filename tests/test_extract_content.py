@@ -146,3 +146,10 @@ def test_nested_boilerplate_goes_with_its_container() -> None:
     text = body.text()
     assert "Related" not in text and "First!" not in text
     assert "Paragraph 5." in text
+
+
+def test_an_aside_holding_the_article_is_kept_a_sidebar_is_not() -> None:
+    sidebar = "<aside><h3>Most read</h3><p>Another story people clicked on today.</p></aside>"
+    text = extract(page(f"<main><aside class='content'>{BODY}</aside>{sidebar}</main>")).text
+    assert "Paragraph 0." in text and "Paragraph 5." in text
+    assert "Most read" not in text and "Another story" not in text

@@ -55,6 +55,7 @@ def clean_tree(body: LexborNode) -> int:
     Returns the length of the text left after navigation, asides and footers went.
     """
     large: list[LexborNode] = []  # large headers/forms/addresses, to check again once scripts went
+    asides: list[LexborNode] = []  # dropped unless they hold much of the page's text
     doomed: list[LexborNode] = []
     # Elements by tag: a walk comparing tag ids costs half of a selector of 18 tag
     # names. Every verdict is taken before anything is removed, and removing only
@@ -62,7 +63,9 @@ def clean_tree(body: LexborNode) -> int:
     for node in body.traverse():
         tag_id = node.tag_id
         if tag_id in _DROP_TAG_IDS:
-            if tag_id in _DROP_IF_SMALL_IDS:
+            if tag_id in _DROP_UNLESS_MAIN_IDS:
+                asides.append(node)
+            elif tag_id in _DROP_IF_SMALL_IDS:
                 if _small(node):
                     doomed.append(node)
                 else:
@@ -74,6 +77,11 @@ def clean_tree(body: LexborNode) -> int:
             doomed.append(node)
     _decompose_all(doomed)
     total = len(body.text_lexbor())
+    main_share = total * rules.BOILERPLATE_MAX_SHARE
+    for node in asides:  # document order: an outer aside goes before the ones inside it
+        if node.parent is not None and (size := len(node.text_lexbor())) <= main_share:
+            node.decompose()
+            total -= size
     for node in reversed(large):
         # one inside a removed element is detached (removing detaches every node inside)
         if node.parent is not None and _small(node):
@@ -109,7 +117,8 @@ def _tag_ids(names: str) -> frozenset[int]:
 
 
 _DROP_IF_SMALL_IDS = _tag_ids(rules.DROP_IF_SMALL_TAGS)
-_DROP_TAG_IDS = _tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS
+_DROP_UNLESS_MAIN_IDS = _tag_ids(rules.DROP_UNLESS_MAIN_TAGS)
+_DROP_TAG_IDS = _tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS | _DROP_UNLESS_MAIN_IDS
 _ROOT_IDS = _tag_ids("html, body")
 _DOCUMENT_ID = 3  # LXB_TAG__DOCUMENT
 

@@ -23,9 +23,12 @@ MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
 # anyway and that rarely hold text (math, object, video, input ...) are left in
 # place: every selector here costs a pass over the page.
 DROP_TAGS = (
-    "script, style, template, svg, iframe, button, select, textarea, nav, aside, footer, "
+    "script, style, template, svg, iframe, button, select, textarea, nav, footer, "
     "figcaption, dialog, menu"
 )
+# Dropped unless they hold a large share of the page's text (BOILERPLATE_MAX_SHARE):
+# some CMSs put the whole article in an <aside>.
+DROP_UNLESS_MAIN_TAGS = "aside"
 # Candidates for dropping by attribute, decided in Python (one cheap selector
 # instead of one per value).
 DROP_ATTR_CANDIDATES = (
