@@ -40,7 +40,6 @@ HIDING_STYLES = ("display:none", "visibility:hidden")
 # sites, a <header> around an article's first paragraphs, a <noscript> copy of
 # an article that scripts render).
 DROP_IF_SMALL_TAGS = "header, form, address, noscript"
-DROP_IF_SMALL = frozenset(("header", "form", "address", "noscript"))
 SMALL_TEXT_CHARS = 400
 
 # Elements whose class or id matches are boilerplate, checked on the lowercased
