@@ -18,7 +18,7 @@ import httpx
 
 from scraper.archive import Archive
 from scraper.extract import extract
-from scraper.extract.encoding import decode_html
+from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.fetch import Fetcher
 from scraper.models import Article, FetchResult
 from scraper.settings import Settings
@@ -90,9 +90,16 @@ def article_key(final_url: str, canonical: str | None) -> str:
 
 
 def extract_fetched(fetch: FetchResult) -> Article:
-    """Decode and extract the body of a successful fetch."""
-    html = decode_html(fetch.body, fetch.encoding)
-    return extract(html, url=fetch.final_url or fetch.url)
+    """Extract the body of a successful fetch.
+
+    ``extract`` decodes bytes itself (BOM, ``<meta>``, UTF-8, detection) and hands
+    UTF-8 to the parser undecoded; only a charset from the HTTP header other than
+    UTF-8 needs decoding here, where the header is known.
+    """
+    url = fetch.final_url or fetch.url
+    if normalize_charset(fetch.encoding) in (None, "utf-8"):
+        return extract(fetch.body, url=url)
+    return extract(decode_html(fetch.body, fetch.encoding), url=url)
 
 
 def process(
@@ -114,12 +121,7 @@ def process(
         archive.record_fetch(fetch)
         return Outcome(fetch.url, Status.FAILED, fetch.error or "failed", fetch=fetch)
     if article is None:
-        try:
-            article = extract_fetched(fetch)
-        except Exception as exc:  # extract promises not to raise; a run must not die if it does
-            fetch.error = f"extraction failed ({type(exc).__name__}: {exc})"[:200]
-            archive.record_fetch(fetch)
-            return Outcome(fetch.url, Status.FAILED, fetch.error, fetch=fetch)
+        article = extract_fetched(fetch)  # never raises: extract() and decode_html() say so
     if require_text and not article.text.strip():
         fetch.error = "no article text found"
         archive.record_fetch(fetch)
