@@ -154,11 +154,10 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-# One full-tree query for the page's links and its machine metadata; the
+# One full-tree query for the body's machine metadata and the page's links; the
 # itemprops wanted are picked in Python (cheaper than one selector per value).
 # A node matching several of these comes once per match, one after the other.
-_PAGE_QUERY = 'a[href], h1, script[type="application/ld+json"], time[datetime], [itemprop]'
-_ANCHOR_ID = LexborHTMLParser("").create_node("a").tag_id
+_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop]'
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
@@ -225,25 +224,19 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
+    # anchors in a query of their own: their href read alone is cheaper than the
+    # dict of all their attributes (those with an itemprop also match the other query)
     anchors = src.anchors
-    last = last_anchor = -1
-    for node in tree.css(_PAGE_QUERY):
+    for node in tree.css("a[href]"):
+        href = node.attrs.get("href")
+        if href is not None:
+            anchors.append((node, href))
+    last = -1
+    for node in tree.css(_BODY_QUERY):
         node_id = node.mem_id
         if node_id == last:
-            # the same node, matching another part of the query: an anchor comes
-            # again only when it has an itemprop
-            if node_id == last_anchor:
-                last_anchor = -1
-                attrs = node.attributes
-                if attrs.get("itemprop") in _ITEMPROPS:
-                    _itemprop(node, src.itemprops)
-            continue
+            continue  # the same node, matching another part of the query
         last = node_id
-        if node.tag_id == _ANCHOR_ID:
-            # its href read alone is cheaper than the dict of all its attributes
-            anchors.append((node, node.attrs.get("href") or ""))
-            last_anchor = node_id
-            continue
         tag = node.tag
         attrs = node.attributes
         if tag == "script":
