@@ -153,3 +153,26 @@ def test_an_aside_holding_the_article_is_kept_a_sidebar_is_not() -> None:
     text = extract(page(f"<main><aside class='content'>{BODY}</aside>{sidebar}</main>")).text
     assert "Paragraph 0." in text and "Paragraph 5." in text
     assert "Most read" not in text and "Another story" not in text
+
+
+def _ld_page(article_body: object, markup: str = '<div id="app">Opinion</div>') -> str:
+    import json
+
+    ld = json.dumps({"@type": "NewsArticle", "headline": "T", "articleBody": article_body})
+    return (
+        f'<html><head><title>T</title><script type="application/ld+json">{ld}</script></head>'
+        f"<body>{markup}</body></html>"
+    )
+
+
+def test_a_page_its_scripts_render_gets_its_json_ld_article_body() -> None:
+    text = extract(_ld_page(f"{SENTENCE * 3}\n{SENTENCE * 3}Last one.")).text
+    assert text == f"{(SENTENCE * 3).strip()}\n\n{(SENTENCE * 3).strip()} Last one."
+    html_body = extract(_ld_page(f"<p>{SENTENCE * 4}</p><p>Read more: another story</p>")).text
+    assert html_body == (SENTENCE * 4).strip()  # HTML in the body is rendered and filtered
+
+
+def test_json_ld_article_body_does_not_replace_the_text_in_the_markup() -> None:
+    # a teaser or a copy of the same length in JSON-LD leaves the page's own text alone
+    text = extract(_ld_page(SENTENCE * 6, markup=BODY)).text
+    assert "Paragraph 5." in text

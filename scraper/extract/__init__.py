@@ -47,7 +47,9 @@ The stages, in order:
    blocks, promos ("Read more:", "Lesen Sie auch"), reading times, share and
    subscribe prompts, credits, bylines, and sections under recirculation or
    comment headings (``content.keep_blocks``). If too little is left, the
-   whole cleaned body is rendered and filtered instead.
+   whole cleaned body is rendered and filtered instead. When the page's JSON-LD
+   ``articleBody`` is several times longer than what the markup gave (a page
+   that its scripts render), that body is rendered and filtered instead.
 9. Language: declared (html lang, og:locale, content-language, JSON-LD
    inLanguage), else detected from the text (``language``).
 10. Page type: "article" (declared as one, or a substantial main text), "index"
@@ -62,6 +64,7 @@ from scraper.extract.rules import (
     ARTICLE_MIN_CHARS,
     INDEX_LINK_TEXT_SHARE,
     INDEX_MIN_LINKS,
+    LD_BODY_SHARE,
     MAX_INPUT_BYTES,
     MIN_MAIN_CHARS,
 )
@@ -142,6 +145,11 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         whole = content.keep_blocks(content.render([body], resolve), bylines)
         if sum(len(b.text) for b in whole) > sum(len(b.text) for b in blocks):
             blocks = whole
+    ld_body = metadata.ld_article_body(src)
+    if ld_body and len(ld_body) > LD_BODY_SHARE * max(sum(len(b.text) for b in blocks), 1):
+        ld_blocks = content.keep_blocks(content.render_text(ld_body, resolve), bylines)
+        if sum(len(b.text) for b in ld_blocks) >= MIN_MAIN_CHARS:
+            blocks = ld_blocks
     if article.title:
         folded = article.title.casefold()
         blocks = [b for b in blocks if b.kind != "h" or b.text.casefold() != folded]

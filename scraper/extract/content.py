@@ -6,6 +6,7 @@ been read from, because cleaning destroys nodes.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -777,6 +778,20 @@ def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> lis
     for root in roots:
         renderer.walk(root)
     return renderer.blocks
+
+
+def render_text(body: str, resolve: Callable[[str], str | None]) -> list[Block]:
+    """Blocks of an article body given as a string (JSON-LD ``articleBody``): HTML
+    when it holds tags, else plain text with its line breaks between paragraphs."""
+    if "<" in body and ">" in body:
+        fragment = LexborHTMLParser(body).body
+        return render([fragment], resolve) if fragment is not None else []
+    blocks = []
+    for line in html.unescape(body).splitlines():
+        text = " ".join(line.split())
+        if text:
+            blocks.append(Block("p", text, text))
+    return blocks
 
 
 # ---------------------------------------------------------------- filtering

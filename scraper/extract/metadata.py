@@ -1087,9 +1087,12 @@ def declared_language(src: Sources) -> str | None:
     return None
 
 
-def article_body_hint(src: Sources) -> str | None:
+def ld_article_body(src: Sources) -> str | None:
+    """The article's text as its JSON-LD ``articleBody`` gives it (plain text or HTML)."""
     body = (src.article_ld or {}).get("articleBody")
-    return clean(body) if isinstance(body, str) else None
+    if isinstance(body, list):  # some CMSs give one string per paragraph
+        body = "\n\n".join(part for part in body if isinstance(part, str))
+    return body if isinstance(body, str) and not body.isspace() else None
 
 
 def declares_article(src: Sources) -> bool:
