@@ -171,6 +171,26 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _extracted(article: Article) -> dict[str, Any]:
+    """The ``articles`` columns that extraction fills."""
+    return {
+        "title": article.title,
+        "authors": json.dumps(article.authors, ensure_ascii=False),
+        "published": _iso(article.published),
+        "modified": _iso(article.modified),
+        "site_name": article.site_name,
+        "language": article.language,
+        "description": article.description,
+        "image": article.image,
+        "section": article.section,
+        "tags": json.dumps(article.tags, ensure_ascii=False),
+        "text": article.text,
+        "markdown": article.markdown,
+        "word_count": article.word_count,
+        "content_hash": text_hash(article.text),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Discovered:
     """A URL found by the crawler, for ``Archive.frontier_add``."""
@@ -281,27 +301,14 @@ class Archive:
         ``key`` is the article's canonical URL (chosen by the pipeline).
         """
         now = _iso(fetch.fetched_at) or utcnow()
-        digest = text_hash(article.text)
         values: dict[str, Any] = {
             "canonical_url": key,
             "url": fetch.final_url or fetch.url,
             "host": urlsplit(key).hostname or "",
-            "title": article.title,
-            "authors": json.dumps(article.authors, ensure_ascii=False),
-            "published": _iso(article.published),
-            "modified": _iso(article.modified),
-            "site_name": article.site_name,
-            "language": article.language,
-            "description": article.description,
-            "image": article.image,
-            "section": article.section,
-            "tags": json.dumps(article.tags, ensure_ascii=False),
-            "text": article.text,
-            "markdown": article.markdown,
-            "word_count": article.word_count,
-            "content_hash": digest,
+            **_extracted(article),
             "last_fetched": now,
         }
+        digest = values["content_hash"]
         try:
             with self.db.atomic():
                 existing = self._find(key, fetch.url, fetch.final_url)
@@ -323,10 +330,7 @@ class Archive:
                     created, changed = False, old_hash != digest
                     self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
                 fetch_id = self._insert_fetch(fetch, article_id)
-                self.db.conn.executemany(
-                    "INSERT INTO links (article_id, url, text, in_body) VALUES (?, ?, ?, ?)",
-                    [(article_id, ln.url, ln.text, int(ln.in_body)) for ln in article.links],
-                )
+                self._insert_links(article_id, article)
                 body_hash = hashlib.sha256(fetch.body).hexdigest()
                 self.db.execute(
                     "INSERT OR IGNORE INTO raw_pages "
@@ -346,6 +350,37 @@ class Archive:
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: cannot store {fetch.url} ({exc})") from exc
         return Stored(article_id, created, changed)
+
+    def _insert_links(self, article_id: int, article: Article) -> None:
+        self.db.conn.executemany(
+            "INSERT INTO links (article_id, url, text, in_body) VALUES (?, ?, ?, ?)",
+            [(article_id, ln.url, ln.text, int(ln.in_body)) for ln in article.links],
+        )
+
+    def update_extraction(self, article_id: int, article: Article) -> bool:
+        """Replace what extraction gave an article (text, metadata, links) with a
+        new extraction of its raw page, in one transaction; True when the text changed.
+
+        The article keeps its key, URLs and fetch times: nothing was fetched.
+        """
+        values = _extracted(article)
+        try:
+            with self.db.atomic():
+                row = self.db.execute(
+                    "SELECT content_hash FROM articles WHERE id = ?", [article_id]
+                ).fetchone()
+                if row is None:
+                    return False
+                assignments = ", ".join(f"{k} = ?" for k in values)
+                self.db.execute(
+                    f"UPDATE articles SET {assignments} WHERE id = ?",
+                    [*values.values(), article_id],
+                )
+                self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+                self._insert_links(article_id, article)
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot update article {article_id} ({exc})") from exc
+        return bool(row[0] != values["content_hash"])
 
     # ------------------------------------------------------------------ reads
     def _find(self, *urls: str | None) -> tuple[int, str] | None:
@@ -399,6 +434,30 @@ class Archive:
         columns = [c[0] for c in cursor.description]
         for row in cursor:
             yield self._decode(dict(zip(columns, row, strict=True)))
+
+    def raw_pages_newest(self, site: str | None = None) -> list[tuple[int, int, str]]:
+        """(article id, raw page id, article URL) of every article with a stored raw
+        page, its newest one, in article id order."""
+        sql = (
+            "SELECT a.id, max(r.id), a.canonical_url FROM articles a "
+            "JOIN raw_pages r ON r.article_id = a.id"
+        )
+        params: list[str] = []
+        if site:
+            site = site.lower().removeprefix("www.")
+            sql += " WHERE (a.host = ? OR a.host = ? OR a.host LIKE ?)"
+            params += [site, f"www.{site}", f"%.{site}"]
+        rows = self.db.execute(sql + " GROUP BY a.id ORDER BY a.id", params).fetchall()
+        return [(int(a), int(r), str(u)) for a, r, u in rows]
+
+    def raw_page_by_id(self, raw_id: int) -> tuple[str, str | None, bytes] | None:
+        """(URL, charset the HTTP header declared, body) of one stored raw page."""
+        row = self.db.execute(
+            "SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id]
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], row[1], zstandard.ZstdDecompressor().decompress(row[2])
 
     def raw_page(self, article_id: int) -> bytes | None:
         """The newest raw body stored for an article, decompressed."""

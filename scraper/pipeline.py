@@ -3,7 +3,8 @@
 ``process(fetch, archive)`` turns one ``FetchResult`` into an ``Outcome``:
 failures and 304s are recorded, HTML is decoded and extracted once, and the
 article is stored in one transaction.  ``archive_urls`` runs it over many URLs
-concurrently; ``scraper crawl`` calls ``process`` for each page it fetches.
+concurrently; ``scraper crawl`` calls ``process`` for each page it fetches;
+``reextract`` runs extraction again over the raw pages an archive keeps.
 """
 
 from __future__ import annotations
@@ -133,6 +134,39 @@ def process(
     else:
         status = Status.UPDATED if stored.changed else Status.UNCHANGED
     return Outcome(fetch.url, status, None, stored.article_id, article.title, article, fetch)
+
+
+def reextract(
+    archive: Archive,
+    *,
+    site: str | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> Summary:
+    """Extract every archived article again from its newest raw page; nothing is fetched.
+
+    An article gets the new text, metadata and links (``updated`` or
+    ``unchanged``); one whose new extraction finds no text keeps what is stored
+    (``skipped``, with the reason).
+    """
+    summary = Summary()
+    for article_id, raw_id, url in archive.raw_pages_newest(site):
+        raw = archive.raw_page_by_id(raw_id)
+        if raw is None:  # removed since the list was read
+            continue
+        page_url, encoding, body = raw
+        article = extract_fetched(
+            FetchResult(url=page_url, final_url=page_url, status=200, body=body, encoding=encoding)
+        )
+        if not article.text.strip():
+            outcome = Outcome(url, Status.SKIPPED, "no text in the new extraction; kept the stored")
+        else:
+            changed = archive.update_extraction(article_id, article)
+            status = Status.UPDATED if changed else Status.UNCHANGED
+            outcome = Outcome(url, status, None, article_id, article.title, article)
+        summary.add(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return summary
 
 
 async def archive_urls(

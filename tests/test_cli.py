@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import zstandard
 from pytest_httpserver import HTTPServer
 
 ARTICLE = (
@@ -40,7 +41,9 @@ def test_version_and_help(cli) -> None:
     r = cli("--version")
     assert r.code == 0 and r.out.startswith("scraper ")
     r = cli("--help")
-    assert r.code == 0 and all(c in r.out for c in ("fetch", "crawl", "show", "export"))
+    assert r.code == 0 and all(
+        c in r.out for c in ("fetch", "crawl", "show", "export", "reextract")
+    )
 
 
 def test_fetch_default_db_then_show_and_export(cli, site: HTTPServer, tmp_path: Path) -> None:
@@ -133,3 +136,39 @@ def test_export_to_file(cli, site: HTTPServer, tmp_path: Path) -> None:
     r = cli("export", "--format", "json", "--output", "out.json", "--site", "127.0.0.1")
     assert r.code == 0 and r.out == ""
     assert len(json.loads((tmp_path / "out.json").read_text())) == 2
+
+
+def test_reextract_refreshes_articles_from_their_raw_pages(
+    cli, site: HTTPServer, tmp_path: Path
+) -> None:
+    cli("fetch", site.url_for("/news/0"), site.url_for("/news/1"))
+    db = tmp_path / "data" / "archive.db"
+    with sqlite3.connect(db) as conn:  # what an older extractor might have stored
+        conn.execute(
+            "UPDATE articles SET text = 'old', title = 'old', content_hash = 'old' "
+            "WHERE url LIKE '%/news/0'"
+        )
+        conn.execute("DELETE FROM links")
+        # a raw page the current extractor finds no text in: the stored text stays
+        conn.execute("UPDATE articles SET text = 'kept' WHERE url LIKE '%/news/1'")
+        conn.execute(
+            "UPDATE raw_pages SET body = ? WHERE url LIKE '%/news/1'",
+            [zstandard.ZstdCompressor().compress(b"<html><body></body></html>")],
+        )
+    fetches = sqlite3.connect(db).execute("SELECT count(*) FROM fetches").fetchone()[0]
+    site.clear()  # nothing may be fetched
+    r = cli("reextract", "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out) == {"reextracted": 2, "updated": 1, "unchanged": 0, "kept": 1}
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("SELECT title, text FROM articles").fetchall())
+        assert rows["Local news 0"].startswith("Paragraph 0 of the story")
+        assert "kept" in rows.values()
+        assert conn.execute("SELECT count(*) FROM links").fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM fetches").fetchone()[0] == fetches
+        found = conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'paragraph'"
+        ).fetchone()[0]
+        assert found == 1
+    r = cli("reextract", "--site", "example.org")
+    assert r.code == 0 and "reextracted 0" in r.err

@@ -15,7 +15,7 @@ import sys
 import typer
 
 from scraper import __version__
-from scraper.cli import crawl, export, fetch, show
+from scraper.cli import crawl, export, fetch, reextract, show
 from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
 
@@ -48,6 +48,7 @@ app.command("fetch")(fetch.fetch)
 app.command("crawl")(crawl.crawl)
 app.command("show")(show.show)
 app.command("export")(export.export)
+app.command("reextract")(reextract.reextract)
 
 
 def main() -> None:

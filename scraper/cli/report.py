@@ -1,4 +1,4 @@
-"""Progress and summary output shared by ``fetch`` and ``crawl``.
+"""Progress and summary output shared by ``fetch``, ``crawl`` and ``reextract``.
 
 On a terminal: a rich progress bar on stderr, failures printed above it.
 Elsewhere (cron, pipes): one plain line per URL on stdout, failures on stderr.
@@ -16,7 +16,14 @@ from scraper.pipeline import Outcome, Status, Summary
 
 
 class Reporter:
-    def __init__(self, total: int | None, *, quiet: bool = False, as_json: bool = False) -> None:
+    def __init__(
+        self,
+        total: int | None,
+        *,
+        quiet: bool = False,
+        as_json: bool = False,
+        label: str = "fetching",
+    ) -> None:
         self.quiet = quiet
         self.as_json = as_json
         self.console = Console(stderr=True)
@@ -30,7 +37,7 @@ class Reporter:
                 console=self.console,
                 transient=True,
             )
-            self.task = self.progress.add_task("fetching", total=total)
+            self.task = self.progress.add_task(label, total=total)
 
     def __enter__(self) -> Reporter:
         if self.progress is not None:
