@@ -12,7 +12,8 @@
    before reading its body;
 5. streams the body, counting decompressed bytes, and stops past ``max_bytes``;
 6. retries connect errors, 429 and 5xx with exponential backoff and jitter,
-   honouring ``Retry-After`` (up to ``max_retry_wait``).
+   honouring ``Retry-After`` (up to ``max_retry_wait``); a host name that DNS
+   says does not exist fails at once ("unknown host").
 
 The client (or its transport) is passed in or built from ``Settings``; there
 is no module-level client.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -237,6 +239,8 @@ class Fetcher:
                 except httpx.UnsupportedProtocol as exc:
                     raise _Failure("unsupported URL scheme") from exc
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    if _unknown_host(exc):  # retrying a name that does not exist is waiting
+                        raise _Failure(f"unknown host ({_short(exc)})") from exc
                     raise _Failure(f"connection failed ({_short(exc)})", retryable=True) from exc
                 except httpx.TimeoutException as exc:
                     raise _Failure(f"timed out ({_short(exc)})") from exc
@@ -318,6 +322,24 @@ class Fetcher:
 def _looks_like_html(body: bytes) -> bool:
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return head.startswith(b"<") or b"<html" in head or b"<body" in head
+
+
+# getaddrinfo's answers for a name that does not exist (EAI_AGAIN, a resolver
+# that did not answer, is retried like other connect errors)
+_NO_SUCH_NAME = frozenset(
+    code for code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)) if code is not None
+)
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether a connect error comes from DNS saying the host name does not exist."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, socket.gaierror):
+            return cause.errno in _NO_SUCH_NAME
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
 
 
 def _short(exc: Exception) -> str:

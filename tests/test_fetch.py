@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from dataclasses import replace
 
+import httpx
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -177,3 +179,31 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("nonsense") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+class _Resolver(httpx.AsyncBaseTransport):
+    """A transport whose every connection fails in DNS the way getaddrinfo does (no
+    network is touched)."""
+
+    def __init__(self, code: int) -> None:
+        self.code, self.calls = code, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        try:
+            raise socket.gaierror(self.code, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
+
+
+def test_unknown_host_fails_at_once_a_resolver_hiccup_is_retried(settings: Settings) -> None:
+    async def go(transport: _Resolver) -> FetchResult:
+        async with Fetcher(replace(settings, retries=2), transport=transport) as f:
+            return await f.fetch("http://no-such-host.example/")
+
+    gone = _Resolver(socket.EAI_NONAME)
+    r = asyncio.run(go(gone))
+    assert r.error.startswith("unknown host") and gone.calls == 1
+    hiccup = _Resolver(socket.EAI_AGAIN)
+    r = asyncio.run(go(hiccup))
+    assert r.error.startswith("connection failed") and hiccup.calls == 3
