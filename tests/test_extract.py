@@ -120,6 +120,9 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "Photo: Jane Doe/Getty Images",
         "By Jane Doe",
         "Advertisement",
+        "(Credit: Jane Doe / Example)",
+        "Aktualisiert am 17.01.2021.",
+        "Permalink: https://example.com/p/123",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:
@@ -131,6 +134,7 @@ def test_boilerplate_lines(line: str) -> None:
     [
         "By contrast, the senator said the plan would not pass this year.",
         "Readers were told the bridge would reopen on Monday.",
+        "Updated figures came out on 17.01.2021. They showed a rise in prices.",
     ],
 )
 def test_sentences_are_not_boilerplate(line: str) -> None:

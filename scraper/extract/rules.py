@@ -208,7 +208,7 @@ BOILERPLATE_BLOCK = re.compile(
     r"(?:was|is) this (?:article|page|post) (?:helpful|useful)|"
     r"war (?:der|dieser) (?:artikel|beitrag) (?:hilfreich|nützlich)|"
     r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|"
-    r"(?:kommentare?|kommentar) schreiben|write a comment|permalink\s*$|permalien\s*$|"
+    r"(?:kommentare?|kommentar) schreiben|write a comment|(?:permalink|permalien)\s*:?\s*(?:\S+\s*)?$|"
     r"(?:next|previous) (?:article|post|story)\b|(?:nächster|vorheriger) (?:artikel|beitrag)|"
     r"vorschau auf den nächsten|weiterführende[rn]? links?|artículos relacionados|"
     r"follow (?:the )?[\w .@-]{1,40} on (?:twitter|facebook|instagram)\b|"
@@ -236,7 +236,7 @@ BOILERPLATE_BLOCK = re.compile(
     # ads, credits, copyright
     r"advertisement\s*$|anzeige\s*$|werbung\s*$|publicidad\s*$|publicité\s*$|pubblicità\s*$|"
     r"sponsored\s*$|ad\s*$|"
-    r"(?:photo|photograph|image|picture|foto|bild|imagen|credit|source|quelle|fuente)s?"
+    r"[(\[]?(?:photo|photograph|image|picture|foto|bild|imagen|credit|source|quelle|fuente)s?"
     r"\s*(?:by)?\s*[:©]|©|\(c\) |copyright\b|all rights reserved|alle rechte vorbehalten|"
     r"todos los derechos|tous droits|"
     # cookies
@@ -250,7 +250,7 @@ BOILERPLATE_BLOCK = re.compile(
     r"back to top|nach oben|zurück zur übersicht|print\s*$|drucken\s*$|tags?\s*:|schlagwörter|"
     r"filed under\b|categories\s*:|kategorie(?:n)?\s*:|posted in\b|"
     r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
-    r"mis à jour|pubblicato)\b[^.!?]{0,60}$"
+    r"mis à jour|pubblicato)\b(?:[^.!?]|\.(?=\d|\s*$)){0,60}$"
     r")",
 )
 # Lines anywhere in a short block that mark it as a contact or credit line.
@@ -293,6 +293,7 @@ RECIRC_HEADING = re.compile(
     r"weiterführende links|das könnte dich auch interessieren|mehr themen|"
     r"kommentierte artikel|meist[- ]?(?:gelesen|diskutiert|kommentiert)|"
     r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
+    r"(?:(?:audios? et )?vidéos sur le sujet|more on (?:this|the) (?:topic|subject))(?=\s*:?\s*$)|"
     r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
 )
