@@ -176,3 +176,11 @@ def test_json_ld_article_body_does_not_replace_the_text_in_the_markup() -> None:
     # a teaser or a copy of the same length in JSON-LD leaves the page's own text alone
     text = extract(_ld_page(SENTENCE * 6, markup=BODY)).text
     assert "Paragraph 5." in text
+
+
+def test_a_named_anchor_is_a_target_not_a_link() -> None:
+    target = f'<p><a name="q1">{SENTENCE}Is this a question worth keeping?</a></p>'
+    button = '<p><a class="share-button">Share this story with your friends today</a></p>'
+    text = extract(page(f"<article>{BODY}{target}{BODY}{button}</article>")).text
+    assert "Is this a question worth keeping?" in text
+    assert "Share this story" not in text  # an <a> without href is still link text

@@ -311,7 +311,11 @@ def _link_density(node: LexborNode) -> float:
     text = len(node.text_lexbor())
     if not text:
         return 1.0
-    return sum(len(a.text_lexbor()) for a in node.css("a")) / text
+    return sum(len(a.text_lexbor()) for a in node.css(_LINK_SELECTOR)) / text
+
+
+# every <a> but a target (<a name=...> or <a id=...> without href: its text is content)
+_LINK_SELECTOR = "a:not(:not([href]):is([name], [id]))"
 
 
 def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
@@ -664,9 +668,12 @@ class _Renderer:
                 self.md.append(" | ")
             return True
         if tag == "a":
-            self.anchors.append(
-                (node.attributes.get("href"), len(self.text), len(self.md), self.generation)
-            )
+            attrs = node.attributes
+            href = attrs.get("href")
+            if href is None and "name" not in attrs and "id" not in attrs:
+                href = ""  # a script's button: link text without a URL
+            # a target (<a name=...>, <a id=...> without href) keeps None: not a link
+            self.anchors.append((href, len(self.text), len(self.md), self.generation))
         elif tag in ("em", "i"):
             self.md.append("*")
         elif tag in ("strong", "b"):
@@ -693,8 +700,8 @@ class _Renderer:
             if not self.anchors:
                 return
             href, text_at, md_at, generation = self.anchors.pop()
-            if generation != self.generation:
-                return
+            if generation != self.generation or href is None:
+                return  # <a name=...>, <a id=...>: a target, not a link
             anchor = "".join(self.text[text_at:]).strip()
             if not anchor:
                 return
