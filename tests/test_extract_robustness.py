@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +55,14 @@ def test_not_html_at_all() -> None:
 def test_deeply_nested_unclosed_divs() -> None:
     a = extract("<html><body>" + "<div>" * 40_000 + "deep text" + "</body></html>")
     assert isinstance(a, Article)
+
+
+def test_deeply_nested_tags_hidden_in_a_json_ld_article_body() -> None:
+    # JSON escapes hide the tags from the page's own bound; the body is bounded again
+    body = json.dumps({"@type": "NewsArticle", "articleBody": "<div>" * 40_000 + "deep"})
+    ld = body.replace("<", "\\u003c")
+    page = f'<script type="application/ld+json">{ld}</script><div id="app">app</div>'
+    assert extract(page).text == "app"
 
 
 def test_deeply_nested_inline_tags() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from scraper.extract import rules
+from scraper.extract import guard, rules
 
 _BR = "\ue000"  # a line break inside a block, until whitespace is folded
 
@@ -791,7 +791,8 @@ def render_text(body: str, resolve: Callable[[str], str | None]) -> list[Block]:
     """Blocks of an article body given as a string (JSON-LD ``articleBody``): HTML
     when it holds tags, else plain text with its line breaks between paragraphs."""
     if "<" in body and ">" in body:
-        fragment = LexborHTMLParser(body).body
+        # bounded like a page: JSON escapes ("\u003cdiv>") hide its tags from the page's guard
+        fragment = LexborHTMLParser(guard.bound_input(body)).body
         return render([fragment], resolve) if fragment is not None else []
     blocks = []
     for line in html.unescape(body).splitlines():
