@@ -25,6 +25,8 @@ def page(body: str) -> str:
         ("about-the-author", 2),
         ("screen-reader-text", 2),
         ("widget blog", 1),
+        ("newsletter-cta", 2),  # a call to action
+        ("octane", 0),
         ("entry themeform share", 1),  # a container class with a boilerplate modifier
         ("field field--label-hidden", 0),
         ("elementor-widget-container", 0),

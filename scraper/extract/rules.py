@@ -64,7 +64,7 @@ BOILERPLATE_WORDS = (
     "author-info author-card post-meta entry-meta article-meta "
     "reading-time read-time up-next tag-list tagcloud post-tags "
     "pagination pager visually-hidden sr-only screen-reader screen-reader-text jump-link "
-    "login signin sign-in follow-us contact-us legend"
+    "login signin sign-in follow-us contact-us legend cta"
 ).split()
 WEAK_BOILERPLATE_WORDS = (
     "widget widgets paywall regwall header masthead aside rail banner piano meter meta "
