@@ -121,6 +121,7 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "By Jane Doe",
         "Advertisement",
         "(Credit: Jane Doe / Example)",
+        "The winner at the 1975 final. | © Jane Doe/Example Archive",
         "Aktualisiert am 17.01.2021.",
         "Permalink: https://example.com/p/123",
     ],

@@ -257,7 +257,7 @@ BOILERPLATE_BLOCK = re.compile(
 # Lines anywhere in a short block that mark it as a contact or credit line.
 CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
-    r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration)",
+    r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration|©)",
 )
 # Calls to follow a channel, join, or get an app, anywhere in a short block.
 PROMO_BLOCK = re.compile(
@@ -271,7 +271,7 @@ PROMO_BLOCK = re.compile(
 PROMO_WORDS = ("app", "telegram", "youtube", "instagram", "tiktok", "latest", "miembro", "únete")
 CREDIT_WORDS = (
     "getty", "shutterstock", "ap photo", "afp", "reuters", "istock", "imago", "picture alliance",
-    "dpa-bildfunk", "epa-efe", "photo illustration",
+    "dpa-bildfunk", "epa-efe", "photo illustration", "©",
 )  # fmt: skip
 PROMO_MAX_CHARS = 240
 CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
