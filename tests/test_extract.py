@@ -122,6 +122,13 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "Advertisement",
         "(Credit: Jane Doe / Example)",
         "The winner at the 1975 final. | © Jane Doe/Example Archive",
+        "Jane Doe contributed reporting from Hong Kong.",
+        "Like this story? Share it with a friend!",
+        "Let our news meet your inbox. The stories that matter, delivered weekday mornings.",
+        "1 - 5 of 36",
+        "Caption",
+        "Iklan",
+        "личный архив Анны Петровой",
         "Aktualisiert am 17.01.2021.",
         "Permalink: https://example.com/p/123",
     ],
@@ -136,6 +143,7 @@ def test_boilerplate_lines(line: str) -> None:
         "By contrast, the senator said the plan would not pass this year.",
         "Readers were told the bridge would reopen on Monday.",
         "Updated figures came out on 17.01.2021. They showed a rise in prices.",
+        "Close to a thousand people came to the square on Sunday evening.",
     ],
 )
 def test_sentences_are_not_boilerplate(line: str) -> None:

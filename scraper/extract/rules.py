@@ -236,6 +236,7 @@ BOILERPLATE_BLOCK = re.compile(
     r"this (?:article|content) is (?:only )?(?:available|for) (?:to )?subscribers|"
     # ads, credits, copyright
     r"advertisement\s*$|anzeige\s*$|werbung\s*$|publicidad\s*$|publicité\s*$|pubblicità\s*$|"
+    r"iklan\s*$|реклама\s*$|"
     r"sponsored\s*$|ad\s*$|"
     r"[(\[]?(?:photo|photograph|image|picture|foto|bild|imagen|credit|source|quelle|fuente)s?"
     r"\s*(?:by)?\s*[:©]|©|\(c\) |copyright\b|all rights reserved|alle rechte vorbehalten|"
@@ -249,6 +250,11 @@ BOILERPLATE_BLOCK = re.compile(
     r"comentarios?\s*$|commentaires?\s*$|schreibe einen kommentar|"
     # misc
     r"back to top|nach oben|zurück zur übersicht|print\s*$|drucken\s*$|tags?\s*:|schlagwörter|"
+    # a player's or a gallery's controls, a pager's count
+    r"(?:caption|close|text size|expand|full screen)\s*$|\d+\s*[-–]\s*\d+ of \d+\s*$|"
+    # who else reported, prompts to share
+    r"[^.!?]{0,100}\bcontributed (?:reporting|to this (?:report|story|article))|"
+    r"(?:like|liked|enjoy|enjoyed) this (?:story|article|post)\?|"
     r"filed under\b|categories\s*:|kategorie(?:n)?\s*:|posted in\b|"
     r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
     r"mis à jour|pubblicato)\b(?:[^.!?]|\.(?=\d|\s*$)){0,60}$"
@@ -257,6 +263,7 @@ BOILERPLATE_BLOCK = re.compile(
 # Lines anywhere in a short block that mark it as a contact or credit line.
 CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
+    r"личный архив|фото\s*:|"
     r"imago images|picture alliance|dpa-bildfunk|epa-efe|photo illustration|©)",
 )
 # Calls to follow a channel, join, or get an app, anywhere in a short block.
@@ -265,13 +272,16 @@ PROMO_BLOCK = re.compile(
     r"(?:telegram|whatsapp|youtube|instagram|tiktok)|"
     r"(?:telegram|whatsapp|youtube)[- ]?(?:kanal|channel)|for the latest (?:news|stories|updates)|"
     r"hazte miembro|únete a (?:nuestro|nuestra)|download (?:our|the) app|"
+    r"(?:to|in|meet|hits?) your inbox|"
     r"descarga (?:nuestra|la) app"
 )
 # Every match of PROMO_BLOCK / CREDIT_BLOCK holds one of these (a cheap test first).
-PROMO_WORDS = ("app", "telegram", "youtube", "instagram", "tiktok", "latest", "miembro", "únete")
+PROMO_WORDS = (
+    "app", "telegram", "youtube", "instagram", "tiktok", "latest", "miembro", "únete", "inbox",
+)  # fmt: skip
 CREDIT_WORDS = (
     "getty", "shutterstock", "ap photo", "afp", "reuters", "istock", "imago", "picture alliance",
-    "dpa-bildfunk", "epa-efe", "photo illustration", "©",
+    "dpa-bildfunk", "epa-efe", "photo illustration", "©", "личный архив", "фото",
 )  # fmt: skip
 PROMO_MAX_CHARS = 240
 CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
