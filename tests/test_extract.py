@@ -129,6 +129,9 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "Caption",
         "Iklan",
         "личный архив Анны Петровой",
+        "sexta-feira, 22 de outubro de 2010 às 20:13",  # a dateline alone
+        "November 20, 2019 - 11:28 AMT",
+        "12.10.2015, 19:16 Uhr",
         "Aktualisiert am 17.01.2021.",
         "Permalink: https://example.com/p/123",
     ],
@@ -144,6 +147,9 @@ def test_boilerplate_lines(line: str) -> None:
         "Readers were told the bridge would reopen on Monday.",
         "Updated figures came out on 17.01.2021. They showed a rise in prices.",
         "Close to a thousand people came to the square on Sunday evening.",
+        "+81 158-23-2012",  # a phone number, not a date
+        "2001 2013 2017",
+        "In March 2019 the council voted.",
     ],
 )
 def test_sentences_are_not_boilerplate(line: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import guard, rules
+from scraper.extract.dates import MONTHS, find_dates
 
 _BR = "\ue000"  # a line break inside a block, until whitespace is folded
 
@@ -842,7 +843,28 @@ def is_boilerplate(block: Block) -> bool:
             or ("@" in text and rules.CONTACT_BLOCK.search(text))
         ):
             return True
+    if length <= rules.DATELINE_MAX_CHARS and block.kind == "p" and _is_dateline(text):
+        return True
     return is_byline(block)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _is_dateline(text: str) -> bool:
+    """A date (and time) alone: a date, and only month or weekday names, fillers or a
+    time zone for words."""
+    if _YEAR.search(text) is None:
+        return False
+    for word in _LETTERS.findall(text):
+        lowered = word.lower()
+        if lowered in MONTHS or lowered in rules.WEEKDAYS or lowered in rules.DATELINE_FILLERS:
+            continue
+        if word.isupper() and 2 <= len(word) <= 5:  # a time zone: AMT, CET, GMT
+            continue
+        return False
+    return bool(find_dates(text))  # a phone number or a list of years is not a date
 
 
 def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:

@@ -260,6 +260,21 @@ BOILERPLATE_BLOCK = re.compile(
     r"mis à jour|pubblicato)\b(?:[^.!?]|\.(?=\d|\s*$)){0,60}$"
     r")",
 )
+# A dateline alone ("sexta-feira, 22 de outubro de 2010 às 20:13", "November 20,
+# 2019 - 11:28 AMT") is metadata: a paragraph this short with a year whose words
+# are all month or weekday names, these fillers or a time zone in capitals.
+DATELINE_MAX_CHARS = 70
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
+    "fri sat sun montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche lunes martes miércoles miercoles "
+    "jueves viernes sábado sabado domingo segunda terça terca quarta quinta sexta lunedì "
+    "lunedi martedì martedi mercoledì mercoledi giovedì giovedi venerdì venerdi sabato "
+    "domenica maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
+)
+DATELINE_FILLERS = frozenset(
+    "feira de del do da at às as a um am pm uhr h hs hrs le el the on of den der die".split()
+)
 # Lines anywhere in a short block that mark it as a contact or credit line.
 CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
