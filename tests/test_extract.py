@@ -132,6 +132,9 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "sexta-feira, 22 de outubro de 2010 às 20:13",  # a dateline alone
         "November 20, 2019 - 11:28 AMT",
         "12.10.2015, 19:16 Uhr",
+        "(Reporting by Jane Doe; Editing by John Roe)",
+        "Citation: A study (2019, November 18) retrieved 20 November 2019 from https://example.com",
+        "The rocket stage in its hall after the engines were fitted. (credit: NASA/Jane Doe)",
         "Aktualisiert am 17.01.2021.",
         "Permalink: https://example.com/p/123",
     ],

@@ -254,6 +254,11 @@ BOILERPLATE_BLOCK = re.compile(
     r"(?:caption|close|text size|expand|full screen)\s*$|\d+\s*[-–]\s*\d+ of \d+\s*$|"
     # who else reported, prompts to share
     r"[^.!?]{0,100}\bcontributed (?:reporting|to this (?:report|story|article))|"
+    r"\(?(?:additional )?(?:reporting|writing|editing) by\b|"
+    r"citation\s*:|this (?:document|article|content) is subject to copyright|"
+    r"follow @\w+|"
+    # a caption that ends with its credit
+    r".{0,220}\((?:credit|photo|image|foto|bild|crédito|crédit)s?\s*:[^()]{1,80}\)\s*$|"
     r"(?:like|liked|enjoy|enjoyed) this (?:story|article|post)\?|"
     r"filed under\b|categories\s*:|kategorie(?:n)?\s*:|posted in\b|"
     r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
