@@ -186,3 +186,11 @@ def test_a_named_anchor_is_a_target_not_a_link() -> None:
     text = extract(page(f"<article>{BODY}{target}{BODY}{button}</article>")).text
     assert "Is this a question worth keeping?" in text
     assert "Share this story" not in text  # an <a> without href is still link text
+
+
+def test_a_recirculation_label_set_as_a_paragraph_goes_with_its_teasers() -> None:
+    teaser = '<p><a href="/other">Another story from this site</a></p>'
+    tail = f"<p>{SENTENCE}The story goes on after the promo.</p>"
+    text = extract(page(f"<article>{BODY}<p>Lea también</p>{teaser}{tail}</article>")).text
+    assert "Lea también" not in text and "Another story" not in text
+    assert "The story goes on after the promo." in text  # link-free text ends the run

@@ -867,13 +867,20 @@ def _is_dateline(text: str) -> bool:
     return bool(find_dates(text))  # a phone number or a list of years is not a date
 
 
+def _recirc_label(text: str) -> bool:
+    """A short line that is nothing but a recirculation or comment heading."""
+    lowered = text.lower()
+    found = rules.RECIRC_HEADING.match(lowered)
+    return found is not None and not lowered[found.end() :].strip(" :.…»>-–—")
+
+
 def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:
     """Drop boilerplate blocks and recirculation sections; trailing headings go too.
 
     Dropped "By ..." lines are appended to ``bylines`` when given.
     """
     out: list[Block] = []
-    dropping = False
+    dropping = teasers = False
     for block in blocks:
         text = block.text
         if block.kind == "h":
@@ -887,6 +894,15 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
             dropping = False
             out.append(block)
             continue
+        if len(text) < rules.RECIRC_LABEL_CHARS and _recirc_label(text):
+            # a section title set as a paragraph ("Kommentierte Artikel", "Lea también"):
+            # it goes, and so do the teasers (mostly link text) right under it
+            teasers = True
+            continue
+        if teasers:
+            if block.link_density >= 0.5:
+                continue
+            teasers = False
         if dropping:
             if len(text) >= rules.RECIRC_KEEP_CHARS and block.link_density < 0.2:
                 dropping = False

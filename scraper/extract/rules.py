@@ -329,6 +329,7 @@ RECIRC_HEADING = re.compile(
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
 )
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
+RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading acts as one
 
 # ---------------------------------------------------------------- metadata
 
