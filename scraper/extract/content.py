@@ -816,6 +816,15 @@ def is_byline(block: Block) -> bool:
     )
 
 
+def _boilerplate_line(lowered: str) -> bool:
+    """A whole short line of boilerplate (lowercased): promo, credit, notice, prompt."""
+    return bool(
+        rules.BOILERPLATE_BLOCK.match(lowered)
+        or ("contributed" in lowered and rules.CONTRIBUTED.match(lowered))
+        or (lowered.endswith(")") and rules.CREDIT_AT_END.search(lowered))
+    )
+
+
 def is_boilerplate(block: Block) -> bool:
     """A block that is a promo, share/subscribe prompt, credit, byline or link list."""
     text = block.text
@@ -827,7 +836,7 @@ def is_boilerplate(block: Block) -> bool:
         return True
     if length <= rules.BOILER_MAX_CHARS:
         lowered = text.lower()
-        if rules.BOILERPLATE_BLOCK.match(lowered):
+        if _boilerplate_line(lowered):
             return True
         if (
             length <= rules.PROMO_MAX_CHARS
@@ -888,7 +897,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 dropping = True
                 continue
             if block.link_density > rules.MAX_LINK_DENSITY or (
-                len(text) <= rules.BOILER_MAX_CHARS and rules.BOILERPLATE_BLOCK.match(text.lower())
+                len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(text.lower())
             ):
                 continue
             dropping = False

@@ -253,12 +253,9 @@ BOILERPLATE_BLOCK = re.compile(
     # a player's or a gallery's controls, a pager's count
     r"(?:caption|close|text size|expand|full screen)\s*$|\d+\s*[-–]\s*\d+ of \d+\s*$|"
     # who else reported, prompts to share
-    r"[^.!?]{0,100}\bcontributed (?:reporting|to this (?:report|story|article))|"
     r"\(?(?:additional )?(?:reporting|writing|editing) by\b|"
     r"citation\s*:|this (?:document|article|content) is subject to copyright|"
     r"follow @\w+|"
-    # a caption that ends with its credit
-    r".{0,220}\((?:credit|photo|image|foto|bild|crédito|crédit)s?\s*:[^()]{1,80}\)\s*$|"
     r"(?:like|liked|enjoy|enjoyed) this (?:story|article|post)\?|"
     r"filed under\b|categories\s*:|kategorie(?:n)?\s*:|posted in\b|"
     r"(?:updated|published|posted|veröffentlicht|aktualisiert|publicado|actualizado|publié|"
@@ -280,6 +277,12 @@ WEEKDAYS = frozenset(
 DATELINE_FILLERS = frozenset(
     "feira de del do da at às as a um am pm uhr h hs hrs le el the on of den der die".split()
 )
+# Searched (not matched at the start) in short blocks, each behind a cheap test:
+# "Jane Doe contributed reporting from Hong Kong.", a caption ending with its credit.
+CONTRIBUTED = re.compile(
+    r"^[^.!?]{0,100}\bcontributed (?:reporting|to this (?:report|story|article))"
+)
+CREDIT_AT_END = re.compile(r"\((?:credit|photo|image|foto|bild|crédito|crédit)s?\s*:[^()]{1,80}\)$")
 # Lines anywhere in a short block that mark it as a contact or credit line.
 CREDIT_BLOCK = re.compile(
     r"(?:getty images|shutterstock|ap photo|afp(?: via|/| photo)|reuters/|/reuters|istock|"
