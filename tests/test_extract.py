@@ -133,6 +133,9 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "November 20, 2019 - 11:28 AMT",
         "12.10.2015, 19:16 Uhr",
         "(Reporting by Jane Doe; Editing by John Roe)",
+        "We’d like to hear what you think about this or any of our articles. Here are some tips."
+        " And here's our email: letters@example.com.",
+        "Her book is out now. Follow her on Twitter @janedoe. Follow us on Twitter @example.",
         "Citation: A study (2019, November 18) retrieved 20 November 2019 from https://example.com",
         "The rocket stage in its hall after the engines were fitted. (credit: NASA/Jane Doe)",
         "Aktualisiert am 17.01.2021.",
@@ -153,6 +156,8 @@ def test_boilerplate_lines(line: str) -> None:
         "+81 158-23-2012",  # a phone number, not a date
         "2001 2013 2017",
         "In March 2019 the council voted.",
+        "He had another piece of evidence, a shaky one: a mail sent from a soldier of the militia,"
+        " with a photo of four men seen from behind. Its sender: someone1234@example.com.",
     ],
 )
 def test_sentences_are_not_boilerplate(line: str) -> None:

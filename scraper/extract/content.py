@@ -845,12 +845,16 @@ def is_boilerplate(block: Block) -> bool:
         ):
             return True
         if length <= rules.CREDIT_MAX_CHARS and (
-            (
-                any(map(lowered.__contains__, rules.CREDIT_WORDS))
-                and rules.CREDIT_BLOCK.search(lowered)
-            )
-            or ("@" in text and rules.CONTACT_BLOCK.search(text))
+            any(map(lowered.__contains__, rules.CREDIT_WORDS))
+            and rules.CREDIT_BLOCK.search(lowered)
         ):
+            return True
+        if "@" in text and (
+            (length <= rules.CREDIT_MAX_CHARS or rules.CONTACT_CUE.search(lowered))
+            and rules.CONTACT_BLOCK.search(text)
+        ):
+            return True  # an e-mail address in a short block, or asking for mail: a contact line
+        if "follow" in lowered and rules.FOLLOW_PROMPT.search(lowered):
             return True
     if length <= rules.DATELINE_MAX_CHARS and block.kind == "p" and _is_dateline(text):
         return True

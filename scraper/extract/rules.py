@@ -308,6 +308,13 @@ CREDIT_WORDS = (
 )  # fmt: skip
 PROMO_MAX_CHARS = 240
 CONTACT_BLOCK = re.compile(r"[\w.+-]+@[\w-]+\.\w")  # an e-mail address (when "@" is there)
+CONTACT_CUE = re.compile(  # in a longer block with an e-mail address
+    r"here'?s our email|let us know at|send (?:us )?(?:your )?(?:tips|letters|news tips)|"
+    r"letters to the editor|write to us|schreiben sie uns|escríbenos|écrivez-nous"
+)
+FOLLOW_PROMPT = re.compile(
+    r"\bfollow (?:him|her|them|us|me) (?:on|at) (?:twitter|x|facebook|instagram|linkedin)\b"
+)
 CREDIT_MAX_CHARS = 140
 # "By Jane Doe" alone on a line.
 BYLINE_BLOCK = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I)
