@@ -844,10 +844,7 @@ def is_boilerplate(block: Block) -> bool:
             and rules.PROMO_BLOCK.search(lowered)
         ):
             return True
-        if length <= rules.CREDIT_MAX_CHARS and (
-            any(map(lowered.__contains__, rules.CREDIT_WORDS))
-            and rules.CREDIT_BLOCK.search(lowered)
-        ):
+        if length <= rules.CREDIT_MAX_CHARS and rules.CREDIT_BLOCK.search(lowered):
             return True
         if "@" in text and (
             (length <= rules.CREDIT_MAX_CHARS or rules.CONTACT_CUE.search(lowered))
