@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -476,12 +477,31 @@ def test_killed_crawl_resumes_without_losing_or_repeating_articles(
         proc.wait()
     before = _count(db, "articles")
     assert 3 <= before < 16
+    # its extraction workers (and their forkserver) do not outlive it
+    deadline = time.monotonic() + 15
+    while _processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_mentioning(str(tmp_path)) == []
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert _count(db, "articles") == 16
     stored = rows(db, "SELECT url, count(*) FROM fetches WHERE article_id IS NOT NULL GROUP BY url")
     assert len(stored) == 16 and all(n == 1 for _, n in stored)
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line holds ``text`` (Linux /proc; elsewhere none)."""
+    found = []
+    proc = Path("/proc")
+    for entry in proc.iterdir() if (proc / "self" / "cmdline").exists() else ():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
 
 
 def _count(db: Path, table: str) -> int:
