@@ -90,6 +90,8 @@ def _exit_with(crawl_pid: int) -> None:
                 pass
 
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
+
+
 POOL_CONNECTIONS = 16
 BATCH_PAGES, BATCH_SECONDS = 64, 0.5  # group commit: pages per transaction, or its age
 # Pages of one site link the same URLs over and over: normalize each once.
