@@ -447,17 +447,28 @@ class Archive:
             site = site.lower().removeprefix("www.")
             sql += " WHERE (a.host = ? OR a.host = ? OR a.host LIKE ?)"
             params += [site, f"www.{site}", f"%.{site}"]
-        rows = self.db.execute(sql + " GROUP BY a.id ORDER BY a.id", params).fetchall()
+        try:
+            rows = self.db.execute(sql + " GROUP BY a.id ORDER BY a.id", params).fetchall()
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot read raw pages ({exc})") from exc
         return [(int(a), int(r), str(u)) for a, r, u in rows]
 
-    def raw_page_by_id(self, raw_id: int) -> tuple[str, str | None, bytes] | None:
-        """(URL, charset the HTTP header declared, body) of one stored raw page."""
-        row = self.db.execute(
-            "SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id]
-        ).fetchone()
+    def raw_page_by_id(self, raw_id: int) -> tuple[str, str | None, bytes | None] | None:
+        """(URL, charset the HTTP header declared, body) of one stored raw page; the
+        body is None when it cannot be decompressed."""
+        try:
+            row = self.db.execute(
+                "SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id]
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: cannot read raw page {raw_id} ({exc})") from exc
         if row is None:
             return None
-        return row[0], row[1], zstandard.ZstdDecompressor().decompress(row[2])
+        try:
+            body = zstandard.ZstdDecompressor().decompress(row[2])
+        except (zstandard.ZstdError, TypeError):
+            body = None
+        return row[0], row[1], body
 
     def raw_page(self, article_id: int) -> bytes | None:
         """The newest raw body stored for an article, decompressed."""

@@ -153,20 +153,31 @@ def reextract(
         raw = archive.raw_page_by_id(raw_id)
         if raw is None:  # removed since the list was read
             continue
-        page_url, encoding, body = raw
-        article = extract_fetched(
-            FetchResult(url=page_url, final_url=page_url, status=200, body=body, encoding=encoding)
-        )
-        if not article.text.strip():
-            outcome = Outcome(url, Status.SKIPPED, "no text in the new extraction; kept the stored")
-        else:
-            changed = archive.update_extraction(article_id, article)
-            status = Status.UPDATED if changed else Status.UNCHANGED
-            outcome = Outcome(url, status, None, article_id, article.title, article)
+        outcome = _reextract_one(archive, article_id, url, *raw)
         summary.add(outcome)
         if on_outcome:
             on_outcome(outcome)
     return summary
+
+
+def _reextract_one(
+    archive: Archive,
+    article_id: int,
+    url: str,
+    page_url: str,
+    encoding: str | None,
+    body: bytes | None,
+) -> Outcome:
+    if body is None:
+        return Outcome(url, Status.SKIPPED, "stored raw page is unreadable; kept the stored")
+    article = extract_fetched(
+        FetchResult(url=page_url, final_url=page_url, status=200, body=body, encoding=encoding)
+    )
+    if not article.text.strip():
+        return Outcome(url, Status.SKIPPED, "no text in the new extraction; kept the stored")
+    changed = archive.update_extraction(article_id, article)
+    status = Status.UPDATED if changed else Status.UNCHANGED
+    return Outcome(url, status, None, article_id, article.title, article)
 
 
 async def archive_urls(

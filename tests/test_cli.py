@@ -172,3 +172,14 @@ def test_reextract_refreshes_articles_from_their_raw_pages(
         assert found == 1
     r = cli("reextract", "--site", "example.org")
     assert r.code == 0 and "reextracted 0" in r.err
+
+
+def test_reextract_skips_a_raw_page_it_cannot_read(cli, site: HTTPServer, tmp_path: Path) -> None:
+    cli("fetch", site.url_for("/news/2"))
+    db = tmp_path / "data" / "archive.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE raw_pages SET body = ?", [b"not zstd at all"])
+    r = cli("reextract")
+    no_traceback(r.err)
+    assert r.code == 0 and "unreadable" in r.out and "kept 1" in r.err
+    assert json.loads(cli("show", site.url_for("/news/2"), "-f", "json").out)["text"]
