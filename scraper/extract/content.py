@@ -910,7 +910,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
             teasers = True
             continue
         if teasers:
-            if block.link_density >= 0.5:
+            if block.link_density >= rules.TEASER_LINK_DENSITY:
                 continue
             teasers = False
         if dropping:

@@ -337,6 +337,7 @@ RECIRC_HEADING = re.compile(
 )
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
 RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading acts as one
+TEASER_LINK_DENSITY = 0.5  # under such a paragraph, blocks this link-heavy go with it
 
 # ---------------------------------------------------------------- metadata
 
