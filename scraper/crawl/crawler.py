@@ -68,7 +68,12 @@ TRANSIENT = ("connection failed", "timed out", "network error", "body cut short"
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
-PARENT_CHECK_SECONDS = 1.0
+PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that its crawl is still there
+
+POOL_CONNECTIONS = 16
+BATCH_PAGES, BATCH_SECONDS = 64, 0.5  # group commit: pages per transaction, or its age
+# Pages of one site link the same URLs over and over: normalize each once.
+normalize = functools.lru_cache(maxsize=50_000)(normalize_url)
 
 
 def _exit_with(crawl_pid: int) -> None:
@@ -90,12 +95,6 @@ def _exit_with(crawl_pid: int) -> None:
                 pass
 
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
-
-
-POOL_CONNECTIONS = 16
-BATCH_PAGES, BATCH_SECONDS = 64, 0.5  # group commit: pages per transaction, or its age
-# Pages of one site link the same URLs over and over: normalize each once.
-normalize = functools.lru_cache(maxsize=50_000)(normalize_url)
 
 
 @dataclass(frozen=True, slots=True)
