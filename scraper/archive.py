@@ -171,6 +171,12 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _site_filter(site: str, column: str) -> tuple[str, list[str]]:
+    """SQL condition (and its parameters) for articles of ``site`` and its subdomains."""
+    site = site.lower().removeprefix("www.")
+    return f"({column} = ? OR {column} = ? OR {column} LIKE ?)", [site, f"www.{site}", f"%.{site}"]
+
+
 def _extracted(article: Article) -> dict[str, Any]:
     """The ``articles`` columns that extraction fills."""
     return {
@@ -424,9 +430,9 @@ class Archive:
             where.append("coalesce(published, first_seen) >= ?")
             params.append(since)
         if site:
-            site = site.lower().removeprefix("www.")
-            where.append("(host = ? OR host = ? OR host LIKE ?)")
-            params += [site, f"www.{site}", f"%.{site}"]
+            clause, site_params = _site_filter(site, "host")
+            where.append(clause)
+            params += site_params
         sql = "SELECT * FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -444,9 +450,8 @@ class Archive:
         )
         params: list[str] = []
         if site:
-            site = site.lower().removeprefix("www.")
-            sql += " WHERE (a.host = ? OR a.host = ? OR a.host LIKE ?)"
-            params += [site, f"www.{site}", f"%.{site}"]
+            clause, params = _site_filter(site, "a.host")
+            sql += f" WHERE {clause}"
         try:
             rows = self.db.execute(sql + " GROUP BY a.id ORDER BY a.id", params).fetchall()
         except sqlite3.Error as exc:
