@@ -820,22 +820,22 @@ def _published_ld(src: Sources) -> datetime | None:
 _LD_MEDIA_TYPES = frozenset(("videoobject", "audioobject", "podcastepisode"))
 
 
-def _published_meta(src: Sources) -> datetime | None:
-    for key in _PUBLISHED_META:
-        for value in src.meta.get(key, ()):
+def _first_date(values: dict[str, list[str]], keys: Iterable[str]) -> datetime | None:
+    """The first value under these keys, in their order, that reads as a date."""
+    for key in keys:
+        for value in values.get(key, ()):
             found = dates.parse_iso(value)
             if found:
                 return found
     return None
+
+
+def _published_meta(src: Sources) -> datetime | None:
+    return _first_date(src.meta, _PUBLISHED_META)
 
 
 def _published_microdata(src: Sources) -> datetime | None:
-    for key in ("datePublished", "dateCreated", "uploadDate"):
-        for value in src.itemprops.get(key, ()):
-            found = dates.parse_iso(value)
-            if found:
-                return found
-    return None
+    return _first_date(src.itemprops, ("datePublished", "dateCreated", "uploadDate"))
 
 
 def _published_time_tag(src: Sources) -> datetime | None:
@@ -947,19 +947,11 @@ def published_of(src: Sources) -> datetime | None:
 
 def modified_of(src: Sources) -> datetime | None:
     ld = src.article_ld or {}
-    found = dates.parse_iso(ld.get("dateModified"))
-    if found:
-        return found
-    for key in _MODIFIED_META:
-        for value in src.meta.get(key, ()):
-            found = dates.parse_iso(value)
-            if found:
-                return found
-    for value in src.itemprops.get("dateModified", ()):
-        found = dates.parse_iso(value)
-        if found:
-            return found
-    return None
+    return (
+        dates.parse_iso(ld.get("dateModified"))
+        or _first_date(src.meta, _MODIFIED_META)
+        or _first_date(src.itemprops, ("dateModified",))
+    )
 
 
 # ---------------------------------------------------------------- the rest
