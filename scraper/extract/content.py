@@ -675,13 +675,15 @@ class _Renderer:
                 href = ""  # a script's button: link text without a URL
             # a target (<a name=...>, <a id=...> without href) keeps None: not a link
             self.anchors.append((href, len(self.text), len(self.md), self.generation))
-        elif tag in ("em", "i"):
-            self.md.append("*")
-        elif tag in ("strong", "b"):
-            self.md.append("**")
-        elif tag == "code" and not self.pre:
-            self.md.append("`")
+        else:
+            self._mark(tag)
         return True
+
+    def _mark(self, tag: str) -> None:
+        """Markdown for emphasis, strong and inline code, the same on both sides."""
+        mark = _INLINE_MARKS.get(tag)
+        if mark is not None and not (tag == "code" and self.pre):
+            self.md.append(mark)
 
     def exit(self, tag: str) -> None:
         if tag in rules.BLOCK_TAGS:
@@ -712,12 +714,8 @@ class _Renderer:
                 self.links.append((url, " ".join(anchor.split())))
                 self.md.insert(md_at, "[")
                 self.md.append(f"]({url})")
-        elif tag in ("em", "i"):
-            self.md.append("*")
-        elif tag in ("strong", "b"):
-            self.md.append("**")
-        elif tag == "code" and not self.pre:
-            self.md.append("`")
+        else:
+            self._mark(tag)
 
     def walk(self, root: LexborNode) -> None:
         root_tag = root.tag or ""
@@ -767,13 +765,14 @@ class _Renderer:
         self.flush()
 
 
+_INLINE_MARKS = {"em": "*", "i": "*", "strong": "**", "b": "**", "code": "`"}
 # the tags the renderer does something for on entering or leaving; the others only
 # have their content walked
 _ACTIVE_TAGS = (
     rules.SKIP_TAGS
     | rules.BLOCK_TAGS
     | rules.CELL_TAGS
-    | frozenset(("br", "a", "em", "i", "strong", "b", "code"))
+    | frozenset(("br", "a", *_INLINE_MARKS))
 )
 # their lexbor ids (all HTML's own tags: fixed ids), and those of text and comment nodes
 _ACTIVE_IDS = _tag_ids(",".join(sorted(_ACTIVE_TAGS)))
@@ -894,11 +893,12 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
     for block in blocks:
         text = block.text
         if block.kind == "h":
-            if len(text) < 100 and rules.RECIRC_HEADING.match(text.lower()):
+            lowered = text.lower()
+            if len(text) < 100 and rules.RECIRC_HEADING.match(lowered):
                 dropping = True
                 continue
             if block.link_density > rules.MAX_LINK_DENSITY or (
-                len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(text.lower())
+                len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(lowered)
             ):
                 continue
             dropping = False
