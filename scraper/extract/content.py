@@ -769,10 +769,7 @@ _INLINE_MARKS = {"em": "*", "i": "*", "strong": "**", "b": "**", "code": "`"}
 # the tags the renderer does something for on entering or leaving; the others only
 # have their content walked
 _ACTIVE_TAGS = (
-    rules.SKIP_TAGS
-    | rules.BLOCK_TAGS
-    | rules.CELL_TAGS
-    | frozenset(("br", "a", *_INLINE_MARKS))
+    rules.SKIP_TAGS | rules.BLOCK_TAGS | rules.CELL_TAGS | frozenset(("br", "a", *_INLINE_MARKS))
 )
 # their lexbor ids (all HTML's own tags: fixed ids), and those of text and comment nodes
 _ACTIVE_IDS = _tag_ids(",".join(sorted(_ACTIVE_TAGS)))
