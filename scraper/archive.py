@@ -38,6 +38,11 @@ from scraper.urls import normalize_url
 BUSY_TIMEOUT_MS = 30_000
 MAX_ATTEMPTS = 3  # a frontier URL whose fetch failed is tried in at most this many runs
 LISTINGS = ("sitemap", "feed")  # frontier sources that make a URL an article candidate
+# A new fetch of an archived article keeps the archived one when its text is
+# under this share of the archived text, and the archived text is this long.
+SHRUNK_SHARE = 0.5
+SHRUNK_MIN_CHARS = 600
+KEPT = "kept the archived article:"  # starts the fetch's error then
 migrations = Migrations("scraper")
 
 
@@ -233,6 +238,7 @@ class Stored:
     article_id: int
     created: bool  # a new article row
     changed: bool  # the text differs from the stored one (always True when created)
+    kept: str | None = None  # why the stored article was kept instead of the new text
 
 
 class Archive:
@@ -304,7 +310,11 @@ class Archive:
     def store(self, fetch: FetchResult, article: Article, key: str) -> Stored:
         """Archive one page in one transaction: fetch row, article, links, raw body.
 
-        ``key`` is the article's canonical URL (chosen by the pipeline).
+        ``key`` is the article's canonical URL (chosen by the pipeline). A new text
+        under ``SHRUNK_SHARE`` of a stored article's (a paywall, a consent wall, a
+        takedown notice, a broken template) does not replace it: the fetch is
+        recorded with the reason in ``error`` and its raw page kept, and the
+        article row and its links stay as they were (``Stored.kept``).
         """
         now = _iso(fetch.fetched_at) or utcnow()
         values: dict[str, Any] = {
@@ -328,6 +338,12 @@ class Archive:
                     article_id, created, changed = int(cur.lastrowid or 0), True, True
                 else:
                     article_id, old_hash = existing
+                    kept = self._shrunk(article_id, len(article.text))
+                    if kept:
+                        fetch.error = kept
+                        fetch_id = self._insert_fetch(fetch, article_id)
+                        self._insert_raw_page(article_id, fetch_id, fetch, now)
+                        return Stored(article_id, created=False, changed=False, kept=kept)
                     assignments = ", ".join(f"{k} = ?" for k in values)
                     self.db.execute(
                         f"UPDATE articles SET {assignments} WHERE id = ?",
@@ -337,25 +353,40 @@ class Archive:
                     self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
                 fetch_id = self._insert_fetch(fetch, article_id)
                 self._insert_links(article_id, article)
-                body_hash = hashlib.sha256(fetch.body).hexdigest()
-                self.db.execute(
-                    "INSERT OR IGNORE INTO raw_pages "
-                    "(article_id, fetch_id, url, fetched_at, encoding, sha256, size, body) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        article_id,
-                        fetch_id,
-                        fetch.final_url or fetch.url,
-                        now,
-                        fetch.encoding,
-                        body_hash,
-                        len(fetch.body),
-                        self._zc.compress(fetch.body),
-                    ],
-                )
+                self._insert_raw_page(article_id, fetch_id, fetch, now)
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: cannot store {fetch.url} ({exc})") from exc
         return Stored(article_id, created, changed)
+
+    def _shrunk(self, article_id: int, new_chars: int) -> str | None:
+        """Why a new text of ``new_chars`` must not replace the stored article's, or None."""
+        row = self.db.execute(
+            "SELECT length(text) FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        old_chars = int(row[0] or 0) if row else 0
+        if old_chars < SHRUNK_MIN_CHARS or new_chars >= old_chars * SHRUNK_SHARE:
+            return None
+        share = round(100 * new_chars / old_chars)
+        return f"{KEPT} the new text is {share}% of its length"
+
+    def _insert_raw_page(
+        self, article_id: int, fetch_id: int, fetch: FetchResult, now: str
+    ) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO raw_pages "
+            "(article_id, fetch_id, url, fetched_at, encoding, sha256, size, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                article_id,
+                fetch_id,
+                fetch.final_url or fetch.url,
+                now,
+                fetch.encoding,
+                hashlib.sha256(fetch.body).hexdigest(),
+                len(fetch.body),
+                self._zc.compress(fetch.body),
+            ],
+        )
 
     def _insert_links(self, article_id: int, article: Article) -> None:
         self.db.conn.executemany(
@@ -405,12 +436,13 @@ class Archive:
         return found[0] if found else None
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        """ETag and Last-Modified of the newest archived fetch of ``url``."""
+        """ETag and Last-Modified of the newest archived fetch of ``url`` (or kept out:
+        a page already seen need not come again)."""
         row = self.db.execute(
             "SELECT etag, last_modified FROM fetches WHERE (url = ? OR final_url = ?) "
-            "AND error IS NULL AND status = 200 AND article_id IS NOT NULL "
+            "AND (error IS NULL OR error LIKE ?) AND status = 200 AND article_id IS NOT NULL "
             "ORDER BY id DESC LIMIT 1",
-            [url, url],
+            [url, url, KEPT + "%"],
         ).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
@@ -443,15 +475,17 @@ class Archive:
 
     def raw_pages_newest(self, site: str | None = None) -> list[tuple[int, int, str]]:
         """(article id, raw page id, article URL) of every article with a stored raw
-        page, its newest one, in article id order."""
+        page, its newest one that was archived as its text, in article id order."""
         sql = (
             "SELECT a.id, max(r.id), a.canonical_url FROM articles a "
-            "JOIN raw_pages r ON r.article_id = a.id"
+            "JOIN raw_pages r ON r.article_id = a.id "
+            # not the page of a fetch that was kept out (its error says why)
+            "LEFT JOIN fetches f ON f.id = r.fetch_id WHERE f.error IS NULL"
         )
         params: list[str] = []
         if site:
             clause, params = _site_filter(site, "a.host")
-            sql += f" WHERE {clause}"
+            sql += f" AND {clause}"
         try:
             rows = self.db.execute(sql + " GROUP BY a.id ORDER BY a.id", params).fetchall()
         except sqlite3.Error as exc:

@@ -129,6 +129,10 @@ def process(
         return Outcome(fetch.url, Status.FAILED, fetch.error, article=article, fetch=fetch)
     key = article_key(fetch.final_url or fetch.url, article.canonical_url)
     stored = archive.store(fetch, article, key)
+    if stored.kept:
+        return Outcome(
+            fetch.url, Status.SKIPPED, stored.kept, stored.article_id, article.title, article, fetch
+        )
     if stored.created:
         status = Status.ARCHIVED
     else:

@@ -150,3 +150,32 @@ def test_iter_articles_filters(archive: Archive) -> None:
     assert [r["host"] for r in archive.iter_articles(site="example.com")] == ["www.example.com"]
     assert [r["host"] for r in archive.iter_articles(site="other.org")] == ["news.other.org"]
     assert len(list(archive.iter_articles(since="2019-01-01"))) == 1
+
+
+def test_a_much_shorter_text_does_not_replace_an_archived_article(archive: Archive) -> None:
+    # a paywall, consent wall or takedown notice served where the article was
+    story = "\n\n".join(f"Paragraph {i} of the archived story, with its facts." for i in range(40))
+    first = archive.store(page(), article(text=story), "https://example.com/a")
+    wall = page(body=b"<html>wall</html>")
+    wall.etag = '"wall"'
+    kept = archive.store(
+        wall, article(text="Subscribe to read.", title="Wall"), "https://example.com/a"
+    )
+    assert kept.kept and kept.kept.startswith("kept the archived article:")
+    assert not kept.created and not kept.changed and kept.article_id == first.article_id
+    row = archive.get_article("https://example.com/a")
+    assert row["text"] == story and row["title"] == "A title"
+    assert archive.counts()["links"] == 2
+    fetches = archive.db.execute("SELECT error FROM fetches ORDER BY id").fetchall()
+    assert fetches[0][0] is None and fetches[1][0] == kept.kept
+    assert archive.counts()["raw_pages"] == 2  # what was served is kept as well
+    # the next request asks for the wall again conditionally; re-extraction reads
+    # the page the article was archived from
+    assert archive.validators("https://example.com/a") == ('"wall"', None)
+    [(_, raw_id, _)] = archive.raw_pages_newest()
+    assert archive.raw_page_by_id(raw_id)[2] == b"<html>v1</html>"
+    # a text of about the same length is a revision, and replaces it
+    revised = archive.store(
+        page(body=b"<html>v3</html>"), article(text=story[:-40]), "https://example.com/a"
+    )
+    assert revised.changed and not revised.kept

@@ -183,3 +183,27 @@ def test_reextract_skips_a_raw_page_it_cannot_read(cli, site: HTTPServer, tmp_pa
     no_traceback(r.err)
     assert r.code == 0 and "unreadable" in r.out and "kept 1" in r.err
     assert json.loads(cli("show", site.url_for("/news/2"), "-f", "json").out)["text"]
+
+
+def test_refetch_of_a_walled_article_keeps_the_archived_text(
+    cli, server: HTTPServer, seed_page: bytes, seed_text: str
+) -> None:
+    url = server.url_for("/world/putin")
+    server.expect_oneshot_request("/world/putin").respond_with_data(
+        seed_page, content_type="text/html; charset=utf-8"
+    )
+    assert cli("fetch", url).code == 0
+    wall = (
+        "<html><head><title>What Putin Expects | TIME</title></head><body><article>"
+        "<h1>What Putin Expects</h1><p>This article is no longer available in your region. "
+        "Its summary remains: the Kremlin expects a thaw.</p></article></body></html>"
+    )
+    server.expect_oneshot_request("/world/putin").respond_with_data(wall, content_type="text/html")
+    r = cli("fetch", url)
+    no_traceback(r.err)
+    assert r.code == 0, r.err
+    assert "kept the archived article" in r.out and "skipped 1" in r.err
+    assert json.loads(cli("show", url, "-f", "json").out)["text"] == seed_text
+    r = cli("reextract", "--json")  # from the page the article was archived from
+    assert r.code == 0 and json.loads(r.out)["unchanged"] == 1
+    assert json.loads(cli("show", url, "-f", "json").out)["text"] == seed_text
