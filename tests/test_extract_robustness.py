@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scraper.extract import extract
+from scraper.extract import extract, rules
 from scraper.models import Article
 
 TAGS = [
@@ -86,6 +86,13 @@ def test_twenty_megabyte_page() -> None:
     html = "<html><body><article>" + para * (20_000_000 // len(para)) + "</article></body></html>"
     a = extract(html.encode())
     assert a.text.startswith("Lorem ipsum")
+
+
+def test_a_page_of_a_hundred_thousand_blocks_is_cut() -> None:
+    # headings and bylines by the hundred thousand: rendered up to rules.MAX_BLOCKS
+    html = "<html><body>" + "<h2>Update</h2><p>Text of the update, short.</p>" * 100_000
+    a = extract(html.encode() + b"</body></html>")
+    assert 0 < a.text.count("Text of the update") <= rules.MAX_BLOCKS
 
 
 def test_broken_json_ld_and_meta() -> None:

@@ -636,6 +636,8 @@ class _Renderer:
             if kind == "p":
                 kind = "quote"
         self.blocks.append(Block(kind, text, md, link_chars, links))
+        if len(self.blocks) >= rules.MAX_BLOCKS:
+            raise _Full  # no article has so many: a hostile page, cut here
 
     def enter(self, node: LexborNode, tag: str) -> bool:
         """Handle an element's start; False when its subtree is skipped."""
@@ -776,11 +778,19 @@ _ACTIVE_IDS = _tag_ids(",".join(sorted(_ACTIVE_TAGS)))
 _TEXT_ID, _COMMENT_ID = 2, 4  # LXB_TAG__TEXT, LXB_TAG__EM_COMMENT
 
 
+class _Full(Exception):
+    """The renderer holds ``rules.MAX_BLOCKS`` blocks."""
+
+
 def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> list[Block]:
-    """Blocks of text, in document order, for the given subtrees."""
+    """Blocks of text, in document order, for the given subtrees (the first
+    ``rules.MAX_BLOCKS`` of them)."""
     renderer = _Renderer(resolve)
-    for root in roots:
-        renderer.walk(root)
+    try:
+        for root in roots:
+            renderer.walk(root)
+    except _Full:
+        pass
     return renderer.blocks
 
 
@@ -917,7 +927,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 continue
         if not is_boilerplate(block):
             out.append(block)
-        elif bylines is not None and is_byline(block):
+        elif bylines is not None and len(bylines) < rules.MAX_BYLINES and is_byline(block):
             bylines.append(block.text)
     while out and out[-1].kind == "h":
         out.pop()

@@ -16,6 +16,8 @@ META_SNIFF_BYTES = 4096  # where <meta charset> is looked for
 MAX_JSONLD_CHARS = 2_000_000  # JSON-LD scripts longer than this are ignored
 MAX_LINKS = 5000  # links kept per page
 MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
+MAX_BLOCKS = 10_000  # blocks rendered per page (the corpora's largest page has 1,556)
+MAX_BYLINES = 20  # dropped "By ..." lines kept for the authors
 
 # ---------------------------------------------------------------- cleaning
 
