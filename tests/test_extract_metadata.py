@@ -15,6 +15,22 @@ def page(head: str = "", body: str = "") -> str:
     return f"<html><head>{head}</head><body>{body}</body></html>"
 
 
+# ---------------------------------------------------------------- title
+
+
+def test_heading_that_writes_quotes_and_dashes_typographically_is_the_title() -> None:
+    head = "<title>Editor's Letter - bye OC Baby | Site</title>"
+    a = extract(page(head, "<h1>Editor’s Letter – bye OC Baby</h1>" + FILLER))
+    assert a.title == "Editor’s Letter – bye OC Baby"
+
+
+def test_html_escaped_json_ld_headline_is_unescaped() -> None:
+    ld = """<script type="application/ld+json">{"@type": "NewsArticle", "headline":
+      "Rene Benko-Firma Signa in Sorge &#8211; Finanzdaten &amp; Beraterauftrag"}</script>"""
+    title = extract(page(ld, FILLER)).title
+    assert title == "Rene Benko-Firma Signa in Sorge – Finanzdaten & Beraterauftrag"
+
+
 # ---------------------------------------------------------------- authors
 
 

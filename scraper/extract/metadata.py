@@ -433,11 +433,18 @@ def _cascade(steps: Iterable[Callable[[Sources], Any]], src: Sources) -> Any:
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
 
 
+# typographic quotes and dashes written plainly: "Editor’s Letter – Part 2" in the
+# heading is "Editor's Letter - Part 2" in the meta tags
+_PLAIN_MARKS = str.maketrans(
+    {**dict.fromkeys("‘’‚‛′", "'"), **dict.fromkeys("“”„″", '"'), **dict.fromkeys("–—‒―", "-")}
+)
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    return " ".join(text.split()).casefold().translate(_PLAIN_MARKS)
 
 
-def _strip_site(title: str, site: str | None, h1: list[str]) -> str:
+def _strip_site(title: str, site: str | None, h1: list[str], guess: bool = True) -> str:
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p.strip()]
     if len(parts) < 2:
         return title
@@ -456,6 +463,8 @@ def _strip_site(title: str, site: str | None, h1: list[str]) -> str:
             end = title.rfind(kept[-1]) + len(kept[-1])
             if 0 <= start < end:
                 return title[start:end]
+    if not guess:
+        return title
     first, last = parts[0], parts[-1]
     # "Title | Site": a short last part is the site; "Site | Title": a short first part
     if len(last) <= 30 and len(last) < len(first):
@@ -467,7 +476,8 @@ def _strip_site(title: str, site: str | None, h1: list[str]) -> str:
 
 def title_of(src: Sources, site: str | None) -> str | None:
     ld = src.article_ld or {}
-    headline = clean(ld.get("headline")) or clean(ld.get("name"))
+    # JSON-LD text is sometimes HTML-escaped ("Signa in Sorge &#8211; Finanzdaten")
+    headline = _unescaped(clean(ld.get("headline")) or clean(ld.get("name")))
     og = src.first("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")
     item = (src.itemprops.get("headline") or [None])[0]
     folded = {_norm(t) for t in (headline, og, item, src.title_tag) if t}
@@ -477,11 +487,16 @@ def title_of(src: Sources, site: str | None) -> str | None:
             src.title_node = node
             return h
     found = next((c for c in (headline, item, og, src.title_tag) if c), None)
-    found = _strip_site(found, site, src.h1) if found else None
+    # a headline names the article: only a part that is the site's name goes from it
+    found = _strip_site(found, site, src.h1, guess=found not in (headline, item)) if found else None
     h1 = src.h1[0] if src.h1 else None
     if h1 and (not found or _generic_title(found, site)) and not _generic_title(h1, site):
         return h1
     return found
+
+
+def _unescaped(text: str | None) -> str | None:
+    return html.unescape(text) if text and "&" in text and ";" in text else text
 
 
 def _generic_title(title: str, site: str | None) -> bool:
