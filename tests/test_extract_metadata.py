@@ -24,6 +24,15 @@ def test_heading_that_writes_quotes_and_dashes_typographically_is_the_title() ->
     assert a.title == "Editor’s Letter – bye OC Baby"
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["Chronik: Lotte Tobisch ist tot - wien.ORF.at", "SARS-2 - Lotte Tobisch ist tot | Blog"],
+)
+def test_heading_that_is_one_part_of_the_title_is_the_title(title: str) -> None:
+    a = extract(page(f"<title>{title}</title>", "<h1>Lotte Tobisch ist tot</h1>" + FILLER))
+    assert a.title == "Lotte Tobisch ist tot"
+
+
 def test_html_escaped_json_ld_headline_is_unescaped() -> None:
     ld = """<script type="application/ld+json">{"@type": "NewsArticle", "headline":
       "Rene Benko-Firma Signa in Sorge &#8211; Finanzdaten &amp; Beraterauftrag"}</script>"""

@@ -431,6 +431,7 @@ def _cascade(steps: Iterable[Callable[[Sources], Any]], src: Sources) -> Any:
 # ---------------------------------------------------------------- title
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[|\-–—:·•»«/]|::)\s+")
+_KICKER = re.compile(r"(?<=\w):\s+")  # "Chronik: ...", "Rutger Bregman: ..."
 
 
 # typographic quotes and dashes written plainly: "Editor’s Letter – Part 2" in the
@@ -485,6 +486,12 @@ def title_of(src: Sources, site: str | None) -> str | None:
         n = _norm(h)
         if n in folded or (src.title_tag and n and _norm(src.title_tag).startswith(n)):
             src.title_node = node
+            return h
+    # a heading that is one part of a title: "Chronik: Lotte Tobisch ist tot - ORF"
+    # (it may be a blog's name as well: not an anchor for bylines and dates)
+    parts = {p for t in folded for part in _TITLE_SEPARATORS.split(t) for p in _KICKER.split(part)}
+    for h in src.h1:
+        if _norm(h) in parts and not _generic_title(h, site):
             return h
     found = next((c for c in (headline, item, og, src.title_tag) if c), None)
     # a headline names the article: only a part that is the site's name goes from it
