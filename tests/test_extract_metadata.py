@@ -119,6 +119,12 @@ def test_byline_text_under_the_title(under_title: str, expected: list[str]) -> N
     assert extract(page("<title>A longer title of the article</title>", body)).authors == expected
 
 
+def test_writer_credit_at_the_end_of_the_article_names_the_author() -> None:
+    credit = "<p>Text von Jane Doe &nbsp; Illustration von John Roe</p>"
+    a = extract(page("", f"<h1>A longer title of the article</h1>{FILLER}{FILLER}{credit}"))
+    assert a.authors == ["Jane Doe"] and "Illustration" not in a.text
+
+
 def test_comment_authors_are_not_bylines() -> None:
     body = '<h1>A title</h1><p>Text.</p><div class="vcard"><b class="fn">Peter</b> sagt:</div>'
     assert extract(page("", body)).authors == []

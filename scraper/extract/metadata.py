@@ -518,7 +518,7 @@ def _generic_title(title: str, site: str | None) -> bool:
 
 _BY_PREFIX = re.compile(
     r"^\s*(?:(?:(?:written|posted|published|story|words|text|reporting)\s+by|"
-    r"(?:veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet|publiziert|"
+    r"(?:text|veröffentlicht|eingestellt|geschrieben|verfasst|erstellt|gepostet|publiziert|"
     r"gespeichert)\s+von|(?:publicado|publicada|escrito|escrita)\s+por|"
     r"(?:publié|écrit|rédigé)\s+par|(?:pubblicato|scritto)\s+da|(?:geplaatst|geschreven)\s+door)"
     r"(?:\s*[:\s]\s*|(?=(?-i:[A-ZÀ-ÞĀ-Ž])))|"
@@ -689,6 +689,11 @@ _LEADING_MARKS = re.compile(r"^[\s\-–—|·•/]+")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")  # "Jane Doe (Pressesprecherin)"
 # where a byline line ends: a wide gap or a separator ("Text von A   Illustration von B")
 _BYLINE_END = re.compile(r"\s{3,}|\s[|·•]\s")
+_OTHER_CREDIT = re.compile(
+    r"\s+(?:illustrations?|illustrationen|fotos?|photos?|photography|bilder?|grafiken?|"
+    r"images?|kamera|camera)\b.*$",
+    re.IGNORECASE,
+)
 # a short line of a date and a name ("11.12.2019 - Amelie Loevenich", "Jane Doe | 3. Mai 2021")
 _DATE_NAME_LINE = re.compile(r"^\W*(?P<a>.*?)\W*\s[-–—|·•,/]\s\W*(?P<b>.*?)\W*$")
 _PARTICLES = frozenset(
@@ -764,7 +769,10 @@ def authors_of(src: Sources) -> list[str]:
 def authors_from_bylines(lines: list[str], site: str | None) -> list[str]:
     """Authors named by "By ..." lines found in the main text, when nothing else named them."""
     for line in lines:
-        names = _text_byline(line, site)
+        opened = _BYLINE_OPEN.match(line)
+        # "Text von Jane Doe Illustration von John Roe": the writer's credit only
+        rest = _OTHER_CREDIT.sub("", line[opened.end() :] if opened else line)
+        names = _text_byline(rest, site)
         if names:
             return names
     return []

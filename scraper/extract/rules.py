@@ -316,7 +316,11 @@ FOLLOW_PROMPT = re.compile(
 )
 CREDIT_MAX_CHARS = 140
 # "By Jane Doe" alone on a line.
-BYLINE_BLOCK = re.compile(r"^(?:by|von|por|par|di|door|av|af|przez)\s+\S+(?:\s+\S+){0,6}$", _I)
+BYLINE_BLOCK = re.compile(
+    r"^(?:(?:by|von|por|par|di|door|av|af|przez)\s+|(?:text|texto|words)"
+    r"(?:\s*:|\s+(?:von|by|por|de))\s*)\S+(?:\s+\S+){0,6}$",
+    _I,
+)
 BYLINE_MAX_CHARS = 80
 # Headings that open a recirculation or comment block: the heading and the
 # short or link-heavy blocks under it are dropped.
