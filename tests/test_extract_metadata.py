@@ -125,6 +125,14 @@ def test_writer_credit_at_the_end_of_the_article_names_the_author() -> None:
     assert a.authors == ["Jane Doe"] and "Illustration" not in a.text
 
 
+@pytest.mark.parametrize(
+    "value", ["Expertin für Neue Arbeit", "MeetingsLike319Comment160ShareLinkedInFacebook"]
+)
+def test_phrases_and_words_run_together_are_not_names(value: str) -> None:
+    head = f'<meta name="author" content="{value}">'
+    assert extract(page(head, f"<h1>A title</h1><p>{value}</p>{FILLER}")).authors == []
+
+
 def test_comment_authors_are_not_bylines() -> None:
     body = '<h1>A title</h1><p>Text.</p><div class="vcard"><b class="fn">Peter</b> sagt:</div>'
     assert extract(page("", body)).authors == []

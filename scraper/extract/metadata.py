@@ -562,6 +562,7 @@ _ORGANISATION = re.compile(
     re.IGNORECASE,
 )
 _DIGIT_TAIL = re.compile(r"\s+\d")
+_NAME_WORD_CHARS = 24  # longer "words" are words run together, not a name
 _INITIAL_END = re.compile(r"(?:^|\s)(?:\w|Jr|Sr|Jun|Sen)\.$")
 # a date's or a label's word left at a byline's end ("Poppy Reid Feb", "Sara Zinnecker Stand")
 _LABEL_TAIL = re.compile(
@@ -603,6 +604,10 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
                 continue
             if _ROLE_WORDS.search(part):
                 continue
+            if any(len(w) > _NAME_WORD_CHARS for w in words) or (
+                len(words) > 1 and any(w[0].islower() and w not in _PARTICLES for w in words[1:-1])
+            ):
+                continue  # words run together ("DoeFollowLike319"), a phrase ("Expertin für X")
             if site_key and (part.casefold() in site_key or site_key in part.casefold()):
                 continue
             key = part.casefold()
