@@ -13,13 +13,16 @@ The stages, in order:
 3. Parse once with lexbor.
 4. Metadata from the raw tree (``metadata``), each field a cascade whose first
    value wins:
-   - title: an ``<h1>`` agreeing with JSON-LD headline / og:title / ``<title>``,
-     else JSON-LD headline, microdata headline, og/twitter title, ``<title>``
-     (each without its " | Site" part), else the first ``<h1>``;
+   - title: an ``<h1>`` agreeing with JSON-LD headline / og:title / ``<title>``
+     (typographic quotes and dashes read as plain ones), or one part of one of
+     them ("Chronik: <h1> - Site"), else JSON-LD headline, microdata headline,
+     og/twitter title, ``<title>`` (each without its " | Site" part), else the
+     first ``<h1>``;
    - authors: JSON-LD author (@graph references resolved), then author meta tags
      (author, article:author, parsely, sailthru, dc.creator ...) - these two only if
      the page shows the name -, microdata, "By/Von/Por ..." text at the title, class
-     bylines near the title - cleaned to person names;
+     bylines near the title, "By ..." / "Text: ..." lines dropped from the main
+     text - cleaned to person names;
    - published: JSON-LD datePublished, meta tags (article:published_time, dc.date,
      parsely-pub-date ...), microdata, ``<time datetime>``, the URL, the date written
      at the title (which also wins over a machine date it does not show), date-like
