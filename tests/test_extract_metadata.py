@@ -246,6 +246,14 @@ def test_date_shown_at_the_title_wins_over_a_machine_date_it_does_not_show() -> 
     assert published == datetime(2019, 2, 10, 9, tzinfo=UTC)
 
 
+def test_machine_date_settles_the_order_of_a_shown_date() -> None:
+    # "11/01/2021" on a German page: the machine date says it is 1 November
+    head = '<meta property="article:published_time" content="2021-11-01T05:00:14+00:00">'
+    body = "<h1>A title</h1><p>Stand: 11/01/2021, 05:00</p>" + FILLER
+    published = extract(page(head, body).replace("<html>", '<html lang="de">')).published
+    assert published == datetime(2021, 11, 1, 5, 0, 14, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -975,9 +975,18 @@ def published_of(src: Sources) -> datetime | None:
         # UTC that is the next day where the page is published).
         after, before = _near_title_dates(src)
         shown = after[0] if after else before[0] if before else None
-        if shown is not None and found.date() not in {d.date() for d in after + before}:
+        days = {d.date() for d in after + before}
+        if shown is not None and found.date() not in days and _swapped(found.date()) not in days:
             return shown
     return found
+
+
+def _swapped(day: date) -> date | None:
+    """The day with day and month swapped: how "11/01/2021" reads in the other order
+    (a machine date on such a day settles which order the page writes)."""
+    if day.day > 12 or day.day == day.month:
+        return None
+    return day.replace(month=day.day, day=day.month)
 
 
 def modified_of(src: Sources) -> datetime | None:
