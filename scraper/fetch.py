@@ -31,10 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
+from urllib.request import getproxies
 
 import httpx
 
 from scraper.models import FetchResult
+from scraper.netguard import PRIVATE_ADDRESS, PRIVATE_REFUSAL, public_only_transport
 from scraper.settings import Settings
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -110,25 +112,34 @@ class Fetcher:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         guard: RequestGuard | None = None,
+        trusted: Callable[[str], bool] | None = None,
     ) -> None:
+        """``trusted``: when given, a host it does not trust is connected to only at
+        public addresses, resolved when connecting (``netguard``); not behind a
+        proxy from the environment, which resolves names itself."""
         self.settings = settings
         self.guard = guard
         self._transport = transport
+        self._trusted = trusted
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._hosts: dict[str, _Host] = {}
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
+        limits = httpx.Limits(
+            max_connections=max(1, s.concurrency),
+            max_keepalive_connections=max(1, s.concurrency),
+        )
+        transport = self._transport
+        if transport is None and self._trusted is not None and not getproxies():
+            transport = public_only_transport(self._trusted, http2=s.http2, limits=limits)
         self._client = httpx.AsyncClient(
             http2=s.http2 and self._transport is None,
-            transport=self._transport,
+            transport=transport,
             follow_redirects=False,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=max(1, s.concurrency),
-                max_keepalive_connections=max(1, s.concurrency),
-            ),
+            limits=limits,
             headers={"User-Agent": s.user_agent, "Accept": "text/html,application/xhtml+xml"},
         )
         return self
@@ -239,6 +250,8 @@ class Fetcher:
                 except httpx.UnsupportedProtocol as exc:
                     raise _Failure("unsupported URL scheme") from exc
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    if str(exc).startswith(PRIVATE_ADDRESS):  # its name changed its answer
+                        raise _Failure(PRIVATE_REFUSAL) from exc
                     if _unknown_host(exc):  # retrying a name that does not exist is waiting
                         raise _Failure(f"unknown host ({_short(exc)})") from exc
                     raise _Failure(f"connection failed ({_short(exc)})", retryable=True) from exc

@@ -8,11 +8,13 @@ import time
 from dataclasses import replace
 
 import httpx
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scraper.fetch import Fetcher, parse_retry_after
+from scraper.fetch import Fetcher, _unknown_host, parse_retry_after
 from scraper.models import FetchResult
+from scraper.netguard import PRIVATE_REFUSAL, Resolver, public_only_transport
 from scraper.settings import Settings
 
 HTML = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
@@ -207,3 +209,71 @@ def test_unknown_host_fails_at_once_a_resolver_hiccup_is_retried(settings: Setti
     hiccup = _Resolver(socket.EAI_AGAIN)
     r = asyncio.run(go(hiccup))
     assert r.error.startswith("connection failed") and hiccup.calls == 3
+
+
+# ---------------------------------------------------------------- addresses pinned
+
+
+def resolver(table: dict[str, list[str]]) -> Resolver:
+    async def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return table[host]
+
+    return resolve
+
+
+def get(transport: httpx.AsyncBaseTransport, url: str) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+            return await client.get(url)
+
+    return asyncio.run(go())
+
+
+def test_a_name_is_connected_only_at_the_public_addresses_it_resolves_to(
+    server: HTTPServer,
+) -> None:
+    # a name whose DNS answer turned private after the crawler's check (rebinding):
+    # resolved again when connecting, and refused before any byte is sent
+    server.expect_request("/secret").respond_with_data("internal", content_type="text/html")
+    table = {"rebind.test": ["127.0.0.1"], "mixed.test": ["93.184.216.34", "127.0.0.1"]}
+    transport = public_only_transport(lambda host: False, resolve=resolver(table))
+    for host in ("rebind.test", "mixed.test", "127.0.0.1"):
+        url = server.url_for("/secret").replace("localhost", host).replace("127.0.0.1", host)
+        with pytest.raises(httpx.ConnectError, match=r"^private address"):
+            get(transport, url)
+    assert not server.log  # nothing reached the server
+    with pytest.raises(httpx.ConnectError) as info:
+        get(transport, "http://no-such-name.test/")
+    assert _unknown_host(info.value)  # still told apart: fails at once as "unknown host"
+
+
+def test_trusted_hosts_connect_as_usual(server: HTTPServer) -> None:
+    server.expect_request("/a").respond_with_data(HTML, content_type="text/html")
+    transport = public_only_transport(lambda host: host == "127.0.0.1")
+    assert get(transport, server.url_for("/a").replace("localhost", "127.0.0.1")).text == HTML
+
+
+def test_fetcher_with_trusted_hosts_refuses_the_others(
+    server: HTTPServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    server.expect_request("/a").respond_with_data(HTML, content_type="text/html")
+    url = server.url_for("/a").replace("localhost", "127.0.0.1")
+
+    async def go(trusted: set[str]) -> FetchResult:
+        async with Fetcher(settings, trusted=trusted.__contains__) as f:
+            return await f.fetch(url)
+
+    refused = asyncio.run(go(set()))
+    assert refused.error == PRIVATE_REFUSAL and not server.log
+    assert asyncio.run(go({"127.0.0.1"})).ok

@@ -22,7 +22,8 @@ For each site (the seeds grouped by host), in order:
    in a row its site stops for this run, its URLs left queued.
 
 Every request goes through ``guard``: only http(s), no private addresses
-except the seeds' own hosts, and robots.txt.
+except the seeds' own hosts, and robots.txt. The connections themselves go only
+to the public addresses checked when connecting (``netguard``), but the seeds'.
 """
 
 from __future__ import annotations
@@ -50,12 +51,12 @@ from scraper.crawl.robots import RobotsCache, origin
 from scraper.errors import ArchiveError
 from scraper.fetch import Fetcher
 from scraper.models import Article, FetchResult
+from scraper.netguard import PRIVATE_REFUSAL
 from scraper.pipeline import Outcome, Status, Summary, article_key, extract_fetched, process
 from scraper.settings import Settings
 from scraper.urls import host_key, is_public_address, normalize_url, same_site
 
 ROBOTS_REFUSAL = "disallowed by robots.txt"
-PRIVATE_REFUSAL = "private address (not followed from a public page)"
 # Queued URLs are taken lowest first: sitemaps and feeds, the seeds, articles, then
 # index pages (re-read every run: they must not eat a small --max-pages budget) and
 # pages of unknown kind, then links found on articles.
@@ -160,9 +161,12 @@ async def crawl(
     concurrency = max(settings.concurrency, min(settings.per_host, POOL_CONNECTIONS))
     settings = settings.merged(delay=settings.crawl_delay, concurrency=concurrency)
     result = CrawlResult()
-    async with Fetcher(settings, transport=transport) as fetcher:
+    seed_urls = [url for urls in sites.values() for url in urls]
+    # connections go to the addresses checked (see netguard), but for the seeds' hosts
+    trusted = seed_hosts(seed_urls)
+    async with Fetcher(settings, transport=transport, trusted=trusted.__contains__) as fetcher:
         crawler = Crawler(archive, fetcher, options or CrawlOptions(), result, on_outcome)
-        crawler.trust(url for urls in sites.values() for url in urls)
+        crawler.trust(seed_urls)
         try:
             await asyncio.gather(*(crawler.crawl_site(site, urls) for site, urls in sites.items()))
         finally:
@@ -170,6 +174,11 @@ async def crawl(
     result.left = sum(archive.frontier_counts(site).get("queued", 0) for site in sites)
     result.seconds = time.monotonic() - started
     return result
+
+
+def seed_hosts(seeds: Iterable[str]) -> set[str]:
+    """The lowercased host names of seed URLs."""
+    return {(urlsplit(u).hostname or "").lower() for u in seeds}
 
 
 class Crawler:
@@ -238,7 +247,7 @@ class Crawler:
 
     def trust(self, seeds: Iterable[str]) -> None:
         """Seeds given explicitly may be on private addresses (intranets, tests)."""
-        self._trusted.update((urlsplit(u).hostname or "").lower() for u in seeds)
+        self._trusted.update(seed_hosts(seeds))
 
     # ------------------------------------------------------------ the guard
     async def guard(self, url: str) -> str | None:

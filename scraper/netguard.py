@@ -1,0 +1,115 @@
+"""Connections that go only where the private-address rule allows, at connect time.
+
+The crawler checks a URL's host before each request (``urls.is_public_address``),
+but the HTTP client resolves the name again when it connects: a name whose DNS
+answer changes in between (DNS rebinding) could reach a private address. With
+``public_only_transport`` the name is resolved once, when connecting, every
+address it resolves to must be public, and the connection goes to one of those
+very addresses. TLS still names the host (SNI and certificate check), and hosts
+the caller trusts (a crawl's seeds: intranets, tests) connect as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+# A connection refused by this rule fails with this text at the start of its error;
+# the request then fails with PRIVATE_REFUSAL, as when the crawler's check refuses it.
+PRIVATE_ADDRESS = "private address"
+PRIVATE_REFUSAL = "private address (not followed from a public page)"
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    """The addresses the system resolver gives for ``host``, in its order."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting hosts that are not trusted only to the
+    public addresses they resolve to (all of them must be public)."""
+
+    def __init__(
+        self,
+        trusted: Callable[[str], bool],
+        *,
+        resolve: Resolver = system_resolve,
+        inner: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._trusted = trusted
+        self._resolve = resolve
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        options = {"timeout": timeout, "local_address": local_address}
+        if socket_options is not None:
+            options["socket_options"] = socket_options
+        if self._trusted(host.lower()):
+            return await self._inner.connect_tcp(host, port, **options)
+        addresses = await self._addresses(host, port, timeout)
+        blocked = [a for a in addresses if not ipaddress.ip_address(a).is_global]
+        if blocked or not addresses:
+            raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: {host} is {', '.join(blocked)}")
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(address, port, **options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    async def _addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
+        try:
+            return [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            pass
+        try:
+            return await asyncio.wait_for(self._resolve(host, port), timeout)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except (OSError, UnicodeError) as exc:  # socket.gaierror: kept as the cause
+            raise httpcore.ConnectError(str(exc)) from exc
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: a unix socket")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def public_only_transport(
+    trusted: Callable[[str], bool],
+    *,
+    http2: bool = False,
+    limits: httpx.Limits | None = None,
+    resolve: Resolver = system_resolve,
+) -> httpx.AsyncHTTPTransport:
+    """httpx's transport whose connections follow ``PublicOnlyBackend``."""
+    transport = httpx.AsyncHTTPTransport(http2=http2, limits=limits or httpx.Limits())
+    pool = transport._pool  # httpx takes no network backend: set it on its pool
+    if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(pool, "_network_backend"):
+        raise RuntimeError("this httpx version keeps its connection pool elsewhere")
+    pool._network_backend = PublicOnlyBackend(trusted, resolve=resolve, inner=pool._network_backend)
+    return transport
