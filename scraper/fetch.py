@@ -133,7 +133,10 @@ class Fetcher:
         )
         transport = self._transport
         if transport is None and self._trusted is not None and not getproxies():
-            transport = public_only_transport(self._trusted, http2=s.http2, limits=limits)
+            try:
+                transport = public_only_transport(self._trusted, http2=s.http2, limits=limits)
+            except RuntimeError:  # an httpx that changed its insides: the guard's check stays
+                transport = None
         self._client = httpx.AsyncClient(
             http2=s.http2 and self._transport is None,
             transport=transport,

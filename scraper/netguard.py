@@ -65,7 +65,8 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         addresses = await self._addresses(host, port, timeout)
         blocked = [a for a in addresses if not ipaddress.ip_address(a).is_global]
         if blocked or not addresses:
-            raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: {host} is {', '.join(blocked)}")
+            where = ", ".join(blocked) or "no address"
+            raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: {host} resolves to {where}")
         error: Exception | None = None
         for address in addresses:
             try:
