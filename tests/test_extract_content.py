@@ -194,3 +194,13 @@ def test_a_recirculation_label_set_as_a_paragraph_goes_with_its_teasers() -> Non
     text = extract(page(f"<article>{BODY}<p>Lea también</p>{teaser}{tail}</article>")).text
     assert "Lea también" not in text and "Another story" not in text
     assert "The story goes on after the promo." in text  # link-free text ends the run
+
+
+def test_prose_ends_a_recirculation_run_but_comments_need_more() -> None:
+    teaser = '<p><a href="/other">Another story from this site</a></p>'
+    prose = f"<p>{SENTENCE * 2}The article goes on here.</p>"  # 170 characters, link-free
+    text = extract(page(f"<article>{BODY}<h3>Read more</h3>{teaser}{prose}{BODY}</article>")).text
+    assert "Another story" not in text and "The article goes on here." in text
+    comment = f"<p>{SENTENCE * 2}A reader wrote this.</p>"
+    text = extract(page(f"<article>{BODY}<h3>Comments</h3>{comment}</article>")).text
+    assert "A reader wrote this." not in text

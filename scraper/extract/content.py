@@ -897,12 +897,18 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
     """
     out: list[Block] = []
     dropping = teasers = False
+    keep_chars = rules.RECIRC_KEEP_CHARS
     for block in blocks:
         text = block.text
         if block.kind == "h":
             lowered = text.lower()
             if len(text) < 100 and rules.RECIRC_HEADING.match(lowered):
                 dropping = True
+                keep_chars = (
+                    rules.RECIRC_KEEP_CHARS
+                    if rules.COMMENT_HEADING.match(lowered)
+                    else rules.RECIRC_PROSE_CHARS
+                )
                 continue
             if block.link_density > rules.MAX_LINK_DENSITY or (
                 len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(lowered)
@@ -921,7 +927,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 continue
             teasers = False
         if dropping:
-            if len(text) >= rules.RECIRC_KEEP_CHARS and block.link_density < 0.2:
+            if len(text) >= keep_chars and block.link_density < 0.2:
                 dropping = False
             else:
                 continue

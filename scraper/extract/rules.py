@@ -342,6 +342,12 @@ RECIRC_HEADING = re.compile(
     r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
 )
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
+RECIRC_PROSE_CHARS = 150  # under a recirculation heading (not comments), this long
+COMMENT_HEADING = re.compile(
+    r"^(?:comments?|\d+ (?:comments?|responses?|replies)|leave a (?:reply|comment)|kommentare?|"
+    r"comentarios|commentaires|commenti|reacties|комментарии|kommentierte artikel|"
+    r"meist[- ]?(?:gelesen|diskutiert|kommentiert))\b"
+)
 RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading acts as one
 TEASER_LINK_DENSITY = 0.5  # under such a paragraph, blocks this link-heavy go with it
 
