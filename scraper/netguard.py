@@ -68,7 +68,9 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
             where = ", ".join(blocked) or "no address"
             raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: {host} resolves to {where}")
         error: Exception | None = None
-        for address in addresses:
+        # one address after another (no happy eyeballs): IPv4 first, where a broken
+        # IPv6 route would otherwise cost a whole connect timeout
+        for address in sorted(addresses, key=lambda a: ":" in a):
             try:
                 return await self._inner.connect_tcp(address, port, **options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
