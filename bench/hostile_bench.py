@@ -1,0 +1,83 @@
+"""Hostile-page benchmark: time and memory of ``extract`` on synthetic pathological pages.
+
+The tests check that ``extract`` returns on such input; this measures how long it
+takes and how much memory it holds, which no timed test may assert.
+
+    python bench/hostile_bench.py            # every case, a table on stdout
+    python bench/hostile_bench.py --scale 2  # each page twice as large (linear?)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from scraper.extract import extract
+
+
+def _repeat(unit: bytes, count: int, head: bytes = b"<html><body>") -> bytes:
+    return head + unit * count + b"</body></html>"
+
+
+CASES: dict[str, Callable[[int], bytes]] = {
+    "one long word": lambda n: _repeat(b"a", 2_000_000 * n, b"<html><body><article><p>"),
+    "nested unclosed divs": lambda n: _repeat(b"<div>", 40_000 * n),
+    "nested inline tags": lambda n: _repeat(b"<b><i>", 50_000 * n, b"<html><body><p>"),
+    "nested spans": lambda n: _repeat(b"<span>", 100_000 * n, b"<html><body><p>"),
+    "headings and bylines": lambda n: _repeat(b"<h1>Title</h1><p>By x</p>", 100_000 * n),
+    "promo paragraphs": lambda n: _repeat(b"<p>Read more: x</p>", 200_000 * n),
+    "inline links": lambda n: _repeat(b"<a href='/x'>x</a>", 200_000 * n),
+    "classes": lambda n: (
+        b"<html><body>"
+        + b"".join(b"<div class='c%d share-%d'>t</div>" % (i, i) for i in range(100_000 * n))
+        + b"</body></html>"
+    ),
+    "line breaks": lambda n: _repeat(b"x<br>", 300_000 * n, b"<html><body><p>"),
+    "table rows": lambda n: _repeat(b"<tr><td>x</td><td>y</td></tr>", 100_000 * n, b"<table>"),
+    "list items": lambda n: _repeat(b"<li>x</li>", 200_000 * n),
+    "dates": lambda n: _repeat(b"12.12.2012 ", 100_000 * n, b"<html><body><p>"),
+    "e-mail lines": lambda n: _repeat(b"write to a@b.com at ", 100_000 * n, b"<html><body><p>"),
+    "json-ld graph": lambda n: (
+        b"<html><head><script type='application/ld+json'>{\"@graph\":["
+        + b'{"@type":"Person","name":"x"},' * (100_000 * n)
+        + b"{}]}</script></head><body><p>x</p></body></html>"
+    ),
+    "binary": lambda n: bytes(range(256)) * (8_000 * n),
+}
+
+
+def run_case(name: str, scale: int) -> None:
+    """In a process of its own: seconds, peak RSS growth (lexbor's memory included), chars."""
+    page = CASES[name](scale)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    article = extract(page)
+    seconds = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    print(json.dumps([len(page) / 1e6, seconds, grown, len(article.text)]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=int, default=1, help="page size multiplier")
+    ap.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.case:
+        run_case(args.case, args.scale)
+        return
+    print("| page | MB | seconds | peak RSS growth, MB | text chars |")
+    print("|---|---|---|---|---|")
+    for name in CASES:
+        cmd = [sys.executable, __file__, "--case", name, "--scale", str(args.scale)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        size, seconds, grown, chars = json.loads(out)
+        print(f"| {name} | {size:.1f} | {seconds:.2f} | {grown:.0f} | {chars:,} |")
+
+
+if __name__ == "__main__":
+    main()
