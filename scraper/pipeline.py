@@ -31,6 +31,7 @@ class Status(StrEnum):
     UPDATED = "updated"  # an archived article whose text changed
     UNCHANGED = "unchanged"  # fetched again, same text
     NOT_MODIFIED = "not-modified"  # the server answered 304
+    KEPT = "kept"  # fetched again, but its much shorter text did not replace the archived one
     FAILED = "failed"
     SKIPPED = "skipped"
 
@@ -58,7 +59,9 @@ class Summary:
 
     @property
     def fetched(self) -> int:
-        return sum(self.counts[s] for s in ("archived", "updated", "unchanged", "not-modified"))
+        return sum(
+            self.counts[s] for s in ("archived", "updated", "unchanged", "not-modified", "kept")
+        )
 
     @property
     def failed(self) -> int:
@@ -131,7 +134,7 @@ def process(
     stored = archive.store(fetch, article, key)
     if stored.kept:
         return Outcome(
-            fetch.url, Status.SKIPPED, stored.kept, stored.article_id, article.title, article, fetch
+            fetch.url, Status.KEPT, stored.kept, stored.article_id, article.title, article, fetch
         )
     if stored.created:
         status = Status.ARCHIVED

@@ -72,7 +72,9 @@ class Reporter:
             return
         c = summary.counts
         details = ", ".join(
-            f"{k} {c[k]}" for k in ("archived", "updated", "unchanged", "not-modified") if c[k]
+            f"{k} {c[k]}"
+            for k in ("archived", "updated", "unchanged", "not-modified", "kept")
+            if c[k]
         )
         more = "".join(f", {k} {v}" for k, v in extra.items())
         print(

@@ -551,7 +551,7 @@ def page_kind(item: Queued, article: Article) -> str:
 
 def _frontier_state(outcome: Outcome, fetch: FetchResult) -> tuple[str, str | None, bool]:
     """(state, reason, final) of a page's frontier row after its outcome."""
-    if outcome.status is Status.SKIPPED:
+    if outcome.status in (Status.SKIPPED, Status.KEPT):
         return "done", outcome.reason, False
     if outcome.status is not Status.FAILED:
         return "done", None, False
