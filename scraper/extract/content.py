@@ -294,9 +294,14 @@ def _part_kind(part: str) -> int:
 # ---------------------------------------------------------------- container
 
 
+def _class_id(attrs: dict) -> str:
+    """The lowercased "class id" string of an element's attributes."""
+    return f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+
+
 def _class_weight(node: LexborNode) -> float:
     attrs = node.attributes
-    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    key = _class_id(attrs)
     weight = 0.0
     if key != " ":
         if rules.NEGATIVE_ATTR.search(key):
@@ -395,9 +400,7 @@ def _in_media(node: LexborNode, top: LexborNode) -> bool:
     for _ in range(12):
         if node is None:
             return False
-        attrs = node.attributes
-        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-        if rules.MEDIA_ATTR.search(key):
+        if rules.MEDIA_ATTR.search(_class_id(node.attributes)):
             return True
         if node.mem_id == top_id:
             return False
@@ -411,9 +414,7 @@ _LEAD_SELECTOR = "p, h2, h3, h4"
 
 def _is_deck(node: LexborNode) -> bool:
     """A subheading that summarises the article (a deck, standfirst, subtitle)."""
-    attrs = node.attributes
-    key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    return rules.DECK_ATTR.search(key) is not None
+    return rules.DECK_ATTR.search(_class_id(node.attributes)) is not None
 
 
 def _leads(first: LexborNode) -> list[LexborNode]:
