@@ -322,6 +322,13 @@ BYLINE_BLOCK = re.compile(
     _I,
 )
 BYLINE_MAX_CHARS = 80
+# Headings that open a comment section: a kind of recirculation heading whose
+# run of long link-free text is readers' comments, not the article.
+_COMMENT_HEADINGS = (
+    r"comments?|\d+ (?:comments?|responses?|replies)|leave a (?:reply|comment)|kommentare?|"
+    r"comentarios|commentaires|commenti|reacties|комментарии|kommentierte artikel|"
+    r"meist[- ]?(?:gelesen|diskutiert|kommentiert)"
+)
 # Headings that open a recirculation or comment block: the heading and the
 # short or link-heavy blocks under it are dropped.
 RECIRC_HEADING = re.compile(
@@ -329,25 +336,19 @@ RECIRC_HEADING = re.compile(
     r"you (?:may|might) (?:also )?(?:like|enjoy)|most (?:popular|read|viewed)|trending|"
     r"read (?:more|next|also)|see also|further reading|popular (?:posts|articles|stories)|"
     r"recent posts|latest (?:news|stories|posts)|top stories|editor'?s picks|"
-    r"comments?|\d+ (?:comments?|responses?|replies)|leave a (?:reply|comment)|"
     r"share this|about the author|newsletter|"
     r"mehr zum thema|weitere artikel|das könnte sie auch interessieren|lesen sie auch|"
-    r"ähnliche (?:beiträge|artikel)|kommentare?|neueste beiträge|"
-    r"noticias relacionadas|artículos relacionados|te puede interesar|lea también|comentarios|"
+    r"ähnliche (?:beiträge|artikel)|neueste beiträge|"
+    r"noticias relacionadas|artículos relacionados|te puede interesar|lea también|"
     r"weiterführende links|das könnte dich auch interessieren|mehr themen|"
-    r"kommentierte artikel|meist[- ]?(?:gelesen|diskutiert|kommentiert)|"
-    r"à lire aussi|lire aussi|sur le même sujet|commentaires|articles similaires|"
+    r"à lire aussi|lire aussi|sur le même sujet|articles similaires|"
     r"(?:(?:audios? et )?vidéos sur le sujet|more on (?:this|the) (?:topic|subject))(?=\s*:?\s*$)|"
-    r"leggi anche|articoli correlati|commenti|leia também|notícias relacionadas|"
-    r"gerelateerde artikelen|lees ook|reacties|похожие|читайте также|комментарии)\b",
+    r"leggi anche|articoli correlati|leia também|notícias relacionadas|"
+    rf"gerelateerde artikelen|lees ook|похожие|читайте также|{_COMMENT_HEADINGS})\b",
 )
+COMMENT_HEADING = re.compile(rf"^(?:{_COMMENT_HEADINGS})\b")
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
 RECIRC_PROSE_CHARS = 150  # under a recirculation heading (not comments), this long
-COMMENT_HEADING = re.compile(
-    r"^(?:comments?|\d+ (?:comments?|responses?|replies)|leave a (?:reply|comment)|kommentare?|"
-    r"comentarios|commentaires|commenti|reacties|комментарии|kommentierte artikel|"
-    r"meist[- ]?(?:gelesen|diskutiert|kommentiert))\b"
-)
 RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading acts as one
 TEASER_LINK_DENSITY = 0.5  # under such a paragraph, blocks this link-heavy go with it
 
