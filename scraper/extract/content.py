@@ -15,6 +15,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import guard, rules
 from scraper.extract.dates import MONTHS, find_dates
+from scraper.extract.tags import COMMENT_ID, DOCUMENT_ID, ROOT_IDS, TEXT_ID, tag_ids
 
 _BR = "\ue000"  # a line break inside a block, until whitespace is folded
 
@@ -104,7 +105,7 @@ def clean_tree(body: LexborNode) -> int:
         kind = kinds.get(key)
         if kind is None:
             kind = kinds[key] = _attr_kind(key.lower(), tokens)
-        if not kind or node.tag_id in _ROOT_IDS or node.attrs.get("itemprop") == "articleBody":
+        if not kind or node.tag_id in ROOT_IDS or node.attrs.get("itemprop") == "articleBody":
             continue
         if len(node.text_lexbor()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             node.decompose()
@@ -112,17 +113,9 @@ def clean_tree(body: LexborNode) -> int:
     return total
 
 
-def _tag_ids(names: str) -> frozenset[int]:
-    """Lexbor's ids of the comma-separated tag names (HTML's tags have fixed ids)."""
-    tree = LexborHTMLParser("")
-    return frozenset(tree.create_node(tag).tag_id for tag in names.replace(",", " ").split())
-
-
-_DROP_IF_SMALL_IDS = _tag_ids(rules.DROP_IF_SMALL_TAGS)
-_DROP_UNLESS_MAIN_IDS = _tag_ids(rules.DROP_UNLESS_MAIN_TAGS)
-_DROP_TAG_IDS = _tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS | _DROP_UNLESS_MAIN_IDS
-_ROOT_IDS = _tag_ids("html, body")
-_DOCUMENT_ID = 3  # LXB_TAG__DOCUMENT
+_DROP_IF_SMALL_IDS = tag_ids(rules.DROP_IF_SMALL_TAGS)
+_DROP_UNLESS_MAIN_IDS = tag_ids(rules.DROP_UNLESS_MAIN_TAGS)
+_DROP_TAG_IDS = tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS | _DROP_UNLESS_MAIN_IDS
 
 
 def _hidden_or_aside(attrs: dict) -> bool:
@@ -338,8 +331,8 @@ def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
     return units
 
 
-_UNIT_IDS = _tag_ids(",".join(sorted(rules.UNIT_TAGS)))
-_TOP_IDS = _tag_ids("html") | {_DOCUMENT_ID}
+_UNIT_IDS = tag_ids(",".join(sorted(rules.UNIT_TAGS)))
+_TOP_IDS = tag_ids("html") | {DOCUMENT_ID}
 _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
 
 
@@ -423,7 +416,7 @@ def _leads(first: LexborNode) -> list[LexborNode]:
     leads: list[LexborNode] = []
     node = first
     for _ in range(rules.LEAD_LEVELS):
-        if node is None or node.tag in ("body", "html"):
+        if node is None or node.tag_id in ROOT_IDS:
             break
         sib, seen = node.prev, 0
         while sib is not None and seen < rules.LEAD_SIBLINGS:
@@ -730,13 +723,13 @@ class _Renderer:
         # tag ids compared, names read only for the tags acted on: an id costs no string
         while node is not None:
             tag_id = node.tag_id
-            if tag_id == _TEXT_ID:
+            if tag_id == TEXT_ID:
                 value = node.text_content
                 if value:
                     text.append(value)
                     md.append(value)
             elif tag_id not in _ACTIVE_IDS:  # <span>, <font>, <img>, comments ...: their text only
-                if tag_id != _COMMENT_ID:
+                if tag_id != COMMENT_ID:
                     child = node.child
                     if child is not None and node.tag is not None:
                         node = child
@@ -775,8 +768,7 @@ _ACTIVE_TAGS = (
     rules.SKIP_TAGS | rules.BLOCK_TAGS | rules.CELL_TAGS | frozenset(("br", "a", *_INLINE_MARKS))
 )
 # their lexbor ids (all HTML's own tags: fixed ids), and those of text and comment nodes
-_ACTIVE_IDS = _tag_ids(",".join(sorted(_ACTIVE_TAGS)))
-_TEXT_ID, _COMMENT_ID = 2, 4  # LXB_TAG__TEXT, LXB_TAG__EM_COMMENT
+_ACTIVE_IDS = tag_ids(",".join(sorted(_ACTIVE_TAGS)))
 
 
 class _Full(Exception):

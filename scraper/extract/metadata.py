@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import dates
 from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS
+from scraper.extract.tags import ROOT_IDS, TEXT_ID, tag_ids
 
 
 def clean(text: Any) -> str | None:
@@ -297,11 +298,8 @@ def _date_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
 # ---------------------------------------------------------------- text near the title
 
 _SKIP_TEXT = frozenset("script style noscript template svg iframe select option button".split())
-# lexbor's ids (HTML's own tags have fixed ids): comparing ids builds no tag name
-_SKIP_TEXT_IDS = frozenset(LexborHTMLParser("").create_node(tag).tag_id for tag in _SKIP_TEXT)
-_ROOT_IDS = frozenset(LexborHTMLParser("").create_node(tag).tag_id for tag in ("body", "html"))
-_H1_ID = LexborHTMLParser("").create_node("h1").tag_id
-_TEXT_ID = 2  # LXB_TAG__TEXT
+_SKIP_TEXT_IDS = tag_ids(" ".join(_SKIP_TEXT))
+(_H1_ID,) = tag_ids("h1")
 _NEAR_AFTER_CHARS = 600
 _NEAR_BEFORE_CHARS = 300
 _NEAR_MAX_STEPS = 400
@@ -322,7 +320,7 @@ def _before(node: LexborNode | None) -> LexborNode | None:
                 prev = last
             return prev
         node = node.parent
-        if node is None or node.tag_id in _ROOT_IDS:
+        if node is None or node.tag_id in ROOT_IDS:
             return None
     return None
 
@@ -343,7 +341,7 @@ def _texts_after(anchor: LexborNode) -> list[str]:
             for item in sibling.traverse(include_text=True):
                 steps += 1
                 tag_id = item.tag_id
-                if tag_id == _TEXT_ID:
+                if tag_id == TEXT_ID:
                     if skip:  # a script's or style's content
                         skip = False
                         continue
@@ -361,7 +359,7 @@ def _texts_after(anchor: LexborNode) -> list[str]:
                     return after
             sibling = sibling.next
         node = node.parent
-        if node is None or node.tag in ("body", "html"):
+        if node is None or node.tag_id in ROOT_IDS:
             break
     return after
 
@@ -372,7 +370,7 @@ def _texts_before(anchor: LexborNode) -> list[str]:
     node = _before(anchor)
     while node is not None and chars < _NEAR_BEFORE_CHARS and steps < _NEAR_BEFORE_STEPS:
         steps += 1
-        if node.tag_id == _TEXT_ID:
+        if node.tag_id == TEXT_ID:
             text = (node.text_content or "").strip()
             if text:
                 before.append(text)
