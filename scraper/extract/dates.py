@@ -183,7 +183,7 @@ _TEXT_MDY = re.compile(
     re.IGNORECASE,
 )
 _RFC2822 = re.compile(r"[A-Za-z]{3}, \d{1,2} [A-Za-z]{3} \d{4} \d\d:\d\d")
-_YEAR = re.compile(r"(?:19|20)\d\d")
+YEAR = re.compile(r"(?:19|20)\d\d")  # a year this module reads, anywhere in a text
 _YEAR_OR_SHORT = re.compile(r"(?:19|20)\d\d|\d\.\d\d(?![\d.])")
 _DMY_SHORT = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d\d)(?![\d.])")
 _DMY_SLASH = re.compile(r"(?<![\d/])(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)\d\d)(?!\d)")
@@ -305,7 +305,7 @@ def find_dates(
         return found
     # the patterns run only around the years written in the text (fast on long texts)
     spans: list[list[int]] = []
-    for m in (_YEAR_OR_SHORT if short_years else _YEAR).finditer(text):
+    for m in (_YEAR_OR_SHORT if short_years else YEAR).finditer(text):
         start, end = max(0, m.start() - 32), m.end() + 24
         if spans and start <= spans[-1][1]:
             spans[-1][1] = end

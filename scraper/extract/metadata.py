@@ -932,7 +932,6 @@ _DATE_LABEL = re.compile(
 )
 _LABEL_WINDOW = 40
 _LABEL_SCAN_CHARS = 30_000
-_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _published_labelled(src: Sources) -> datetime | None:
@@ -942,7 +941,7 @@ def _published_labelled(src: Sources) -> datetime | None:
         return None
     text = body.text(separator=" ")
     # a literal scan for the years first: a regex of all the labels is slow on long texts
-    for m in _YEAR.finditer(text, 0, _LABEL_SCAN_CHARS):
+    for m in dates.YEAR.finditer(text, 0, _LABEL_SCAN_CHARS):
         start = max(0, m.start() - _LABEL_WINDOW)
         label = _DATE_LABEL.search(text, start, m.start())
         if label:
@@ -971,8 +970,8 @@ def published_of(src: Sources) -> datetime | None:
         # The date the page shows at its title is the one it presents itself with:
         # machine dates are often a CMS's (an import, a later update, a midnight in
         # UTC that is the next day where the page is published).
+        shown = _published_near_title(src)
         after, before = _near_title_dates(src)
-        shown = after[0] if after else before[0] if before else None
         days = {d.date() for d in after + before}
         if shown is not None and found.date() not in days and _swapped(found.date()) not in days:
             return shown
