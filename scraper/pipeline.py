@@ -36,6 +36,10 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
+# the outcomes of a page that was fetched (the summary's "fetched", and its details)
+FETCHED = ("archived", "updated", "unchanged", "not-modified", "kept")
+
+
 @dataclass(slots=True)
 class Outcome:
     url: str
@@ -59,9 +63,7 @@ class Summary:
 
     @property
     def fetched(self) -> int:
-        return sum(
-            self.counts[s] for s in ("archived", "updated", "unchanged", "not-modified", "kept")
-        )
+        return sum(self.counts[s] for s in FETCHED)
 
     @property
     def failed(self) -> int:

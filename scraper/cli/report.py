@@ -12,7 +12,7 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scraper.pipeline import Outcome, Status, Summary
+from scraper.pipeline import FETCHED, Outcome, Status, Summary
 
 
 class Reporter:
@@ -71,11 +71,7 @@ class Reporter:
             print(json.dumps({**summary.as_dict(), **extra}, ensure_ascii=False), flush=True)
             return
         c = summary.counts
-        details = ", ".join(
-            f"{k} {c[k]}"
-            for k in ("archived", "updated", "unchanged", "not-modified", "kept")
-            if c[k]
-        )
+        details = ", ".join(f"{k} {c[k]}" for k in FETCHED if c[k])
         more = "".join(f", {k} {v}" for k, v in extra.items())
         print(
             f"fetched {summary.fetched}, failed {summary.failed}, skipped {summary.skipped}"
