@@ -336,6 +336,7 @@ class Archive:
                         list(values.values()),
                     )
                     article_id, created, changed = int(cur.lastrowid or 0), True, True
+                    self._insert_links(article_id, article)
                 else:
                     article_id, old_hash = existing
                     kept = self._shrunk(article_id, len(article.text))
@@ -344,15 +345,9 @@ class Archive:
                         fetch_id = self._insert_fetch(fetch, article_id)
                         self._insert_raw_page(article_id, fetch_id, fetch, now)
                         return Stored(article_id, created=False, changed=False, kept=kept)
-                    assignments = ", ".join(f"{k} = ?" for k in values)
-                    self.db.execute(
-                        f"UPDATE articles SET {assignments} WHERE id = ?",
-                        [*values.values(), article_id],
-                    )
+                    self._replace(article_id, values, article)
                     created, changed = False, old_hash != digest
-                    self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
                 fetch_id = self._insert_fetch(fetch, article_id)
-                self._insert_links(article_id, article)
                 self._insert_raw_page(article_id, fetch_id, fetch, now)
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: cannot store {fetch.url} ({exc})") from exc
@@ -388,6 +383,15 @@ class Archive:
             ],
         )
 
+    def _replace(self, article_id: int, values: dict[str, Any], article: Article) -> None:
+        """Set these columns of an archived article and replace its links."""
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
+        )
+        self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+        self._insert_links(article_id, article)
+
     def _insert_links(self, article_id: int, article: Article) -> None:
         self.db.conn.executemany(
             "INSERT INTO links (article_id, url, text, in_body) VALUES (?, ?, ?, ?)",
@@ -408,13 +412,7 @@ class Archive:
                 ).fetchone()
                 if row is None:
                     return False
-                assignments = ", ".join(f"{k} = ?" for k in values)
-                self.db.execute(
-                    f"UPDATE articles SET {assignments} WHERE id = ?",
-                    [*values.values(), article_id],
-                )
-                self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
-                self._insert_links(article_id, article)
+                self._replace(article_id, values, article)
         except sqlite3.Error as exc:
             raise ArchiveError(f"{self.path}: cannot update article {article_id} ({exc})") from exc
         return bool(row[0] != values["content_hash"])
