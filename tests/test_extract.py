@@ -140,6 +140,13 @@ def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
         "The rocket stage in its hall after the engines were fitted. (credit: NASA/Jane Doe)",
         "Aktualisiert am 17.01.2021.",
         "Permalink: https://example.com/p/123",
+        "READ MORE: Something else",
+        "Was this article helpful?",
+        "Follow us on our Telegram channel for more",
+        "This post may contain affiliate links.",
+        "Sie sind aktuell nicht eingeloggt.",
+        "Crédits photos : Jane Doe",
+        "Mail the desk: desk@example.com",
     ],
 )
 def test_boilerplate_lines(line: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scraper.extract import extract
-from scraper.extract.content import Block, _attr_kind, is_boilerplate
+from scraper.extract.content import _attr_kind
 
 SENTENCE = "This sentence belongs to the article, and it is long enough to be counted as text. "
 BODY = "".join(f"<p>{SENTENCE * 2}Paragraph {i}.</p>" for i in range(6))
@@ -95,22 +95,6 @@ def test_container_widens_to_the_rest_of_the_article() -> None:
     )
     text = extract(html).text
     assert "Part 3." in text and "Section 3." in text
-
-
-@pytest.mark.parametrize(
-    "line",
-    [
-        "READ MORE: Something else",
-        "Was this article helpful?",
-        "Follow us on our Telegram channel for more",
-        "This post may contain affiliate links.",
-        "Sie sind aktuell nicht eingeloggt.",
-        "Crédits photos : Jane Doe",
-        "Mail the desk: desk@example.com",
-    ],
-)
-def test_more_boilerplate_lines(line: str) -> None:
-    assert is_boilerplate(Block("p", line, line))
 
 
 def test_widening_and_leads_stay_bounded() -> None:
