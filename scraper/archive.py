@@ -21,7 +21,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -341,7 +341,7 @@ class Archive:
                     article_id, old_hash = existing
                     kept = self._shrunk(article_id, len(article.text))
                     if kept:
-                        fetch.error = kept
+                        fetch = replace(fetch, error=kept)
                         fetch_id = self._insert_fetch(fetch, article_id)
                         self._insert_raw_page(article_id, fetch_id, fetch, now)
                         return Stored(article_id, created=False, changed=False, kept=kept)

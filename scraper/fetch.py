@@ -27,41 +27,57 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.request import getproxies
 
 import httpx
 
-from scraper.models import FetchResult
+from scraper.models import FailureKind, FetchResult
 from scraper.netguard import PRIVATE_ADDRESS, PRIVATE_REFUSAL, public_only_transport
 from scraper.settings import Settings
+from scraper.urls import redact
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 
 # Called before each request (redirect hops included) with the URL about to be
-# requested; returns a reason to refuse it, or None.  The crawler uses it for
-# robots.txt and the private-address rule.
-RequestGuard = Callable[[str], Awaitable[str | None]]
+# requested; returns why it is refused (a kind and a reason), or None.  ``fetch``
+# uses it for the private-address rule, the crawler for that rule and robots.txt.
+Refusal = tuple[FailureKind, str]
+RequestGuard = Callable[[str], Awaitable[Refusal | None]]
 
 
 class _Failure(Exception):
-    """Internal: one attempt failed; ``retry_after`` is set when it may be retried."""
+    """Internal: one attempt failed; ``retryable`` when it may be tried again at once
+    (after ``retry_after`` seconds, when the server said); ``result`` is what was
+    learnt of the response before it failed."""
 
     def __init__(
-        self, reason: str, *, retryable: bool = False, retry_after: float | None = None
+        self,
+        kind: FailureKind,
+        reason: str,
+        *,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        result: FetchResult | None = None,
     ) -> None:
         super().__init__(reason)
+        self.kind = kind
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        self.result = result
 
 
 def host_of(url: str) -> str:
-    return urlsplit(url).netloc.lower()
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:  # e.g. an unclosed "[": httpx refuses the URL itself
+        return ""
 
 
 def content_type_of(headers: httpx.Headers) -> tuple[str | None, str | None]:
@@ -200,32 +216,32 @@ class Fetcher:
         for attempt in range(s.retries + 1):
             result = FetchResult(url=url, fetched_at=datetime.now(UTC))
             try:
-                await self._attempt(result, etag, last_modified, accept)
+                result = await self._attempt(result, etag, last_modified, accept)
                 self._host(host_of(url)).failures = 0
                 break
             except _Failure as failure:
-                result.error = failure.reason
+                reason = failure.reason
+                result = failure.result or result
                 retry = failure.retryable and attempt < s.retries
                 host = host_of(result.final_url or url)
                 if failure.retryable:
                     self._host(host).failures += 1
+                if retry and failure.retry_after is not None:
+                    self.pause_host(host, failure.retry_after)
+                    if failure.retry_after > s.max_retry_wait:
+                        reason += f" (Retry-After {failure.retry_after:.0f}s)"
+                        retry = False
+                result = replace(result, error=redact(reason), kind=failure.kind)
                 if not retry:
                     break
                 wait = s.backoff * 2**attempt * (0.5 + random.random())
-                if failure.retry_after is not None:
-                    if failure.retry_after > s.max_retry_wait:
-                        result.error += f" (Retry-After {failure.retry_after:.0f}s)"
-                        self.pause_host(host, failure.retry_after)
-                        break
-                    wait = max(wait, failure.retry_after)
-                    self.pause_host(host, failure.retry_after)
-                await asyncio.sleep(wait)
+                await asyncio.sleep(max(wait, failure.retry_after or 0.0))
             except TimeoutError:
-                result.error = f"timed out after {s.timeout:g}s"
+                error = f"timed out after {s.timeout:g}s"
+                result = replace(result, error=error, kind=FailureKind.TRANSIENT)
                 self._host(host_of(url)).failures += 1
                 break
-        result.elapsed_ms = int((time.monotonic() - started) * 1000)
-        return result
+        return replace(result, elapsed_ms=int((time.monotonic() - started) * 1000))
 
     async def _attempt(
         self,
@@ -233,11 +249,12 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         accept: tuple[str, ...] | None,
-    ) -> None:
+    ) -> FetchResult:
         assert self._client is not None, "use 'async with Fetcher(...)'"
         s = self.settings
         current = result.url
         seen = {current}
+        redirects: list[str] = []
         headers = {} if accept == HTML_TYPES else {"Accept": ", ".join(accept or ("*/*",))}
         if etag:
             headers["If-None-Match"] = etag
@@ -245,39 +262,33 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         while True:
             if self.guard is not None and (refusal := await self.guard(current)):
-                raise _Failure(refusal)
+                raise _Failure(*refusal)
             async with self._slot(current):
                 try:
                     request = self._client.build_request("GET", current, headers=headers)
                     response = await self._client.send(request, stream=True)
-                except httpx.UnsupportedProtocol as exc:
-                    raise _Failure("unsupported URL scheme") from exc
-                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                    if str(exc).startswith(PRIVATE_ADDRESS):  # its name changed its answer
-                        raise _Failure(PRIVATE_REFUSAL) from exc
-                    if _unknown_host(exc):  # retrying a name that does not exist is waiting
-                        raise _Failure(f"unknown host ({_short(exc)})") from exc
-                    raise _Failure(f"connection failed ({_short(exc)})", retryable=True) from exc
-                except httpx.TimeoutException as exc:
-                    raise _Failure(f"timed out ({_short(exc)})") from exc
-                except httpx.TransportError as exc:
-                    raise _Failure(f"network error ({_short(exc)})", retryable=True) from exc
+                except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+                    raise _converted(exc) from exc
                 try:
                     location = response.headers.get("location")
                     if response.status_code in REDIRECT_CODES and location:
                         target = urljoin(current, location.strip())
-                        result.redirects.append(current)
+                        redirects.append(current)
                         if target in seen:
-                            raise _Failure(f"redirect loop at {target}")
-                        if len(result.redirects) > s.max_redirects:
-                            raise _Failure(f"more than {s.max_redirects} redirects")
+                            raise _Failure(FailureKind.PERMANENT, f"redirect loop at {target}")
+                        if len(redirects) > s.max_redirects:
+                            raise _Failure(
+                                FailureKind.PERMANENT, f"more than {s.max_redirects} redirects"
+                            )
                         if urlsplit(target).scheme not in ("http", "https"):
-                            raise _Failure(f"redirect to a non-http URL {target}")
+                            raise _Failure(
+                                FailureKind.INVALID_URL, f"redirect to a non-http URL {target}"
+                            )
                         seen.add(target)
                         current = target
                         continue
-                    await self._read(result, current, response, accept)
-                    return
+                    result = replace(result, redirects=tuple(redirects))
+                    return await self._read(result, current, response, accept)
                 finally:
                     await response.aclose()
 
@@ -287,52 +298,91 @@ class Fetcher:
         url: str,
         response: httpx.Response,
         accept: tuple[str, ...] | None,
-    ) -> None:
+    ) -> FetchResult:
         s = self.settings
-        result.final_url = url
-        result.status = response.status_code
         media, charset = content_type_of(response.headers)
-        result.content_type = media
-        result.encoding = charset
-        result.etag = response.headers.get("etag")
-        result.last_modified = response.headers.get("last-modified")
         status = response.status_code
+        result = replace(
+            result,
+            final_url=url,
+            status=status,
+            content_type=media,
+            encoding=charset,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+        )
         if status == 304:
-            return
+            return result
+
+        def failure(kind: FailureKind, reason: str, **kw: Any) -> _Failure:
+            return _Failure(kind, reason, result=result, **kw)
+
         if status == 429 or status >= 500:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
-            raise _Failure(
+            raise failure(
+                FailureKind.TRANSIENT,
                 f"HTTP {status} {response.reason_phrase}".strip(),
                 retryable=True,
-                retry_after=retry_after,
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
         if status >= 400 or status < 200:
-            raise _Failure(f"HTTP {status} {response.reason_phrase}".strip())
+            raise failure(FailureKind.PERMANENT, f"HTTP {status} {response.reason_phrase}".strip())
         if status != 200:  # 204, 206, ...
-            raise _Failure(f"HTTP {status}: no page")
+            raise failure(FailureKind.PERMANENT, f"HTTP {status}: no page")
         if media is not None and accept is not None and media not in accept:
             what = "not HTML" if accept == HTML_TYPES else "unexpected type"
-            raise _Failure(f"{what} ({media})")
+            raise failure(FailureKind.NOT_HTML, f"{what} ({media})")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > s.max_bytes:
-            raise _Failure(f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)")
+            raise failure(
+                FailureKind.TOO_LARGE,
+                f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)",
+            )
         chunks: list[bytes] = []
         size = 0
         try:
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > s.max_bytes:
-                    raise _Failure(f"larger than the {s.max_bytes:,} byte limit")
+                    raise failure(
+                        FailureKind.TOO_LARGE, f"larger than the {s.max_bytes:,} byte limit"
+                    )
                 chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise _Failure(f"timed out reading the body ({_short(exc)})") from exc
-        except httpx.DecodingError as exc:
-            raise _Failure(f"undecodable body ({_short(exc)})") from exc
-        except httpx.TransportError as exc:
-            raise _Failure(f"body cut short ({_short(exc)})", retryable=True) from exc
-        result.body = b"".join(chunks)
+        except (httpx.HTTPError, httpx.StreamError) as exc:
+            converted = _converted(exc, reading=True)
+            raise failure(converted.kind, converted.reason, retryable=converted.retryable) from exc
+        result = replace(result, body=b"".join(chunks))
         if media is None and accept == HTML_TYPES and not _looks_like_html(result.body):
-            raise _Failure("not HTML (no content type, body is not markup)")
+            raise failure(FailureKind.NOT_HTML, "not HTML (no content type, body is not markup)")
+        return result
+
+
+def _converted(exc: Exception, *, reading: bool = False) -> _Failure:
+    """The one place an error of the HTTP client becomes a failure with a kind.
+
+    ``reading``: it came while reading a body, after the response had begun."""
+    short = _short(exc)
+    if reading:
+        if isinstance(exc, httpx.TimeoutException):
+            return _Failure(FailureKind.TRANSIENT, f"timed out reading the body ({short})")
+        if isinstance(exc, httpx.DecodingError):
+            return _Failure(FailureKind.UNDECODABLE, f"undecodable body ({short})")
+        if isinstance(exc, httpx.TransportError):
+            return _Failure(FailureKind.TRANSIENT, f"body cut short ({short})", retryable=True)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return _Failure(FailureKind.INVALID_URL, "unsupported URL scheme")
+    if isinstance(exc, httpx.InvalidURL):
+        return _Failure(FailureKind.INVALID_URL, f"invalid URL ({short})")
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        if str(exc).startswith(PRIVATE_ADDRESS):  # its name changed its answer
+            return _Failure(FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
+        if _unknown_host(exc):  # retrying a name that does not exist is waiting
+            return _Failure(FailureKind.PERMANENT, f"unknown host ({short})")
+        return _Failure(FailureKind.TRANSIENT, f"connection failed ({short})", retryable=True)
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failure(FailureKind.TRANSIENT, f"timed out ({short})")
+    if isinstance(exc, httpx.TransportError):
+        return _Failure(FailureKind.TRANSIENT, f"network error ({short})", retryable=True)
+    return _Failure(FailureKind.PERMANENT, f"HTTP client error ({short})")
 
 
 def _looks_like_html(body: bytes) -> bool:

@@ -1,14 +1,17 @@
 """Typed value objects that cross module boundaries.
 
 ``Article`` is what extraction returns, ``Link`` one anchor of a page and
-``FetchResult`` what the fetcher hands to the pipeline.  They are plain
-dataclasses: no I/O, no behaviour beyond small derived properties.
+``FetchResult`` what the fetcher hands to the pipeline (immutable: a step that
+adds to it makes a new one with ``dataclasses.replace``), with a failed fetch's
+``FailureKind``.  They are plain dataclasses: no I/O, no behaviour beyond small
+derived properties.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(slots=True)
@@ -49,9 +52,28 @@ class Article:
         return len(self.text.split())
 
 
-@dataclass(slots=True)
+class FailureKind(StrEnum):
+    """What a failed fetch means to whoever decides what to do next (the crawler:
+    retry next run, give up, or record the URL as skipped)."""
+
+    TRANSIENT = "transient"  # network, timeout, 429, 5xx, robots.txt unavailable: may work later
+    PERMANENT = "permanent"  # 4xx, unknown host, redirect loop: will not work as asked
+    ROBOTS = "robots"  # disallowed by robots.txt
+    PRIVATE_ADDRESS = "private address"  # loopback, private, link-local (not from a public page)
+    NOT_HTML = "not HTML"  # a PDF, an image, JSON ... (or not of the accepted types)
+    TOO_LARGE = "too large"  # over the --max-bytes limit (decoded bytes)
+    INVALID_URL = "invalid URL"  # a URL the HTTP client cannot request, a non-http(s) one
+    UNDECODABLE = "undecodable"  # a body that cannot be decompressed, an unknown encoding
+    NO_TEXT = "no text"  # fetched, but no article text was found in it
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
-    """One HTTP attempt (after redirects and retries), successful or not."""
+    """One HTTP attempt (after redirects and retries), successful or not.
+
+    ``error`` is the reason printed and stored in ``fetches.error``; ``kind`` says
+    what a failure means (set with ``error`` by the fetcher and the pipeline).
+    """
 
     url: str
     final_url: str | None = None
@@ -60,11 +82,12 @@ class FetchResult:
     body: bytes = b""
     encoding: str | None = None
     error: str | None = None
+    kind: FailureKind | None = None
     elapsed_ms: int = 0
     fetched_at: datetime | None = None
     etag: str | None = None
     last_modified: str | None = None
-    redirects: list[str] = field(default_factory=list)
+    redirects: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -21,7 +21,7 @@ from scraper.archive import Archive
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.fetch import Fetcher
-from scraper.models import Article, FetchResult
+from scraper.models import Article, FailureKind, FetchResult
 from scraper.settings import Settings
 from scraper.urls import normalize_url, same_site
 
@@ -40,7 +40,7 @@ class Status(StrEnum):
 FETCHED = ("archived", "updated", "unchanged", "not-modified", "kept")
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     url: str
     status: Status
@@ -49,6 +49,7 @@ class Outcome:
     title: str | None = None
     article: Article | None = None
     fetch: FetchResult | None = None
+    kind: FailureKind | None = None  # what a failure means (FetchResult.kind)
 
 
 @dataclass(slots=True)
@@ -125,13 +126,16 @@ def process(
         return Outcome(fetch.url, Status.NOT_MODIFIED, fetch=fetch)
     if not fetch.ok:
         archive.record_fetch(fetch)
-        return Outcome(fetch.url, Status.FAILED, fetch.error or "failed", fetch=fetch)
+        reason = fetch.error or "failed"
+        return Outcome(fetch.url, Status.FAILED, reason, fetch=fetch, kind=fetch.kind)
     if article is None:
         article = extract_fetched(fetch)  # never raises: extract() and decode_html() say so
     if require_text and not article.text.strip():
-        fetch.error = "no article text found"
+        fetch = replace(fetch, error="no article text found", kind=FailureKind.NO_TEXT)
         archive.record_fetch(fetch)
-        return Outcome(fetch.url, Status.FAILED, fetch.error, article=article, fetch=fetch)
+        return Outcome(
+            fetch.url, Status.FAILED, fetch.error, article=article, fetch=fetch, kind=fetch.kind
+        )
     key = article_key(fetch.final_url or fetch.url, article.canonical_url)
     stored = archive.store(fetch, article, key)
     if stored.kept:
@@ -155,7 +159,7 @@ def reextract(
 
     An article gets the new text, metadata and links (``updated`` or
     ``unchanged``); one whose new extraction finds no text keeps what is stored
-    (``skipped``, with the reason).
+    (``kept``, with the reason).
     """
     summary = Summary()
     for article_id, raw_id, url in archive.raw_pages_newest(site):
@@ -178,12 +182,12 @@ def _reextract_one(
     body: bytes | None,
 ) -> Outcome:
     if body is None:
-        return Outcome(url, Status.SKIPPED, "stored raw page is unreadable; kept the stored")
+        return Outcome(url, Status.KEPT, "stored raw page is unreadable; kept the stored")
     article = extract_fetched(
         FetchResult(url=page_url, final_url=page_url, status=200, body=body, encoding=encoding)
     )
     if not article.text.strip():
-        return Outcome(url, Status.SKIPPED, "no text in the new extraction; kept the stored")
+        return Outcome(url, Status.KEPT, "no text in the new extraction; kept the stored")
     changed = archive.update_extraction(article_id, article)
     status = Status.UPDATED if changed else Status.UNCHANGED
     return Outcome(url, status, None, article_id, article.title, article)

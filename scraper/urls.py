@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -16,6 +17,14 @@ TRACKING_PARAMS = frozenset(
 )  # fmt: skip
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_", "itm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# the password of a URL's userinfo (scheme://user:PASSWORD@host), wherever in a text
+_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@?#]*:)[^/\s?#]*(@)")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it replaced by ``***``, for output
+    and stored error texts (``https://user:***@host/``)."""
+    return _PASSWORD.sub(r"\1***\2", text) if "@" in text else text
 
 
 def check_url(raw: str) -> str:

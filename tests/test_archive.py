@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -156,8 +157,7 @@ def test_a_much_shorter_text_does_not_replace_an_archived_article(archive: Archi
     # a paywall, consent wall or takedown notice served where the article was
     story = "\n\n".join(f"Paragraph {i} of the archived story, with its facts." for i in range(40))
     first = archive.store(page(), article(text=story), "https://example.com/a")
-    wall = page(body=b"<html>wall</html>")
-    wall.etag = '"wall"'
+    wall = dataclasses.replace(page(body=b"<html>wall</html>"), etag='"wall"')
     kept = archive.store(
         wall, article(text="Subscribe to read.", title="Wall"), "https://example.com/a"
     )

@@ -182,6 +182,7 @@ def test_reextract_skips_a_raw_page_it_cannot_read(cli, site: HTTPServer, tmp_pa
     r = cli("reextract")
     no_traceback(r.err)
     assert r.code == 0 and "unreadable" in r.out and "kept 1" in r.err
+    assert r.out.startswith("kept ")  # its status, not "skipped"
     assert json.loads(cli("show", site.url_for("/news/2"), "-f", "json").out)["text"]
 
 

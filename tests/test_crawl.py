@@ -26,6 +26,7 @@ from scraper.archive import Archive
 from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
 from scraper.crawl.crawler import PRIVATE_REFUSAL, Crawler
 from scraper.fetch import Fetcher
+from scraper.models import FailureKind
 from scraper.settings import Settings
 
 SENTENCE = (
@@ -413,8 +414,8 @@ def test_links_to_private_addresses_are_refused_from_public_pages(settings: Sett
                 )
 
     private, ftp = asyncio.run(go())
-    assert private == PRIVATE_REFUSAL
-    assert ftp == "not an http(s) URL"
+    assert private == (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
+    assert ftp == (FailureKind.INVALID_URL, "not an http(s) URL")
 
 
 # ---------------------------------------------------------------- the command

@@ -61,7 +61,7 @@ def test_redirects_followed_and_final_url_recorded(server: HTTPServer, settings:
     r = fetch(settings, server.url_for("/old"))
     assert r.ok
     assert r.final_url == server.url_for("/new")
-    assert r.redirects == [server.url_for("/old"), server.url_for("/mid")]
+    assert r.redirects == (server.url_for("/old"), server.url_for("/mid"))
 
 
 def test_redirect_loop_and_cap(server: HTTPServer, settings: Settings) -> None:

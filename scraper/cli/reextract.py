@@ -43,10 +43,10 @@ def reextract(
         summary = reextract_archive(archive, site=site, on_outcome=rep)
     c = summary.counts
     done = {
-        "reextracted": c["updated"] + c["unchanged"] + c["skipped"],
+        "reextracted": c["updated"] + c["unchanged"] + c["kept"],
         "updated": c["updated"],
         "unchanged": c["unchanged"],
-        "kept": c["skipped"],
+        "kept": c["kept"],
     }
     if json:
         print(jsonlib.dumps(done), flush=True)

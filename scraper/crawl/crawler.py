@@ -49,14 +49,13 @@ from scraper.crawl import discovery
 from scraper.crawl.frontier import LISTING_KINDS, SiteQueue
 from scraper.crawl.robots import RobotsCache, origin
 from scraper.errors import ArchiveError
-from scraper.fetch import Fetcher
-from scraper.models import Article, FetchResult
+from scraper.fetch import Fetcher, Refusal
+from scraper.models import Article, FailureKind, FetchResult
 from scraper.netguard import PRIVATE_REFUSAL
 from scraper.pipeline import Outcome, Status, Summary, article_key, extract_fetched, process
 from scraper.settings import Settings
 from scraper.urls import host_key, is_public_address, normalize_url, same_site
 
-ROBOTS_REFUSAL = "disallowed by robots.txt"
 # Queued URLs are taken lowest first: sitemaps and feeds, the seeds, articles, then
 # index pages (re-read every run: they must not eat a small --max-pages budget) and
 # pages of unknown kind, then links found on articles.
@@ -65,7 +64,6 @@ RELATED_PRIORITY = 4  # links found on article pages come after everything else
 DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
 LINK_SOURCES = {"link": "index pages", "related": "article pages"}
 MAX_HOST_PAUSES = 3
-TRANSIENT = ("connection failed", "timed out", "network error", "body cut short", "robots.txt")
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
@@ -238,9 +236,10 @@ class Crawler:
                 initargs=(os.getpid(),),
             )
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._pool, extract_fetched, fetch
-            )
+            # submitted from a thread: the first submit starts the forkserver and its
+            # workers (seconds on a busy machine), which must not stall the fetches
+            future = await asyncio.to_thread(self._pool.submit, extract_fetched, fetch)
+            return await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
             self._pool_ok = False
             return extract_fetched(fetch)
@@ -250,13 +249,13 @@ class Crawler:
         self._trusted.update(seed_hosts(seeds))
 
     # ------------------------------------------------------------ the guard
-    async def guard(self, url: str) -> str | None:
+    async def guard(self, url: str) -> Refusal | None:
         """Why a request may not be sent (checked before every request and redirect hop)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            return "not an http(s) URL"
+            return FailureKind.INVALID_URL, "not an http(s) URL"
         if not await self._address_ok(parts.hostname or ""):
-            return PRIVATE_REFUSAL
+            return FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL
         if parts.path == "/robots.txt":
             return None
         return await self.robots.refusal(url)
@@ -314,16 +313,20 @@ class Crawler:
         reason = fetch.error
         if fetch.ok:
             try:
-                listing = discovery.parse_listing(fetch.body, fetch.final_url or item.url)
+                # in a thread: a large gzipped sitemap must not stall the other fetches
+                listing = await asyncio.to_thread(
+                    discovery.parse_listing, fetch.body, fetch.final_url or item.url
+                )
             except discovery.ListingError as exc:
-                fetch.error = reason = str(exc)
+                reason = str(exc)
+                fetch = replace(fetch, error=reason, kind=FailureKind.PERMANENT)
             else:
                 self.result.listings += 1
                 entries = await self._listing_entries(seed, item, listing)
                 if listing.error:  # keep what was read before the error
                     reason = f"{listing.error}; {len(listing.entries)} entries read"
                     if not listing.entries:
-                        fetch.error = listing.error
+                        fetch = replace(fetch, error=listing.error, kind=FailureKind.PERMANENT)
         missing = fetch.status == 404 and item.source == "robots"  # a guessed /sitemap.xml
         if missing:
             reason = "no sitemap (HTTP 404)"
@@ -384,7 +387,7 @@ class Crawler:
                 outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)
             else:
                 outcome = process(fetch, self.archive, article=article)
-            state, reason, final = _frontier_state(outcome, fetch)
+            state, reason, final = _frontier_state(outcome)
             self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
             if outcome.article_id is not None and article is not None:
@@ -508,8 +511,8 @@ class Crawler:
 
     async def _checked(self, entry: Discovered) -> Discovered:
         """The entry, or the entry recorded as skipped when it may not be fetched."""
-        reason = await self.guard(entry.url)
-        return entry if reason is None else replace(entry, state="skipped", reason=reason)
+        refusal = await self.guard(entry.url)
+        return entry if refusal is None else replace(entry, state="skipped", reason=refusal[1])
 
     def _report(self, outcome: Outcome) -> None:
         # the summary keeps failures for the whole run: not their bodies and articles
@@ -549,15 +552,13 @@ def page_kind(item: Queued, article: Article) -> str:
     return "article" if discovery.url_kind(item.url) == "article" else "index"
 
 
-def _frontier_state(outcome: Outcome, fetch: FetchResult) -> tuple[str, str | None, bool]:
+def _frontier_state(outcome: Outcome) -> tuple[str, str | None, bool]:
     """(state, reason, final) of a page's frontier row after its outcome."""
     if outcome.status in (Status.SKIPPED, Status.KEPT):
         return "done", outcome.reason, False
     if outcome.status is not Status.FAILED:
         return "done", None, False
     reason = outcome.reason or "failed"
-    if reason in (ROBOTS_REFUSAL, PRIVATE_REFUSAL):
+    if outcome.kind in (FailureKind.ROBOTS, FailureKind.PRIVATE_ADDRESS):
         return "skipped", reason, False
-    status = fetch.status or 0
-    transient = status >= 500 or status == 429 or reason.startswith(TRANSIENT)
-    return "failed", reason, not transient
+    return "failed", reason, outcome.kind is not FailureKind.TRANSIENT

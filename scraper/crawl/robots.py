@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from scraper.fetch import Fetcher, host_of
+from scraper.fetch import Fetcher, Refusal, host_of
+from scraper.models import FailureKind
 
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 MAX_CRAWL_DELAY = 60.0
+ROBOTS_REFUSAL = "disallowed by robots.txt"
 
 
 @dataclass(slots=True)
@@ -30,12 +32,12 @@ class Robots:
     sitemaps: list[str] = field(default_factory=list)
     delay: float | None = None
 
-    def refusal(self, url: str, agent: str) -> str | None:
+    def refusal(self, url: str, agent: str) -> Refusal | None:
         """Why ``url`` may not be fetched, or None."""
-        if self.unavailable:
-            return self.unavailable
+        if self.unavailable:  # the site cannot tell us now: perhaps on the next run
+            return FailureKind.TRANSIENT, self.unavailable
         if self.rules is not None and not self.rules.can_fetch(url, agent):
-            return "disallowed by robots.txt"
+            return FailureKind.ROBOTS, ROBOTS_REFUSAL
         return None
 
 
@@ -70,7 +72,7 @@ class RobotsCache:
         robots = self._loaded[key] = await asyncio.shield(task)
         return robots
 
-    async def refusal(self, url: str) -> str | None:
+    async def refusal(self, url: str) -> Refusal | None:
         return (await self.get(url)).refusal(url, self.agent)
 
     async def _load(self, key: str) -> Robots:
