@@ -10,7 +10,10 @@
 3. follows redirects itself, up to ``max_redirects``, refusing loops;
 4. refuses anything that is not HTML (or not of the ``accept``-ed types),
    before reading its body;
-5. streams the body, counting decompressed bytes, and stops past ``max_bytes``;
+5. streams the body, decoding its Content-Encoding a chunk at a time
+   (``contentcoding``: only gzip, deflate and zstd are offered, any other coding
+   is refused), counting decoded bytes as they are produced, and stops past
+   ``max_bytes`` (a decompression bomb costs the limit, not what it expands to);
 6. retries connect errors, 429 and 5xx with exponential backoff and jitter,
    honouring ``Retry-After`` (up to ``max_retry_wait``); a host name that DNS
    says does not exist fails at once ("unknown host").
@@ -36,6 +39,7 @@ from urllib.request import getproxies
 
 import httpx
 
+from scraper import contentcoding
 from scraper.models import FailureKind, FetchResult
 from scraper.netguard import PRIVATE_ADDRESS, PRIVATE_REFUSAL, public_only_transport
 from scraper.settings import Settings
@@ -159,7 +163,12 @@ class Fetcher:
             follow_redirects=False,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             limits=limits,
-            headers={"User-Agent": s.user_agent, "Accept": "text/html,application/xhtml+xml"},
+            headers={
+                "User-Agent": s.user_agent,
+                "Accept": "text/html,application/xhtml+xml",
+                # only the codings decoded (with a bound) in contentcoding
+                "Accept-Encoding": contentcoding.ACCEPT_ENCODING,
+            },
         )
         return self
 
@@ -337,16 +346,28 @@ class Fetcher:
                 FailureKind.TOO_LARGE,
                 f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)",
             )
+        try:
+            applied = contentcoding.codings(response.headers.get_list("content-encoding"))
+        except contentcoding.DecodeError as exc:
+            raise failure(FailureKind.UNDECODABLE, str(exc)) from exc
         chunks: list[bytes] = []
         size = 0
+
+        def keep(chunk: bytes) -> None:  # each decoded chunk, as it is produced
+            nonlocal size
+            size += len(chunk)
+            if size > s.max_bytes:
+                limit = f"larger than the {s.max_bytes:,} byte limit"
+                raise failure(FailureKind.TOO_LARGE, limit)
+            chunks.append(chunk)
+
+        decoder = contentcoding.Decoder(applied, keep)
         try:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > s.max_bytes:
-                    raise failure(
-                        FailureKind.TOO_LARGE, f"larger than the {s.max_bytes:,} byte limit"
-                    )
-                chunks.append(chunk)
+            async for raw in response.aiter_raw():
+                decoder.write(raw)
+            decoder.close()
+        except contentcoding.DecodeError as exc:
+            raise failure(FailureKind.UNDECODABLE, f"undecodable body ({_short(exc)})") from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:
             converted = _converted(exc, reading=True)
             raise failure(converted.kind, converted.reason, retryable=converted.retryable) from exc
