@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 import threading
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from scraper.archive import Archive, migrations
+from scraper.archive import Archive
+from scraper.archive.schema import MIGRATIONS
 from scraper.errors import ArchiveError
 from scraper.models import Article, FetchResult, Link
 
@@ -27,6 +29,12 @@ def page(url: str = "https://example.com/a", body: bytes = b"<html>v1</html>") -
     )
 
 
+def sql(path: Path, query: str, *params: object) -> list[tuple]:
+    """Read the archive file as any sqlite3 user would."""
+    with closing(sqlite3.connect(path)) as db:
+        return db.execute(query, params).fetchall()
+
+
 def article(text: str = "First paragraph.\n\nSecond one.", title: str = "A title") -> Article:
     return Article(
         text=text,
@@ -39,18 +47,19 @@ def article(text: str = "First paragraph.\n\nSecond one.", title: str = "A title
 
 
 def test_schema_is_created_with_wal_and_migrations(archive: Archive) -> None:
-    tables = set(archive.db.table_names())
+    tables = {r[0] for r in sql(archive.path, "SELECT name FROM sqlite_master")}
     assert {"articles", "links", "fetches", "raw_pages", "articles_fts", "frontier"} <= tables
-    assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert not migrations.pending(archive.db)
+    assert sql(archive.path, "PRAGMA journal_mode") == [("wal",)]
+    applied = sql(archive.path, "SELECT migration_set, name FROM _sqlite_migrations ORDER BY id")
+    assert applied == [("scraper", name) for name in MIGRATIONS]
 
 
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "dir" / "a.db"  # folder created on first use
     Archive(path).close()
-    with Archive(path) as again:
-        names = [r[0] for r in again.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert len(names) == len(set(names)) == 2
+    Archive(path).close()
+    names = [r[0] for r in sql(path, "SELECT name FROM _sqlite_migrations")]
+    assert names == list(MIGRATIONS)
 
 
 def test_store_then_refetch_updates_the_row(archive: Archive) -> None:
@@ -77,23 +86,23 @@ def test_raw_body_is_compressed_and_recoverable(archive: Archive) -> None:
     body = b"<html>" + b"<p>same words again</p>" * 2000 + b"</html>"
     stored = archive.store(page(body=body), article(), "https://example.com/a")
     assert archive.raw_page(stored.article_id) == body
-    size = archive.db.execute("SELECT length(body) FROM raw_pages").fetchone()[0]
+    [(size,)] = sql(archive.path, "SELECT length(body) FROM raw_pages")
     assert size < len(body) / 10
 
 
 def test_full_text_search_stays_in_sync(archive: Archive) -> None:
     archive.store(page(), article(text="Kremlin emails were hacked."), "https://example.com/a")
     q = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-    assert archive.db.execute(q, ["kremlin"]).fetchall()
+    assert sql(archive.path, q, "kremlin")
     archive.store(page(), article(text="Nothing about it now."), "https://example.com/a")
-    assert not archive.db.execute(q, ["kremlin"]).fetchall()
-    assert archive.db.execute(q, ["nothing"]).fetchall()
+    assert not sql(archive.path, q, "kremlin")
+    assert sql(archive.path, q, "nothing")
 
 
 def test_failures_are_recorded_with_reason(archive: Archive) -> None:
     bad = FetchResult(url="https://example.com/x", status=410, error="HTTP 410 Gone")
     archive.record_fetch(bad)
-    row = archive.db.execute("SELECT url, status, error FROM fetches").fetchone()
+    [row] = sql(archive.path, "SELECT url, status, error FROM fetches")
     assert row == ("https://example.com/x", 410, "HTTP 410 Gone")
     assert archive.counts()["articles"] == 0
 
@@ -119,8 +128,8 @@ def test_reader_can_query_while_a_writer_holds_a_transaction(archive: Archive) -
     ready, done = threading.Event(), threading.Event()
 
     def writer() -> None:
-        with Archive(archive.path) as w, w.db.atomic():
-            w.db.execute("UPDATE articles SET title = 'changing'")
+        with Archive(archive.path) as w, w.transaction():
+            w.update_extraction(1, article(title="changing"))
             ready.set()
             done.wait(5)
 
@@ -166,7 +175,7 @@ def test_a_much_shorter_text_does_not_replace_an_archived_article(archive: Archi
     row = archive.get_article("https://example.com/a")
     assert row["text"] == story and row["title"] == "A title"
     assert archive.counts()["links"] == 2
-    fetches = archive.db.execute("SELECT error FROM fetches ORDER BY id").fetchall()
+    fetches = sql(archive.path, "SELECT error FROM fetches ORDER BY id")
     assert fetches[0][0] is None and fetches[1][0] == kept.kept
     assert archive.counts()["raw_pages"] == 2  # what was served is kept as well
     # the next request asks for the wall again conditionally; re-extraction reads
@@ -179,3 +188,27 @@ def test_a_much_shorter_text_does_not_replace_an_archived_article(archive: Archi
         page(body=b"<html>v3</html>"), article(text=story[:-40]), "https://example.com/a"
     )
     assert revised.changed and not revised.kept
+
+
+def test_every_read_turns_a_backend_error_into_an_archive_error(archive: Archive) -> None:
+    stored = archive.store(page(), article(), "https://example.com/a")
+    with closing(sqlite3.connect(archive.path)) as other:  # the tables vanish under it
+        other.executescript(
+            "DROP TABLE articles_fts; DROP TABLE links; DROP TABLE raw_pages;"
+            " DROP TABLE fetches; DROP TABLE articles; DROP TABLE frontier;"
+        )
+    reads = [
+        lambda: archive.get_article("https://example.com/a"),
+        lambda: list(archive.iter_articles()),
+        lambda: archive.article_id_for("https://example.com/a"),
+        lambda: archive.validators("https://example.com/a"),
+        lambda: archive.counts(),
+        lambda: archive.raw_page(stored.article_id),
+        lambda: archive.raw_page_by_id(1),
+        lambda: archive.raw_pages_newest(),
+        lambda: archive.frontier_next("example.com", 10),
+        lambda: archive.frontier_counts(),
+    ]
+    for read in reads:
+        with pytest.raises(ArchiveError, match=r"archive\.db: .*no such table"):
+            read()

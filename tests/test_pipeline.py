@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 
 from pytest_httpserver import HTTPServer
 
@@ -29,8 +31,9 @@ def test_seed_page_is_stored_as_exactly_its_paragraphs(
     for junk in ("6 minute read", "Read More", "More Must-Reads", "letters@time.com", "• World"):
         assert junk not in row["text"]
     assert row["word_count"] == len(seed_text.split())
-    body_links = archive.db.execute("SELECT count(*) FROM links WHERE in_body = 1").fetchone()[0]
-    other_links = archive.db.execute("SELECT count(*) FROM links WHERE in_body = 0").fetchone()[0]
+    with closing(sqlite3.connect(archive.path)) as db:
+        body_links = db.execute("SELECT count(*) FROM links WHERE in_body = 1").fetchone()[0]
+        other_links = db.execute("SELECT count(*) FROM links WHERE in_body = 0").fetchone()[0]
     assert other_links > 0 and body_links >= 0
 
 
@@ -87,7 +90,8 @@ def test_failures_are_recorded_with_reasons(
     urls = [server.url_for(p) for p in ("/gone", "/file.pdf", "/empty")]
     summary = run(urls, archive, settings)
     assert summary.failed == 3 and archive.counts()["articles"] == 0
-    reasons = dict(archive.db.execute("SELECT url, error FROM fetches").fetchall())
+    with closing(sqlite3.connect(archive.path)) as db:
+        reasons = dict(db.execute("SELECT url, error FROM fetches").fetchall())
     assert reasons[urls[0]].startswith("HTTP 410")
     assert reasons[urls[1]] == "not HTML (application/pdf)"
     assert reasons[urls[2]] == "no article text found"

@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -202,6 +203,7 @@ class Crawler:
         self._same_site: dict[tuple[str, str], bool] = {}  # (netloc, seed) -> same site
         self._pool: ProcessPoolExecutor | None = None
         self._batch_pages, self._batch_started = 0, time.monotonic()
+        self._held = ExitStack()  # the open group-commit transaction, if any
         self._pool_ok = EXTRACT_PROCESSES > 0
         fetcher.guard = self.guard
 
@@ -210,13 +212,14 @@ class Crawler:
         or ``BATCH_SECONDS`` old): a commit per page would cost more than the page."""
         now = time.monotonic()
         if self._batch_pages >= BATCH_PAGES or now - self._batch_started > BATCH_SECONDS:
-            self.archive.frontier_batch(commit=True)
+            self._held.close()  # commits
             self._batch_pages, self._batch_started = 0, now
-        self.archive.frontier_batch()
+        if not self.archive.in_transaction:
+            self._held.enter_context(self.archive.transaction())
         self._batch_pages += 1
 
     def close(self) -> None:
-        self.archive.frontier_batch(commit=True)
+        self._held.close()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -332,7 +335,7 @@ class Crawler:
             reason = "no sitemap (HTTP 404)"
         state = "done" if fetch.error is None else "skipped" if missing else "failed"
         self._batch()
-        with self.archive.db.atomic():
+        with self.archive.transaction():
             self.archive.record_fetch(fetch)
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
             self.archive.frontier_finish(item.url, state, reason=reason)
@@ -381,7 +384,7 @@ class Crawler:
             kind = page_kind(item, article)
             entries = await self._page_links(queue, seed, item, fetch, article, kind)
         self._batch()
-        with self.archive.db.atomic():
+        with self.archive.transaction():
             if article is not None and kind == "index":
                 self.archive.record_fetch(fetch)
                 outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)

@@ -1,0 +1,48 @@
+"""The archive: one SQLite file, a public interface (sqlite3, Datasette, pandas).
+
+A package of small stores behind one seam (:class:`Archive`):
+
+- ``articles`` (:mod:`.articles`)  articles keyed by canonical URL, their links,
+  and the ``fetches`` log of every attempt, failed ones included
+- ``raw`` (:mod:`.raw`)            each distinct raw body of an article, zstd-compressed
+- ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
+- :mod:`.schema`                   the DDL as named, append-only migrations
+- :mod:`.sqlite`                   the backend: the connection, transactions, and the
+  one place where backend errors become ``ArchiveError``
+
+The archive runs in WAL mode with a busy timeout, so readers can query it while
+a writer runs; writers take the write lock when their transaction begins.
+"""
+
+from scraper.archive.articles import KEPT, SHRUNK_MIN_CHARS, SHRUNK_SHARE, Stored, text_hash
+from scraper.archive.core import Archive
+from scraper.archive.queue import (
+    LISTINGS,
+    MAX_ATTEMPTS,
+    Discovered,
+    Kind,
+    Queued,
+    Source,
+    State,
+)
+from scraper.archive.raw import Newest, RawPage
+from scraper.errors import ArchiveError
+
+__all__ = [
+    "KEPT",
+    "LISTINGS",
+    "MAX_ATTEMPTS",
+    "SHRUNK_MIN_CHARS",
+    "SHRUNK_SHARE",
+    "Archive",
+    "ArchiveError",
+    "Discovered",
+    "Kind",
+    "Newest",
+    "Queued",
+    "RawPage",
+    "Source",
+    "State",
+    "Stored",
+    "text_hash",
+]

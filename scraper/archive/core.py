@@ -1,0 +1,140 @@
+"""The archive: small stores behind one seam.
+
+``Archive(path)`` opens (and migrates) the file and holds three stores on one
+backend: ``articles`` (articles, their links, the fetch log), ``raw`` (raw
+pages) and ``queue`` (the crawl frontier).  ``transaction()`` groups writes of
+any of them into one all-or-nothing unit; nothing outside this package sees the
+connection, and every backend error reaches callers as an ``ArchiveError``.
+The methods below are the facade the pipeline, the crawler and the CLI use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from scraper.archive.articles import ArticleStore, Stored
+from scraper.archive.queue import CrawlQueue, Discovered, Queued
+from scraper.archive.raw import Newest, RawPage, RawPageStore
+from scraper.archive.sqlite import Backend
+from scraper.models import Article, FetchResult
+
+
+class Archive:
+    """The archive file, opened (and migrated) on construction."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._db = Backend(self.path)
+        self.articles = ArticleStore(self._db)
+        self.raw = RawPageStore(self._db)
+        self.queue = CrawlQueue(self._db)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside (of any store) happen or none do.  Nests: an inner
+        block that fails undoes only its own writes."""
+        return self._db.transaction()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- pages
+    def record_fetch(self, fetch: FetchResult) -> int:
+        """Record an attempt that archived nothing (failed, 304, not an article)."""
+        with self.transaction():
+            article_id = self.articles.id_for(fetch.final_url or fetch.url)
+            return self.articles.add_fetch(fetch, article_id)
+
+    def store(self, fetch: FetchResult, article: Article, key: str) -> Stored:
+        """Archive one page in one transaction: fetch row, article, links, raw body.
+
+        ``key`` is the article's canonical URL (chosen by the pipeline). A new text
+        much shorter than a stored article's (a paywall, a consent wall, a
+        takedown notice, a broken template) does not replace it: the fetch is
+        recorded with the reason in ``error`` and its raw page kept, and the
+        article row and its links stay as they were (``Stored.kept``).
+        """
+        with self.transaction():
+            stored = self.articles.put(key, fetch, article)
+            fetch_id = self.articles.add_fetch(fetch, stored.article_id, error=stored.kept)
+            self.raw.put(stored.article_id, fetch_id, fetch)
+        return stored
+
+    def update_extraction(self, article_id: int, article: Article) -> bool:
+        """Replace what extraction gave an article (text, metadata, links) with a
+        new extraction of its raw page, in one transaction; True when the text changed.
+
+        The article keeps its key, URLs and fetch times: nothing was fetched.
+        """
+        with self.transaction():
+            return self.articles.update_extraction(article_id, article)
+
+    def article_id_for(self, url: str) -> int | None:
+        return self.articles.id_for(url)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        return self.articles.validators(url)
+
+    def get_article(self, url: str) -> dict[str, Any] | None:
+        return self.articles.get(url)
+
+    def iter_articles(
+        self, since: str | None = None, site: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        return self.articles.iter(since=since, site=site)
+
+    def counts(self) -> dict[str, int]:
+        return self.articles.counts()
+
+    def raw_pages_newest(self, site: str | None = None) -> list[Newest]:
+        return self.raw.newest_archived(site)
+
+    def raw_page_by_id(self, raw_id: int) -> RawPage | None:
+        return self.raw.get(raw_id)
+
+    def raw_page(self, article_id: int) -> bytes | None:
+        return self.raw.newest_body(article_id)
+
+    # ----------------------------------------------------------------- crawl queue
+    def frontier_begin(self, site: str) -> int:
+        return self.queue.begin(site)
+
+    def frontier_add(self, site: str, entries: Iterable[Discovered], *, force: bool = False) -> int:
+        return self.queue.add(site, entries, force=force)
+
+    def frontier_next(
+        self, site: str, limit: int, kinds: Iterable[str] | None = None
+    ) -> list[Queued]:
+        return self.queue.next(site, limit, kinds)
+
+    def frontier_finish(
+        self,
+        url: str,
+        state: str,
+        *,
+        kind: str | None = None,
+        reason: str | None = None,
+        final: bool = False,
+    ) -> None:
+        self.queue.finish(url, state, kind=kind, reason=reason, final=final)
+
+    def frontier_alias(self, site: str, url: str, host: str, of: str) -> None:
+        self.queue.alias(site, url, host, of)
+
+    def frontier_skip(self, site: str, source: str, reason: str) -> int:
+        return self.queue.skip(site, source, reason)
+
+    def frontier_counts(self, site: str | None = None) -> dict[str, int]:
+        return self.queue.counts(site)

