@@ -216,16 +216,19 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: tuple[str, ...] | None = HTML_TYPES,
+        head: int | None = None,
     ) -> FetchResult:
         """One URL; ``accept`` lists the media types taken (``None``: any, for
-        robots.txt, sitemaps and feeds)."""
+        robots.txt, sitemaps and feeds); ``head``: keep only the body's first
+        ``head`` bytes and stop reading there, instead of refusing a body over
+        ``max_bytes`` (robots.txt: RFC 9309 lets a crawler read the first 500 KiB)."""
         started = time.monotonic()
         s = self.settings
         result = FetchResult(url=url)
         for attempt in range(s.retries + 1):
             result = FetchResult(url=url, fetched_at=datetime.now(UTC))
             try:
-                result = await self._attempt(result, etag, last_modified, accept)
+                result = await self._attempt(result, etag, last_modified, accept, head)
                 self._host(host_of(url)).failures = 0
                 break
             except _Failure as failure:
@@ -258,6 +261,7 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         accept: tuple[str, ...] | None,
+        head: int | None = None,
     ) -> FetchResult:
         assert self._client is not None, "use 'async with Fetcher(...)'"
         s = self.settings
@@ -297,7 +301,7 @@ class Fetcher:
                         current = target
                         continue
                     result = replace(result, redirects=tuple(redirects))
-                    return await self._read(result, current, response, accept)
+                    return await self._read(result, current, response, accept, head)
                 finally:
                     await response.aclose()
 
@@ -307,6 +311,7 @@ class Fetcher:
         url: str,
         response: httpx.Response,
         accept: tuple[str, ...] | None,
+        head: int | None = None,
     ) -> FetchResult:
         s = self.settings
         media, charset = content_type_of(response.headers)
@@ -341,7 +346,7 @@ class Fetcher:
             what = "not HTML" if accept == HTML_TYPES else "unexpected type"
             raise failure(FailureKind.NOT_HTML, f"{what} ({media})")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > s.max_bytes:
+        if head is None and declared.isdigit() and int(declared) > s.max_bytes:
             raise failure(
                 FailureKind.TOO_LARGE,
                 f"larger than the {s.max_bytes:,} byte limit ({int(declared):,} bytes)",
@@ -356,6 +361,9 @@ class Fetcher:
         def keep(chunk: bytes) -> None:  # each decoded chunk, as it is produced
             nonlocal size
             size += len(chunk)
+            if head is not None and size >= head:
+                chunks.append(chunk[: len(chunk) - (size - head)])
+                raise _Enough
             if size > s.max_bytes:
                 limit = f"larger than the {s.max_bytes:,} byte limit"
                 raise failure(FailureKind.TOO_LARGE, limit)
@@ -366,6 +374,8 @@ class Fetcher:
             async for raw in response.aiter_raw():
                 decoder.write(raw)
             decoder.close()
+        except _Enough:  # ``head`` bytes read: the rest is not
+            pass
         except contentcoding.DecodeError as exc:
             raise failure(FailureKind.UNDECODABLE, f"undecodable body ({_short(exc)})") from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:
@@ -375,6 +385,10 @@ class Fetcher:
         if media is None and accept == HTML_TYPES and not _looks_like_html(result.body):
             raise failure(FailureKind.NOT_HTML, "not HTML (no content type, body is not markup)")
         return result
+
+
+class _Enough(Exception):
+    """``fetch(head=N)``: the first N bytes are read, stop reading."""
 
 
 def _converted(exc: Exception, *, reading: bool = False) -> _Failure:

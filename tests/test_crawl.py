@@ -400,6 +400,23 @@ def test_robots_crawl_delay_spaces_requests(server: HTTPServer, site: Site, fast
     assert min(gaps) >= 0.25, gaps
 
 
+def test_a_huge_robots_txt_is_read_up_to_its_first_500_kib(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    article, private, late = site.article(1), "/private/2-story-number-2/", "/late/3-story/"
+    site.add(private, article_html(2))
+    site.add(late, article_html(3))
+    site.add("/", index_html([article, private, late]))
+    padding = "# " + "x" * 98 + "\n"
+    site.routes["/robots.txt"].body = (  # 11 MB: over --max-bytes (10 MB)
+        "User-agent: *\nDisallow: /private/\n" + padding * 110_000 + "Disallow: /late/\n"
+    )
+    result = run(server.url_for("/"), fast)
+    assert result.summary.counts["archived"] == 2, result.summary.as_dict()
+    assert not site.requests(private)  # the rules of its first 500 KiB are obeyed
+    assert site.requests(late)  # a rule past them is not read (RFC 9309 allows it)
+
+
 # ---------------------------------------------------------------- safety
 def test_links_to_private_addresses_are_refused_from_public_pages(settings: Settings) -> None:
     async def go() -> tuple[str | None, str | None]:

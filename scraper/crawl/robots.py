@@ -2,7 +2,9 @@
 
 What an answer means follows RFC 9309: a 2xx body is the rules; a 4xx means
 there are none (everything allowed); a 5xx or a network failure means the
-site cannot tell us, so nothing on it is fetched in this run.  A
+site cannot tell us, so nothing on it is fetched in this run.  Only the first
+``MAX_ROBOTS_BYTES`` of a robots.txt are read (whatever its size), as the RFC
+allows; rules past them are ignored.  A
 ``Crawl-delay`` raises the fetcher's delay for that host (up to
 ``MAX_CRAWL_DELAY``).
 """
@@ -76,9 +78,9 @@ class RobotsCache:
         return (await self.get(url)).refusal(url, self.agent)
 
     async def _load(self, key: str) -> Robots:
-        fetch = await self.fetcher.fetch(f"{key}/robots.txt", accept=None)
+        fetch = await self.fetcher.fetch(f"{key}/robots.txt", accept=None, head=MAX_ROBOTS_BYTES)
         if fetch.ok:
-            text = fetch.body[:MAX_ROBOTS_BYTES].decode("utf-8", "replace")
+            text = fetch.body.decode("utf-8", "replace")
             rules = Protego.parse(text)
             delay = rules.crawl_delay(self.agent)
             robots = Robots(rules, sitemaps=list(rules.sitemaps))
