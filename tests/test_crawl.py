@@ -25,6 +25,7 @@ from werkzeug import Request, Response
 from scraper.archive import Archive
 from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
 from scraper.crawl.crawler import PRIVATE_REFUSAL, Crawler
+from scraper.crawl.frontier import MAX_SITEMAPS
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind
 from scraper.settings import Settings
@@ -234,10 +235,11 @@ def test_max_pages_leaves_the_rest_queued_for_the_next_run(
 ) -> None:
     paths = [site.article(n) for n in range(8)]
     site.add("/", index_html(paths))
-    small = replace(fast, max_pages=3)
+    small = replace(fast, max_pages=4)  # /sitemap.xml (a 404) is one of the 4 requests
     first = run(server.url_for("/"), small)
     assert first.left > 0
     assert first.summary.fetched + first.summary.skipped == 3  # the home page is one
+    assert len(site.log) == 1 + 4  # robots.txt, then the budget
     for _ in range(4):
         run(server.url_for("/"), small)
     stored = rows(
@@ -417,6 +419,81 @@ def test_a_huge_robots_txt_is_read_up_to_its_first_500_kib(
     assert site.requests(late)  # a rule past them is not read (RFC 9309 allows it)
 
 
+class EndlessSitemaps:
+    """A site whose sitemap index lists ``fan(name)`` new indexes, each listing new
+    ones, without end; generated on the fly.  After ``FUSE`` requests it answers 503
+    to everything, so that a crawl that does not bound itself still ends (the host
+    is paused, then left) and the test fails on its count instead of hanging."""
+
+    FUSE = 2000
+
+    def __init__(self, server: HTTPServer, fan: Callable[[str], int]) -> None:
+        self.base = server.url_for("")
+        self.fan = fan
+        self.paths: list[str] = []
+        self.lock = threading.Lock()
+        server.expect_request(re.compile(".*")).respond_with_handler(self)
+
+    def __call__(self, request: Request) -> Response:
+        with self.lock:
+            self.paths.append(request.path)
+            if len(self.paths) > self.FUSE:
+                return Response("fuse blown", 503)
+        if request.path == "/robots.txt":
+            return Response(f"Sitemap: {self.base}/idx/r.xml\n", content_type="text/plain")
+        if request.path == "/":
+            return Response(index_html([]), content_type="text/html")
+        name = request.path.removeprefix("/idx/").removesuffix(".xml")
+        if not request.path.startswith("/idx/"):
+            return Response("not found", 404)
+        items = "".join(
+            f"<sitemap><loc>{self.base}/idx/{name}-{k}.xml</loc></sitemap>"
+            for k in range(self.fan(name))
+        )
+        body = f'<?xml version="1.0"?><sitemapindex xmlns="{SITEMAP_NS}">{items}</sitemapindex>'
+        return Response(body, content_type="application/xml")
+
+    def sitemaps_read(self) -> int:
+        return sum(p.startswith("/idx/") or p == "/sitemap.xml" for p in self.paths)
+
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def test_a_sitemap_index_of_thousands_of_sitemaps_keeps_to_the_page_budget(
+    server: HTTPServer, fast: Settings
+) -> None:
+    endless = EndlessSitemaps(server, lambda name: 5_000 if name == "r" else 3)
+    result = run(server.url_for("/"), replace(fast, max_pages=5, timeout=30))
+    # robots.txt, then 5: the index and /sitemap.xml (listings take at most half), the
+    # home page; nothing else is queued
+    assert len(endless.paths) <= 1 + 5, endless.paths[:20]
+    assert endless.paths[0] == "/robots.txt" and "/" in endless.paths
+    assert result.left > 0
+    queued = rows(fast.db, "SELECT count(*) FROM frontier WHERE kind = 'sitemap'")[0][0]
+    assert queued <= MAX_SITEMAPS  # the index's 5,000 are not all queued either
+
+
+@pytest.mark.parametrize(
+    ("fan", "most"),
+    [
+        (3, 1 + 3 + 9 + 1),  # indexes of indexes forever: 3 levels read (+ /sitemap.xml)
+        (20, MAX_SITEMAPS),  # wider ones (1 + 20 + 400 ...): a few hundred a site and run
+    ],
+)
+def test_endless_sitemap_indexes_are_read_to_a_bounded_depth_and_number(
+    server: HTTPServer, fast: Settings, fan: int, most: int
+) -> None:
+    endless = EndlessSitemaps(server, lambda name: fan)
+    result = run(server.url_for("/"), fast)  # --max-pages 1000
+    assert endless.sitemaps_read() == most, len(endless.paths)
+    assert len(endless.paths) <= most + 2  # + robots.txt and the home page
+    assert result.summary.failed == 0 and result.listings == most - 1
+    reasons = {r for (r,) in rows(fast.db, "SELECT reason FROM frontier WHERE reason NOT NULL")}
+    word = "nested more than 3 deep" if fan == 3 else f"over the {MAX_SITEMAPS} a site and run"
+    assert any(word in r for r in reasons), reasons
+
+
 # ---------------------------------------------------------------- safety
 def test_links_to_private_addresses_are_refused_from_public_pages(settings: Settings) -> None:
     async def go() -> tuple[str | None, str | None]:
@@ -537,7 +614,7 @@ def test_a_small_page_budget_still_reaches_articles_run_after_run(
     for s in sections:
         site.add(s, index_html(paths))
     site.add("/", index_html([*sections, *paths]))
-    small = replace(fast, max_pages=3, per_host=1)
+    small = replace(fast, max_pages=4, per_host=1)  # /sitemap.xml (a 404) is one of the 4
     for _ in range(2):
         run(server.url_for("/"), small)
     assert rows(fast.db, "SELECT count(*) FROM articles") == [(4,)]

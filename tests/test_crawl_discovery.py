@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scraper.crawl.discovery import (
+    MAX_LISTING_URLS,
     ListingError,
     gunzip,
     page_hints,
@@ -117,6 +118,19 @@ def test_malformed_xml_keeps_what_was_read() -> None:
         parse_listing(b"hello", BASE)
     with pytest.raises(ListingError, match="not a sitemap"):
         parse_listing(b"<html><body>hi</body></html>", BASE)
+
+
+def test_a_listing_is_read_up_to_its_url_limit() -> None:
+    assert MAX_LISTING_URLS == 50_000  # what the sitemap protocol allows in one sitemap
+    urls = "".join(f"<url><loc>/a{n}</loc></url>" for n in range(5))
+    listing = parse_listing(f"<urlset>{urls}</urlset>".encode(), BASE, max_urls=3)
+    assert [e.url for e in listing.entries] == [BASE + "a0", BASE + "a1", BASE + "a2"]
+    assert listing.error == "more than 3 URLs: the rest is ignored"
+    exact = parse_listing(f"<urlset>{urls}</urlset>".encode(), BASE, max_urls=5)
+    assert len(exact.entries) == 5 and exact.error is None
+    items = [{"url": f"/j{n}"} for n in range(5)]
+    feed = parse_listing(json.dumps({"items": items}).encode(), BASE, max_urls=2)
+    assert len(feed.entries) == 2 and feed.error == "more than 2 URLs: the rest is ignored"
 
 
 @pytest.mark.parametrize(

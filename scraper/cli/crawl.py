@@ -44,7 +44,9 @@ def crawl(
     max_pages: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Pages fetched per site and run (default 1000).", show_default=False
+            min=1,
+            help="Requests per site and run, sitemaps and feeds included (default 1000).",
+            show_default=False,
         ),
     ] = None,
     max_depth: Annotated[

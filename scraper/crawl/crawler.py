@@ -11,6 +11,9 @@ For each site (the seeds grouped by host), in order:
    seeds, articles, index and other pages, links found on articles):
    - a sitemap or feed is fetched, parsed, and its URLs queued (with their
      lastmod; a newer lastmod queues an archived page again, as a revisit);
+     sitemap indexes nest at most ``MAX_SITEMAP_DEPTH`` levels, a site reads at
+     most ``MAX_SITEMAPS`` sitemaps a run, and listings count against
+     ``max_pages`` like pages (see ``SiteQueue``);
    - a page already archived is not fetched (unless it is a revisit, fetched
      with its ETag / Last-Modified); other pages are fetched, extracted once,
      told apart as article or index page, archived (articles) or recorded
@@ -47,7 +50,7 @@ import httpx
 
 from scraper.archive import Archive, Discovered, Queued
 from scraper.crawl import discovery
-from scraper.crawl.frontier import LISTING_KINDS, SiteQueue
+from scraper.crawl.frontier import LISTING_KINDS, MAX_SITEMAPS, SiteQueue
 from scraper.crawl.robots import RobotsCache, origin
 from scraper.errors import ArchiveError
 from scraper.fetch import Fetcher, Refusal
@@ -65,6 +68,9 @@ RELATED_PRIORITY = 4  # links found on article pages come after everything else
 DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
 LINK_SOURCES = {"link": "index pages", "related": "article pages"}
 MAX_HOST_PAUSES = 3
+# Sitemap indexes nest at most this many levels (a robots.txt sitemap, the sitemaps
+# it lists, and theirs): an index of indexes without end is read no deeper.
+MAX_SITEMAP_DEPTH = 3
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
@@ -283,7 +289,9 @@ class Crawler:
         for root in dict.fromkeys(origin(u) for u in seeds):
             robots = await self.robots.get(root)
             listings += [urljoin(root, u) for u in [*robots.sitemaps, "/sitemap.xml"]]
-        entries += [self._entry(normalize_url(u), "sitemap", 0, "robots") for u in listings]
+        listings = list(dict.fromkeys(normalize_url(u) for u in listings))[:MAX_SITEMAPS]
+        queue.sitemaps_listed = len(listings)
+        entries += [self._entry(u, "sitemap", 0, "robots") for u in listings]
         self.result.discovered += self.archive.frontier_add(site, entries, force=True)
         seed = seeds[0]
         workers = min(self.settings.per_host, self.settings.concurrency)
@@ -325,11 +333,12 @@ class Crawler:
                 fetch = replace(fetch, error=reason, kind=FailureKind.PERMANENT)
             else:
                 self.result.listings += 1
-                entries = await self._listing_entries(seed, item, listing)
+                entries, notes = await self._listing_entries(queue, seed, item, listing)
                 if listing.error:  # keep what was read before the error
-                    reason = f"{listing.error}; {len(listing.entries)} entries read"
+                    notes.insert(0, f"{listing.error}; {len(listing.entries)} entries read")
                     if not listing.entries:
                         fetch = replace(fetch, error=listing.error, kind=FailureKind.PERMANENT)
+                reason = "; ".join(notes) or None
         missing = fetch.status == 404 and item.source == "robots"  # a guessed /sitemap.xml
         if missing:
             reason = "no sitemap (HTTP 404)"
@@ -344,24 +353,39 @@ class Crawler:
         await self._watch_host(queue, fetch)
 
     async def _listing_entries(
-        self, seed: str, item: Queued, listing: discovery.Listing
-    ) -> list[Discovered]:
+        self, queue: SiteQueue, seed: str, item: Queued, listing: discovery.Listing
+    ) -> tuple[list[Discovered], list[str]]:
+        """The entries to queue, and notes on the sitemaps left out (too deep, too many)."""
         since = self.options.since
         out = []
+        # a sitemap's depth is its nesting level; its pages are one link from the site
+        nested = item.depth + 1 if item.kind == "sitemap" else 1
+        depth = 1 if item.kind == "sitemap" else item.depth + 1
+        too_deep = too_many = 0
         for e in listing.entries:
-            url = normalize_url(e.url)
             if e.sitemap:
-                if same_site(url, seed):
-                    out.append(self._entry(url, "sitemap", item.depth, "sitemap", e.lastmod))
+                if nested >= MAX_SITEMAP_DEPTH:
+                    too_deep += 1
+                elif queue.sitemaps_listed >= MAX_SITEMAPS:
+                    too_many += 1
+                elif same_site(url := normalize_url(e.url), seed):
+                    queue.sitemaps_listed += 1
+                    out.append(self._entry(url, "sitemap", nested, "sitemap", e.lastmod))
                 continue
+            url = normalize_url(e.url)
             dated = e.lastmod or e.published
             if since is not None and dated is not None and dated < since:
                 continue
             if self._out_of_scope(url, seed):
                 continue
-            entry = self._entry(url, "article", item.depth + 1, listing.kind, e.lastmod, e.title)
+            entry = self._entry(url, "article", depth, listing.kind, e.lastmod, e.title)
             out.append(await self._checked(entry))
-        return out
+        notes = []
+        if too_deep:
+            notes.append(f"{too_deep} sitemaps nested more than {MAX_SITEMAP_DEPTH} deep not read")
+        if too_many:
+            notes.append(f"{too_many} sitemaps over the {MAX_SITEMAPS} a site and run not read")
+        return out, notes
 
     # ------------------------------------------------------------ pages
     async def _page(self, queue: SiteQueue, seed: str, item: Queued) -> bool:

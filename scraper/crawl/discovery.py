@@ -4,8 +4,9 @@
   Google News extensions included), an RSS 2.0 / RDF / Atom feed or a JSON
   Feed, gzipped or not, into ``Entry`` values.  XML is parsed by defusedxml
   (no DTD entities, no external references) as a stream, gzip is
-  decompressed up to ``MAX_LISTING_BYTES``; a malformed listing keeps the
-  entries read before the error and says why it stopped.
+  decompressed up to ``MAX_LISTING_BYTES``, and at most ``MAX_LISTING_URLS``
+  entries are read; a malformed or overlong listing keeps the entries read
+  before the error and says why it stopped.
 - ``page_hints(body, url)`` finds ``rel="next"`` pagination and
   ``<link rel="alternate">`` feeds in a page's raw HTML.
 - ``url_kind(url)`` guesses article / index / page from the URL alone.
@@ -28,6 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 MAX_LISTING_BYTES = 50_000_000  # the sitemaps.org limit for one uncompressed sitemap
+MAX_LISTING_URLS = 50_000  # the sitemaps.org limit of URLs in one sitemap: the rest is ignored
 FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -127,15 +129,20 @@ def gunzip(body: bytes, limit: int = MAX_LISTING_BYTES) -> bytes:
     return out
 
 
-def parse_listing(body: bytes, url: str) -> Listing:
-    """The entries of a sitemap or feed (kind told by its content, not its name)."""
+def parse_listing(body: bytes, url: str, max_urls: int = MAX_LISTING_URLS) -> Listing:
+    """The entries of a sitemap or feed (kind told by its content, not its name),
+    at most ``max_urls`` of them."""
     body = gunzip(body)
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{"):
-        return _json_feed(body, url)
+        return _json_feed(body, url, max_urls)
     if not head.startswith(b"<"):
         raise ListingError("not a sitemap or feed (not XML)")
-    return _xml_listing(body, url)
+    return _xml_listing(body, url, max_urls)
+
+
+def _too_many(max_urls: int) -> str:
+    return f"more than {max_urls:,} URLs: the rest is ignored"
 
 
 def _local(tag: str) -> str:
@@ -146,7 +153,7 @@ _RECORDS = {"url": False, "sitemap": True, "item": False, "entry": False}
 _DATE_FIELDS = ("lastmod", "updated", "modified", "date", "pubdate", "published")
 
 
-def _xml_listing(body: bytes, base: str) -> Listing:
+def _xml_listing(body: bytes, base: str, max_urls: int) -> Listing:
     listing = Listing("sitemap")
     record: dict[str, str] | None = None
     record_tag, depth, record_depth = "", 0, 0
@@ -168,6 +175,9 @@ def _xml_listing(body: bytes, base: str) -> Listing:
             if tag == record_tag and depth == record_depth - 1:
                 entry = _entry(record, record_tag, base)
                 if entry is not None:
+                    if len(listing.entries) >= max_urls:
+                        listing.error = _too_many(max_urls)
+                        break
                     listing.entries.append(entry)
                 record = None
                 elem.clear()
@@ -193,9 +203,11 @@ def _entry(record: dict[str, str], tag: str, base: str) -> Entry | None:
         raw = record["id"]
     if not raw:
         return None
-    url = urljoin(base, html.unescape(raw.strip()))
-    if urlsplit(url).scheme not in ("http", "https"):
-        return None
+    url = html.unescape(raw.strip())
+    if not url.startswith(("http://", "https://")):  # as sitemaps give them: no urljoin
+        url = urljoin(base, url)
+        if urlsplit(url).scheme not in ("http", "https"):
+            return None
     published = parse_date(
         record.get("publication_date") or record.get("pubdate") or record.get("published")
     )
@@ -206,7 +218,7 @@ def _entry(record: dict[str, str], tag: str, base: str) -> Entry | None:
     return Entry(url, lastmod or published, published, record.get("title"), _RECORDS[tag])
 
 
-def _json_feed(body: bytes, base: str) -> Listing:
+def _json_feed(body: bytes, base: str, max_urls: int) -> Listing:
     listing = Listing("feed")
     try:
         data = json.loads(body)
@@ -227,6 +239,9 @@ def _json_feed(body: bytes, base: str) -> Listing:
         published = parse_date(_str(item.get("date_published")))
         modified = parse_date(_str(item.get("date_modified")))
         title = _str(item.get("title"))
+        if len(listing.entries) >= max_urls:
+            listing.error = _too_many(max_urls)
+            break
         listing.entries.append(Entry(url, modified or published, published, title))
     return listing
 

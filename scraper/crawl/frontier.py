@@ -15,14 +15,27 @@ from scraper.archive import Archive, Queued
 
 READ_AHEAD = 64
 LISTING_KINDS = ("sitemap", "feed")
+PAGE_KINDS = ("page", "article", "index")
+# Sitemaps read per site and run: a few hundred (a sitemap index of 100,000 sitemaps
+# must not make 100,000 requests); the rest stays queued.
+MAX_SITEMAPS = 300
 
 
 class SiteQueue:
+    """The ``max_pages`` budget counts every request of the site's run but robots.txt:
+    pages, sitemaps and feeds.  Listings (sitemaps and feeds, taken first) may use at
+    most half of it, so pages always get the other half, and at most
+    ``MAX_SITEMAPS`` sitemaps are read."""
+
     def __init__(self, archive: Archive, site: str, max_pages: int) -> None:
         self.archive = archive
         self.site = site
         self.max_pages = max_pages
-        self.pages = 0  # page fetches started (the --max-pages budget)
+        self.max_listings = max_pages // 2
+        self.pages = 0  # fetches started: pages, sitemaps and feeds (the --max-pages budget)
+        self.listings = 0  # ... of which sitemaps and feeds
+        self.sitemaps = 0  # ... of which sitemaps
+        self.sitemaps_listed = 0  # sitemap URLs queued in this run (at most MAX_SITEMAPS)
         self.stopped: str | None = None  # why the run of this site stopped early
         # links found on pages, by source ("link": on index pages, "related": on
         # articles): how many were fetched, how many were dead (404, 410), and,
@@ -39,19 +52,30 @@ class SiteQueue:
     def budget_left(self) -> bool:
         return self.pages < self.max_pages
 
+    def _kinds(self) -> tuple[str, ...]:
+        """The kinds of URL that may still be handed out in this run."""
+        if self.listings >= self.max_listings:
+            return PAGE_KINDS
+        if self.sitemaps >= MAX_SITEMAPS:
+            return ("feed", *PAGE_KINDS)
+        return (*LISTING_KINDS, *PAGE_KINDS)
+
     async def next(self) -> Queued | None:
-        """The next URL to work on; None when the queue is drained (or stopped)."""
+        """The next URL to work on; None when the queue is drained, stopped, or the
+        run's budget is spent."""
         async with self._changed:
             while True:
                 if self.stopped:
                     return None
-                if not self._buffer:
+                if not self._buffer and self.budget_left:
                     self._refill()
                 if self._buffer:
                     item = self._buffer.popleft()
                     self._busy.add(item.url)
-                    if item.kind not in LISTING_KINDS:
-                        self.pages += 1
+                    self.pages += 1
+                    if item.kind in LISTING_KINDS:
+                        self.listings += 1
+                        self.sitemaps += item.kind == "sitemap"
                     return item
                 if not self._busy:
                     self._changed.notify_all()
@@ -59,15 +83,22 @@ class SiteQueue:
                 await self._changed.wait()
 
     def _refill(self) -> None:
-        kinds = None if self.budget_left else LISTING_KINDS
-        rows = self.archive.frontier_next(self.site, READ_AHEAD + len(self._busy), kinds)
-        fresh = [r for r in rows if r.url not in self._busy]
-        if self.budget_left:  # hand out no more pages than the budget allows
-            room = self.max_pages - self.pages
-            listings = [r for r in fresh if r.kind in LISTING_KINDS]
-            pages = [r for r in fresh if r.kind not in LISTING_KINDS][:room]
-            fresh = sorted(listings + pages, key=lambda r: r.priority)
-        self._buffer.extend(fresh)
+        """Read ahead, lowest priority first, no more than the budgets leave room for."""
+        room = self.max_pages - self.pages
+        rows = self.archive.frontier_next(
+            self.site, min(READ_AHEAD, room) + len(self._busy), self._kinds()
+        )
+        listings, sitemaps = self.max_listings - self.listings, MAX_SITEMAPS - self.sitemaps
+        for row in rows:
+            if len(self._buffer) >= room:
+                break
+            if row.url in self._busy:
+                continue
+            if row.kind in LISTING_KINDS:
+                if listings <= 0 or (row.kind == "sitemap" and sitemaps <= 0):
+                    continue
+                listings, sitemaps = listings - 1, sitemaps - (row.kind == "sitemap")
+            self._buffer.append(row)
 
     async def done(self, item: Queued, *, fetched: bool = True) -> None:
         """``item`` is finished (its frontier row updated); ``fetched=False`` gives
