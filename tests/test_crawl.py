@@ -274,6 +274,39 @@ def test_since_include_exclude_and_no_links(server: HTTPServer, site: Site, fast
     assert archived == {server.url_for(new), server.url_for(linked)}
 
 
+def test_since_applies_to_the_own_date_of_articles_found_by_links(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    def dated(n: int, when: str) -> str:
+        path = f"/news/{n}-story-number-{n}/"
+        meta = f"<meta property='article:published_time' content='{when}'>"
+        site.add(path, article_html(n).replace("<head>", "<head>" + meta))
+        return path
+
+    old, new, undated = dated(1, "2020-01-05T10:00:00Z"), dated(2, "2026-11-10"), site.article(3)
+    listed_old, listed_new = dated(4, "2019-03-01"), dated(5, "2019-03-02")
+    site.add("/", index_html([old, new, undated]))
+    site.add(  # no date for article 4; a new lastmod for 5 (an old story, updated)
+        "/sitemap.xml",
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{server.url_for(listed_old)}</loc></url>"
+        f"<url><loc>{server.url_for(listed_new)}</loc><lastmod>2026-11-20</lastmod></url>"
+        "</urlset>",
+        content_type="application/xml",
+    )
+    result = run(server.url_for("/"), fast, CrawlOptions(since=datetime(2026, 11, 1, tzinfo=UTC)))
+
+    archived = {r[0] for r in rows(fast.db, "SELECT url FROM articles")}
+    assert archived == {server.url_for(p) for p in (new, undated, listed_new)}
+    reasons = dict(rows(fast.db, "SELECT url, reason FROM frontier WHERE state = 'done'"))
+    assert reasons[server.url_for(old)] == "published 2020-01-05, before --since 2026-11-01"
+    assert reasons[server.url_for(listed_old)] == "published 2019-03-01, before --since 2026-11-01"
+    assert result.summary.skipped == 3  # the home page and the two old articles
+    site.log.clear()
+    run(server.url_for("/"), fast, CrawlOptions(since=datetime(2026, 11, 1, tzinfo=UTC)))
+    assert not site.requests(old)  # not fetched again on the next run
+
+
 def test_canonical_and_tracking_parameters_are_one_url(
     server: HTTPServer, site: Site, fast: Settings
 ) -> None:

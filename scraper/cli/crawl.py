@@ -55,7 +55,9 @@ def crawl(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="Skip sitemap / feed entries dated before this (YYYY-MM-DD)."),
+        typer.Option(
+            help="Skip sitemap / feed entries and articles dated before this (YYYY-MM-DD)."
+        ),
     ] = None,
     include: Annotated[
         list[str] | None,

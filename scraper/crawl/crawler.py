@@ -43,7 +43,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -412,6 +412,9 @@ class Crawler:
             if article is not None and kind == "index":
                 self.archive.record_fetch(fetch)
                 outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)
+            elif article is not None and (old := self._before_since(item, article)):
+                self.archive.record_fetch(fetch)
+                outcome = Outcome(url, Status.SKIPPED, old, title=article.title)
             else:
                 outcome = process(fetch, self.archive, article=article)
             state, reason, final = _frontier_state(outcome)
@@ -424,6 +427,20 @@ class Crawler:
         if item.source in LINK_SOURCES:
             self._watch_links(queue, item.source, fetch)
         return True
+
+    def _before_since(self, item: Queued, article: Article) -> str | None:
+        """Why an article dated before ``--since`` is not archived, or None.  Its own
+        published date decides when no sitemap or feed gave it one (found by a link,
+        or listed undated); a seed is archived whatever its date."""
+        since = self.options.since
+        published = article.published
+        if since is None or published is None or item.source == "seed" or item.lastmod:
+            return None
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=UTC)
+        if published >= since:
+            return None
+        return f"published {published.date()}, before --since {since.date()}"
 
     def _watch_links(self, queue: SiteQueue, source: str, fetch: FetchResult) -> None:
         """Stop following the links of a kind of page once most of them are dead
