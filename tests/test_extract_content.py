@@ -188,3 +188,31 @@ def test_prose_ends_a_recirculation_run_but_comments_need_more() -> None:
     comment = f"<p>{SENTENCE * 2}A reader wrote this.</p>"
     text = extract(page(f"<article>{BODY}<h3>Comments</h3>{comment}</article>")).text
     assert "A reader wrote this." not in text
+
+
+def test_prose_named_like_boilerplate_is_kept_teasers_are_not() -> None:
+    rest = "".join(f"<p>{SENTENCE * 2}Second half {i}.</p>" for i in range(3))
+    teasers = "".join(
+        f'<div><h3><a href="/story-{i}">Another story that readers liked a lot {i}</a></h3>'
+        f"<p>{SENTENCE * 2}</p></div>"
+        for i in range(3)
+    )
+    html = page(
+        f'<div class="story">{BODY}<div id="read-more"><a href="">Read more</a>'
+        f'<div id="read-more-content">{rest}</div></div></div>'
+        f'<div class="related-stories">{teasers}</div>'
+    )
+    text = extract(html).text
+    assert "Paragraph 0." in text and "Second half 2." in text
+    assert "Another story" not in text
+
+
+def test_an_id_spelling_the_sections_heading_names_nothing() -> None:
+    section = (
+        '<div class="section" id="sharing-with-a-single-developer">'
+        f"<h2>Sharing with a single developer</h2><p>{SENTENCE}Shared.</p></div>"
+    )
+    html = page(f'<div class="body">{BODY}{section}<div id="social-sharing-bar">Tweet</div></div>')
+    text = extract(html).text
+    assert "Sharing with a single developer" in text and "Shared." in text
+    assert "Tweet" not in text

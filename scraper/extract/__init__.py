@@ -37,7 +37,9 @@ The stages, in order:
    hidden elements and elements whose class/id word parts say boilerplate
    (``rules``), unless they hold a large share of the page's text; a content
    class beside a boilerplate one ("entry share"), layout words ("one-sidebar")
-   and script hooks ("js-nav") only drop small elements or none.
+   and script hooks ("js-nav") only drop small elements or none; an element of
+   long, link-free paragraphs is prose whatever its name, and an id spelling its
+   section's heading names nothing.
 7. Choose the main container (``content.choose_container``): paragraphs score
    their parent and grandparent (length, commas), class/id vocabularies and
    semantic tags add or subtract, link density scales down; the best candidate,

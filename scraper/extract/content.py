@@ -107,10 +107,52 @@ def clean_tree(body: LexborNode) -> int:
             kind = kinds[key] = _attr_kind(key.lower(), tokens)
         if not kind or node.tag_id in ROOT_IDS or node.attrs.get("itemprop") == "articleBody":
             continue
-        if len(node.text_lexbor()) <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
+        if node.id and _anchor_slug(node) and not _attr_kind(key.rsplit(" ", 1)[0].lower()):
+            continue  # only its id, a subheading's anchor ("sharing-with-a-single-developer")
+        size = len(node.text_lexbor())
+        if size <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
+            if size >= rules.PROSE_MIN_PARAGRAPHS * rules.PROSE_CHARS and _holds_prose(node, key):
+                continue
             node.decompose()
             removed = True
     return total
+
+
+_WORDS_RE = re.compile(r"[^\W_]+")
+
+
+def _anchor_slug(node: LexborNode) -> bool:
+    """Whether the element's id spells its first heading's words: an anchor for a
+    section, not a description of it."""
+    parts = _WORDS_RE.findall(node.id.lower())
+    if len(parts) < rules.SLUG_MIN_WORDS:
+        return False
+    heading = node if node.tag in _HEADINGS else node.css_first("h1, h2, h3, h4, h5, h6")
+    if heading is None:
+        return False
+    return _WORDS_RE.findall(heading.text_lexbor().lower())[: len(parts)] == parts
+
+
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
+def _holds_prose(node: LexborNode, key: str) -> bool:
+    """Whether an element named like boilerplate is prose all the same: a few long
+    paragraphs, nearly free of links, that make up most of its text ("read-more-content"
+    around the article's second half). Comments, dialogs, newsletter and author boxes
+    are excepted: their text can look like that too."""
+    if rules.PROSE_NAMES_NOT_KEPT.search(key.lower()):
+        return False
+    size = len(node.text_lexbor())
+    if _link_density(node) >= rules.PROSE_MAX_LINK_DENSITY:
+        return False
+    long_chars = count = 0
+    for p in node.css("p"):
+        length = len(p.text_lexbor())
+        if length >= rules.PROSE_CHARS:
+            long_chars += length
+            count += 1
+    return count >= rules.PROSE_MIN_PARAGRAPHS and long_chars >= rules.PROSE_SHARE * size
 
 
 _DROP_IF_SMALL_IDS = tag_ids(rules.DROP_IF_SMALL_TAGS)

@@ -75,6 +75,20 @@ WEAK_BOILERPLATE_WORDS = (
     "image images img imginline photo photos picture figure"
 ).split()
 WEAK_MAX_CHARS = 300
+# An element holding three paragraphs this long with (almost) no links is prose, not
+# boilerplate, whatever its class says ("read-more-content" around the article's
+# second half) - unless its name says comments, dialog, newsletter or author box.
+PROSE_CHARS = 150
+# An id of this many words that spells the element's heading is an anchor for a
+# section ("sharing-with-a-single-developer"): its words describe nothing.
+SLUG_MIN_WORDS = 3
+PROSE_MIN_PARAGRAPHS = 3
+PROSE_SHARE = 0.8  # of the element's text in such paragraphs
+PROSE_MAX_LINK_DENSITY = 0.1
+PROSE_NAMES_NOT_KEPT = re.compile(
+    r"comment|disqus|respond|repl(?:y|ies)|discussion|modal|popup|lightbox|dialog|"
+    r"newsletter|subscri|signup|author|bio\b|cookie|consent|gdpr|paywall|regwall"
+)
 BOILERPLATE_MAX_SHARE = 0.4  # strong words drop elements holding up to this share of the text
 # Word parts that look like boilerplate but only style content: Drupal's field
 # labels ("field--label-hidden"), page builders' wrappers ("elementor-widget-
