@@ -216,3 +216,17 @@ def test_an_id_spelling_the_sections_heading_names_nothing() -> None:
     text = extract(html).text
     assert "Sharing with a single developer" in text and "Shared." in text
     assert "Tweet" not in text
+
+
+def test_lead_behind_bare_wrappers_is_found_a_notice_above_the_title_is_not() -> None:
+    lead = "The lead tells the whole story in one long sentence, as leads do in many newspapers."
+    notice = "Need an account? Create one in a minute to save the articles and follow your topics."
+    deep = "<div><div><div><div>" + f'<div class="article-body">{BODY}</div>' + "</div>" * 4
+    html = page(
+        f'<div class="notice"><p>{notice}</p></div><main><div><h1>Title</h1><p>{lead}</p></div>'
+        f"<div><p>Short.</p></div>{deep}</main>"
+    )
+    text = extract(html).text
+    assert text.startswith(lead) and "Paragraph 5." in text
+    html = page(f"<main><div><p>{notice}</p></div>{deep}<h1>Title</h1></main>")
+    assert notice not in extract(html).text

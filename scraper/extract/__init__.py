@@ -46,7 +46,8 @@ The stages, in order:
    climbing to an ancestor shared by several strong candidates, plus its
    worthy siblings; widened to the ancestor that gains most paragraph text
    when they hold under 60% of the page's, and preceded by the lead paragraph
-   or deck just before them.
+   or deck just before them (up to 3 levels up, wrappers with no other text not
+   counted; never a paragraph above the page's first ``<h1>``).
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
    blocks, promos ("Read more:", "Lesen Sie auch"), reading times, share and
@@ -143,9 +144,11 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     if body is None:
         article.language = metadata.declared_language(src)
         return article
+    above_title = content.above_title(body)
     raw_chars = content.clean_tree(body)
     bylines: list[str] = []
-    blocks = content.keep_blocks(content.render(content.choose_container(body), resolve), bylines)
+    chosen = content.choose_container(body, above_title)
+    blocks = content.keep_blocks(content.render(chosen, resolve), bylines)
     if sum(len(b.text) for b in blocks) < MIN_MAIN_CHARS:
         whole = content.keep_blocks(content.render([body], resolve), bylines)
         if sum(len(b.text) for b in whole) > sum(len(b.text) for b in blocks):

@@ -378,7 +378,24 @@ _TOP_IDS = tag_ids("html") | {DOCUMENT_ID}
 _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
 
 
-def choose_container(body: LexborNode) -> list[LexborNode]:
+def above_title(body: LexborNode) -> frozenset[int]:
+    """The paragraphs and subheadings before the page's first <h1> (read before
+    cleaning, which may drop the header holding it): no lead of the article."""
+    found = []
+    for node in body.css(_TITLE_OR_LEAD):
+        if node.tag_id == _H1_ID:
+            return frozenset(found)
+        found.append(node.mem_id)
+    return frozenset()
+
+
+_TITLE_OR_LEAD = "h1, p, h2, h3, h4, div"
+(_H1_ID,) = tag_ids("h1")
+
+
+def choose_container(
+    body: LexborNode, above_title: frozenset[int] = frozenset()
+) -> list[LexborNode]:
     """The node(s) holding the article: the best-scored candidate and its worthy siblings.
 
     When they hold too little of the page's paragraph text, the ancestor that
@@ -426,7 +443,7 @@ def choose_container(body: LexborNode) -> list[LexborNode]:
     best_score = scores.get(best.mem_id, [best, best_score])[1]
     chosen = _same_class(body, best) or _with_siblings(best, max(best_score, 0.0), scores)
     chosen = _widen(chosen, best, good)
-    return _leads(chosen[0]) + chosen
+    return _leads(chosen[0], above_title) + chosen
 
 
 def _in_media(node: LexborNode, top: LexborNode) -> bool:
@@ -452,13 +469,16 @@ def _is_deck(node: LexborNode) -> bool:
     return rules.DECK_ATTR.search(_class_id(node.attributes)) is not None
 
 
-def _leads(first: LexborNode) -> list[LexborNode]:
+def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
     """Lead paragraphs just before the container, a few levels up (a standfirst in the
-    article's header): paragraphs of the nearest preceding siblings with text."""
+    article's header): paragraphs of the nearest preceding siblings with text, after
+    the page's first <h1> when it has one (a lead follows the title; a notice over the
+    page's header does not)."""
     leads: list[LexborNode] = []
     node = first
-    for _ in range(rules.LEAD_LEVELS):
-        if node is None or node.tag_id in ROOT_IDS:
+    levels = 0
+    for _ in range(rules.LEAD_MAX_CLIMB):
+        if node is None or node.tag_id in ROOT_IDS or levels >= rules.LEAD_LEVELS:
             break
         sib, seen = node.prev, 0
         while sib is not None and seen < rules.LEAD_SIBLINGS:
@@ -489,11 +509,24 @@ def _leads(first: LexborNode) -> list[LexborNode]:
                         and not _in_media(p, sib)
                     ]
                     if found:
+                        if found[0].mem_id in above_title:
+                            return leads
                         leads[:0] = found
                         return leads
             sib = sib.prev
+        if seen or _has_text_after(node):  # a bare wrapper is no level of its own
+            levels += 1
         node = node.parent
     return leads
+
+
+def _has_text_after(node: LexborNode) -> bool:
+    sib = node.next
+    while sib is not None:
+        if sib.tag and sib.tag[0] != "-" and sib.text_lexbor().strip():
+            return True
+        sib = sib.next
+    return False
 
 
 def _widen(chosen: list[LexborNode], best: LexborNode, good: list) -> list[LexborNode]:

@@ -163,6 +163,7 @@ GOOD_UNIT_CHARS = 80  # paragraphs this long count as the page's paragraph text
 MIN_COVERAGE = 0.6  # a container holding less of it may widen to an ancestor
 WIDEN_COST = 2.0  # per char of other text an ancestor brings, in paragraph chars
 LEAD_LEVELS = 3  # a lead paragraph is looked for before the container and 2 ancestors
+LEAD_MAX_CLIMB = 5  # parents climbed in all, wrappers with no other text included
 LEAD_SIBLINGS = 3  # among this many preceding siblings with text
 LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
 LEAD_MAX_LINK_DENSITY = 0.2
