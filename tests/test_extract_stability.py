@@ -1,0 +1,47 @@
+"""Stability: a small edit to a saved page changes its text by the edit alone.
+
+Adding a paragraph of prose to the article must give the previous text plus that
+paragraph; removing a sidebar or a comment block must not change the text. The
+edits are the stability bench's (``bench/stability_bench.py``), run here on the
+saved pages.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "bench"))
+
+from stability_bench import ADDED, add_paragraph, check, edits
+
+from scraper.extract import extract
+
+PAGES = sorted((Path(__file__).parent / "pages").glob("*.html"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.stem)
+def test_an_edit_changes_the_text_by_the_edit_alone(path: Path) -> None:
+    result = check(path.read_text(encoding="utf-8"))
+    assert result, "no text"
+    assert result["paragraph"] and result["last"], result  # a paragraph always applies
+    assert all(ok is not False for ok in result.values()), result
+
+
+def test_the_edits_are_what_they_say() -> None:
+    html = (PAGES[0]).read_text(encoding="utf-8")
+    text = extract(html).text
+    edited, expected = add_paragraph(html, text, at_end=True) or ("", "")
+    assert expected.endswith(ADDED) or f"\n\n{ADDED}\n\n" in expected
+    assert expected.replace(f"\n\n{ADDED}", "") == text
+    assert ADDED in edited
+    sidebar = (
+        f"<html><body><article>{'<p>' + 'A sentence of the article, long enough. ' * 3 + '</p>'}"
+        "</article><aside><p>Most read today</p></aside>"
+        "<div id='comments'><p>First!</p></div></body></html>"
+    )
+    found = edits(sidebar, extract(sidebar).text)
+    assert found["sidebar"] is not None and "Most read" not in found["sidebar"][0]
+    assert found["comments"] is not None and "First!" not in found["comments"][0]
