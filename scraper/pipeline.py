@@ -50,6 +50,7 @@ class Outcome:
     article: Article | None = None
     fetch: FetchResult | None = None
     kind: FailureKind | None = None  # what a failure means (FetchResult.kind)
+    counted: bool = False  # a failure only counted, not an error (crawl: a dead link on a page)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -573,6 +574,94 @@ def test_cli_json_summary_and_lock(
     waited = cli("crawl", server.url_for("/"), "--wait", "--json", env=env)
     holder.join()
     assert waited.code == 0 and json.loads(waited.out)["archived"] == 0  # type: ignore[attr-defined]
+
+
+def test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted(
+    server: HTTPServer, site: Site, cli: Callable[..., object]
+) -> None:
+    paths = [site.article(n) for n in range(2)]
+    dead = [f"/news/{n}-gone-story-number-{n}/" for n in range(3)]  # 404s, linked from /
+    site.add("/", index_html([*paths, *dead]))
+    env = {"SCRAPER_CRAWL_DELAY": "0"}
+
+    quiet = cli("crawl", server.url_for("/"), "--quiet", env=env)
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "")  # type: ignore[attr-defined]
+    told = cli("crawl", server.url_for("/"), "--db", "again.db", env=env)
+    assert told.code == 0 and "scraper: error" not in told.err  # type: ignore[attr-defined]
+    assert told.out.count("HTTP 404") == 3  # type: ignore[attr-defined]
+    assert "dead_links 3" in told.err and "problems" not in told.err  # type: ignore[attr-defined]
+
+    # a sitemap that fails is something to look at: its line, and a summary naming it
+    site.routes["/robots.txt"].body += f"Sitemap: {server.url_for('/broken.xml')}\n"  # type: ignore[operator]
+    site.add("/broken.xml", "down", status=500)
+    broken = cli("crawl", server.url_for("/"), "--quiet", env=env)
+    assert broken.code == 1 and broken.out == ""  # type: ignore[attr-defined]
+    lines = broken.err.splitlines()  # type: ignore[attr-defined]
+    assert (
+        lines[0]
+        == f"scraper: error: {server.url_for('/broken.xml')}: HTTP 500 INTERNAL SERVER ERROR"
+    )
+    assert len(lines) == 2 and "problems (sitemap: 1)" in lines[1], lines
+    seed = cli("crawl", server.url_for("/nothing-here/"), "--quiet", env=env)
+    assert seed.code == 1 and "seed: 1)" in seed.err  # type: ignore[attr-defined]
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (Linux /proc): a crawl started in its own
+    session and everything it started, even once reparented."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rpartition(")")[2].split()  # after "pid (comm)"
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree in /proc")
+def test_ctrl_c_prints_what_was_done_and_exits_130(
+    server: HTTPServer, site: Site, tmp_path: Path
+) -> None:
+    arrived, release = threading.Event(), threading.Event()
+
+    def stuck(request: Request) -> Response:
+        arrived.set()
+        release.wait(30)
+        return Response(article_html(9), content_type="text/html")
+
+    paths = [site.article(n) for n in range(2)]
+    site.add("/news/9-the-slow-story-number-9/", stuck)
+    site.add("/", index_html([*paths, "/news/9-the-slow-story-number-9/"]))
+    db = tmp_path / "c.db"
+    args = [sys.executable, "-m", "scraper", "crawl", server.url_for("/"), "--db", str(db)]
+    env = {**os.environ, "SCRAPER_CRAWL_DELAY": "0", "SCRAPER_PER_HOST": "1"}
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # its own process group: Ctrl-C reaches the group
+    )  # fmt: skip
+    try:
+        assert arrived.wait(60), "the crawl never reached the slow page"
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("fetched 2,") and "interrupted" in summary, err
+    assert "archived 2" in summary
+    assert _count(db, "articles") == 2  # what was done is kept
+    deadline = time.monotonic() + 15  # its extraction workers and forkserver end with it
+    while _session(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session(proc.pid) == []
 
 
 def test_killed_crawl_resumes_without_losing_or_repeating_articles(

@@ -6,6 +6,9 @@ Exit codes (also in the README):
   2  usage error: bad option, unreadable input or config file, a string that is
      not an http(s) URL
   3  the archive cannot be opened or written
+  130 interrupted (Ctrl-C): the summary of what was done is printed
+(crawl: 1 only for a seed, robots.txt, sitemap or feed that failed, or pages not
+fetched after retries; dead links found on pages are counted, not errors)
 """
 
 from __future__ import annotations

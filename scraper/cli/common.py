@@ -14,6 +14,7 @@ from scraper.settings import Settings, load_settings
 from scraper.urls import check_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
 
 DbOption = Annotated[
     Path | None,
@@ -40,7 +41,10 @@ InputOption = Annotated[
     ),
 ]
 QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print only errors and the summary.")
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Print nothing if all went well; else the errors and the summary."
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 ConcurrencyOption = Annotated[

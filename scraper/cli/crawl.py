@@ -11,6 +11,7 @@ import typer
 
 from scraper.cli.common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     ConcurrencyOption,
@@ -28,7 +29,7 @@ from scraper.cli.common import (
     settings_for,
 )
 from scraper.cli.report import Reporter
-from scraper.crawl import CrawlOptions, crawl_lock
+from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
 from scraper.crawl import crawl as run_crawl
 from scraper.crawl.discovery import parse_date
 from scraper.errors import ArchiveLocked
@@ -112,18 +113,26 @@ def crawl(
         timeout=timeout,
         user_agent=user_agent,
     )
+    result = CrawlResult()
     try:
         with (
             crawl_lock(settings.db, wait=wait),
             open_archive(settings) as archive,
             Reporter(None, quiet=quiet, as_json=json) as rep,
         ):
-            result = asyncio.run(run_crawl(seeds, archive, settings, options, on_outcome=rep))
+            try:
+                asyncio.run(
+                    run_crawl(seeds, archive, settings, options, on_outcome=rep, result=result)
+                )
+            except KeyboardInterrupt:  # Ctrl-C: what was done is committed; say what it was
+                result.interrupted = True
     except ArchiveLocked as exc:
         err(f"{exc}; not starting (use --wait to wait for it)")
         raise typer.Exit(EXIT_OK) from None
-    rep.summary(result.summary, **result.extra())
-    if result.summary.failed:
+    rep.summary(result.summary, always=result.interrupted, **result.extra())
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.problems:  # dead links and pages that are not articles are only counted
         raise typer.Exit(EXIT_FAILED)
 
 

@@ -2,6 +2,8 @@
 
 On a terminal: a rich progress bar on stderr, failures printed above it.
 Elsewhere (cron, pipes): one plain line per URL on stdout, failures on stderr.
+A failure only ``counted`` (a dead link a crawl found on a page) is a plain line,
+not an error.  ``quiet``: nothing at all when no error was printed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Reporter:
     ) -> None:
         self.quiet = quiet
         self.as_json = as_json
+        self.errors = 0  # error lines printed
         self.console = Console(stderr=True)
         self.progress: Progress | None = None
         if self.console.is_terminal and not quiet and not as_json:
@@ -53,7 +56,8 @@ class Reporter:
             self.progress.update(self.task, total=total)
 
     def __call__(self, outcome: Outcome) -> None:
-        if outcome.status is Status.FAILED:
+        if outcome.status is Status.FAILED and not outcome.counted:
+            self.errors += 1
             line = f"scraper: error: {outcome.url}: {outcome.reason}"
             if self.progress is not None:
                 self.progress.console.print(line, markup=False, highlight=False)
@@ -66,13 +70,17 @@ class Reporter:
         if self.progress is not None:
             self.progress.advance(self.task)
 
-    def summary(self, summary: Summary, **extra: object) -> None:
+    def summary(self, summary: Summary, *, always: bool = False, **extra: object) -> None:
+        """The counts (as JSON with ``as_json``); when ``quiet``, only after an error
+        line or when ``always`` (an interrupted run)."""
         if self.as_json:
             print(json.dumps({**summary.as_dict(), **extra}, ensure_ascii=False), flush=True)
             return
+        if self.quiet and not self.errors and not always:
+            return
         c = summary.counts
         details = ", ".join(f"{k} {c[k]}" for k in FETCHED if c[k])
-        more = "".join(f", {k} {v}" for k, v in extra.items())
+        more = "".join(f", {k} {_plain(v)}" for k, v in extra.items())
         print(
             f"fetched {summary.fetched}, failed {summary.failed}, skipped {summary.skipped}"
             + (f" ({details})" if details else "")
@@ -80,3 +88,10 @@ class Reporter:
             file=sys.stderr,
             flush=True,
         )
+
+
+def _plain(value: object) -> str:
+    """A figure of the summary line; a mapping as ``(key value, ...)``."""
+    if isinstance(value, dict):
+        return "(" + ", ".join(f"{k}: {v}" for k, v in value.items()) + ")"
+    return str(value)

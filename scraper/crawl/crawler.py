@@ -36,12 +36,13 @@ import functools
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -51,6 +52,7 @@ import httpx
 from scraper.archive import Archive, Discovered, Queued
 from scraper.crawl import discovery
 from scraper.crawl.frontier import LISTING_KINDS, MAX_SITEMAPS, SiteQueue
+from scraper.crawl.robots import UNAVAILABLE as ROBOTS_UNAVAILABLE
 from scraper.crawl.robots import RobotsCache, origin
 from scraper.errors import ArchiveError
 from scraper.fetch import Fetcher, Refusal
@@ -67,7 +69,12 @@ PRIORITY = {"sitemap": 0, "feed": 0, "seed": 1, "article": 2, "index": 3, "page"
 RELATED_PRIORITY = 4  # links found on article pages come after everything else
 DEAD_LINKS_TRIED, DEAD_LINKS_SHARE = 20, 0.5  # then most of them dead: follow no more
 LINK_SOURCES = {"link": "index pages", "related": "article pages"}
+FOUND_ON_PAGES = ("link", "related", "next")
 MAX_HOST_PAUSES = 3
+# What a failure that needs a look was (the summary's "problems"); any other failure (a
+# dead link found on a page, a page that is not HTML or has no text) is only counted.
+PROBLEMS = ("seed", "robots.txt", "sitemap", "feed", "after retries", "internal error")
+DEAD = (404, 410)
 # Sitemap indexes nest at most this many levels (a robots.txt sitemap, the sitemaps
 # it lists, and theirs): an index of indexes without end is read no deeper.
 MAX_SITEMAP_DEPTH = 3
@@ -88,7 +95,11 @@ def _exit_with(crawl_pid: int) -> None:
     A crawl killed by cron's timeout or the OOM killer (SIGKILL) cannot shut its
     pool down; its workers, children of the forkserver, would wait on their queue
     forever (and keep the forkserver alive), about 75 MB a killed run.
+
+    Ctrl-C reaches the whole process group: a worker ignores it (it printed a
+    KeyboardInterrupt traceback), and the crawl shuts the pool down itself.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:
@@ -123,6 +134,10 @@ class CrawlResult:
     left: int = 0  # URLs still queued (--max-pages, a stopped host)
     stopped: dict[str, str] = field(default_factory=dict)  # site -> why it stopped early
     seconds: float = 0.0
+    dead_links: int = 0  # links found on pages that led to a 404 or 410: counted, not errors
+    # what failed that a user must look at, by what it was (PROBLEMS): the exit code 1
+    problems: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False  # stopped by Ctrl-C (SIGINT): the figures are what was done
 
     def extra(self) -> dict[str, object]:
         """The crawl's own figures, for the summary line / JSON."""
@@ -131,10 +146,15 @@ class CrawlResult:
             "known": self.known,
             "listings": self.listings,
             "left": self.left,
+            "dead_links": self.dead_links,
             "seconds": round(self.seconds, 2),
         }
+        if self.problems:
+            out["problems"] = self.problems
         if self.stopped:
             out["stopped"] = self.stopped
+        if self.interrupted:
+            out["interrupted"] = True
         return out
 
 
@@ -157,28 +177,43 @@ async def crawl(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    result: CrawlResult | None = None,
 ) -> CrawlResult:
-    """Crawl every seed's site into ``archive``; the archive's crawl lock is the caller's."""
+    """Crawl every seed's site into ``archive``; the archive's crawl lock is the caller's.
+
+    ``result``: filled in as the crawl goes, so that a crawl interrupted (cancelled,
+    Ctrl-C) still tells what it did; what it wrote is committed."""
     started = time.monotonic()
     sites = group_seeds(seeds)
     # --per-host above --concurrency raises it, up to POOL_CONNECTIONS (httpx's pool
     # costs O(connections) a request: past 16 connections more are slower, not faster)
     concurrency = max(settings.concurrency, min(settings.per_host, POOL_CONNECTIONS))
     settings = settings.merged(delay=settings.crawl_delay, concurrency=concurrency)
-    result = CrawlResult()
+    result = CrawlResult() if result is None else result
     seed_urls = [url for urls in sites.values() for url in urls]
     # connections go to the addresses checked (see netguard), but for the seeds' hosts
     trusted = seed_hosts(seed_urls)
-    async with Fetcher(settings, transport=transport, trusted=trusted.__contains__) as fetcher:
-        crawler = Crawler(archive, fetcher, options or CrawlOptions(), result, on_outcome)
-        crawler.trust(seed_urls)
-        try:
-            await asyncio.gather(*(crawler.crawl_site(site, urls) for site, urls in sites.items()))
-        finally:
-            crawler.close()
-    result.left = sum(archive.frontier_counts(site).get("queued", 0) for site in sites)
+    try:
+        async with Fetcher(settings, transport=transport, trusted=trusted.__contains__) as fetcher:
+            crawler = Crawler(archive, fetcher, options or CrawlOptions(), result, on_outcome)
+            crawler.trust(seed_urls)
+            try:
+                await asyncio.gather(*(crawler.crawl_site(s, urls) for s, urls in sites.items()))
+            finally:
+                crawler.close()
+    except BaseException:  # cancelled (Ctrl-C) or failed: what was done is still told
+        result.seconds = time.monotonic() - started
+        with suppress(Exception):
+            result.left = _left(archive, sites)
+        raise
+    result.left = _left(archive, sites)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _left(archive: Archive, sites: Iterable[str]) -> int:
+    """URLs still queued (the budget, a stopped host, an interruption)."""
+    return sum(archive.frontier_counts(site).get("queued", 0) for site in sites)
 
 
 def seed_hosts(seeds: Iterable[str]) -> set[str]:
@@ -313,7 +348,7 @@ class Crawler:
             except Exception as exc:  # one bad page must not end the crawl
                 reason = f"internal error ({type(exc).__name__}: {exc})"
                 self.archive.frontier_finish(item.url, "failed", reason=reason, final=True)
-                self._report(Outcome(item.url, Status.FAILED, reason))
+                self._report(Outcome(item.url, Status.FAILED, reason), "internal error")
             finally:
                 await queue.done(item, fetched=fetched)
 
@@ -349,7 +384,9 @@ class Crawler:
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
             self.archive.frontier_finish(item.url, state, reason=reason)
         if state == "failed":
-            self._report(Outcome(item.url, Status.FAILED, reason, fetch=fetch))
+            robots = (reason or "").startswith(ROBOTS_UNAVAILABLE)
+            problem = "robots.txt" if robots else item.kind
+            self._report(Outcome(item.url, Status.FAILED, reason, fetch=fetch), problem)
         await self._watch_host(queue, fetch)
 
     async def _listing_entries(
@@ -422,7 +459,9 @@ class Crawler:
             self.result.discovered += self.archive.frontier_add(queue.site, entries)
             if outcome.article_id is not None and article is not None:
                 self._aliases(queue.site, url, fetch, article)
-        self._report(outcome)
+        self._report(outcome, _problem(item, outcome))
+        if outcome.status is Status.FAILED and item.source in FOUND_ON_PAGES:
+            self.result.dead_links += fetch.status in DEAD
         await self._watch_host(queue, fetch)
         if item.source in LINK_SOURCES:
             self._watch_links(queue, item.source, fetch)
@@ -558,9 +597,14 @@ class Crawler:
         refusal = await self.guard(entry.url)
         return entry if refusal is None else replace(entry, state="skipped", reason=refusal[1])
 
-    def _report(self, outcome: Outcome) -> None:
+    def _report(self, outcome: Outcome, problem: str | None = None) -> None:
+        """Count and pass on an outcome; a failure that is not a ``problem`` (one of
+        ``PROBLEMS``) is only counted."""
         # the summary keeps failures for the whole run: not their bodies and articles
-        outcome = replace(outcome, article=None, fetch=None)
+        counted = outcome.status is Status.FAILED and problem is None
+        outcome = replace(outcome, article=None, fetch=None, counted=counted)
+        if problem is not None and outcome.status is Status.FAILED:
+            self.result.problems[problem] = self.result.problems.get(problem, 0) + 1
         self.result.summary.add(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
@@ -594,6 +638,20 @@ def page_kind(item: Queued, article: Article) -> str:
     if item.kind in ("article", "index"):
         return item.kind
     return "article" if discovery.url_kind(item.url) == "article" else "index"
+
+
+def _problem(item: Queued, outcome: Outcome) -> str | None:
+    """What a page's failure was, if a user must look at it: a seed, a robots.txt
+    that cannot be read, or a page that could not be fetched after retries."""
+    if outcome.status is not Status.FAILED:
+        return None
+    if (outcome.reason or "").startswith(ROBOTS_UNAVAILABLE):
+        return "robots.txt"
+    if item.source == "seed":
+        return "seed"
+    if outcome.kind is FailureKind.TRANSIENT:
+        return "after retries"
+    return None
 
 
 def _frontier_state(outcome: Outcome) -> tuple[str, str | None, bool]:

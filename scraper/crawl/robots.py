@@ -22,6 +22,7 @@ from scraper.models import FailureKind
 
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 MAX_CRAWL_DELAY = 60.0
+UNAVAILABLE = "robots.txt unavailable"  # how the refusal of every URL of its site begins
 ROBOTS_REFUSAL = "disallowed by robots.txt"
 
 
@@ -90,4 +91,4 @@ class RobotsCache:
             return robots
         if fetch.status is not None and 400 <= fetch.status < 500:
             return Robots()
-        return Robots(unavailable=f"robots.txt unavailable ({fetch.error or fetch.status})")
+        return Robots(unavailable=f"{UNAVAILABLE} ({fetch.error or fetch.status})")
