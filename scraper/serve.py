@@ -1,0 +1,225 @@
+"""``scraper serve``: the archive in Datasette, read-only, described and searchable.
+
+Datasette is an optional extra (``pip install 'scraper[serve]'``); this module
+imports it only in :func:`run`.  :func:`metadata` builds Datasette's metadata
+from :data:`TABLES`, the descriptions of every table and column of the archive
+(the same as the README's schema table; a test keeps the three in step), plus
+the facets, the full-text search box and the canned queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from scraper.errors import ArchiveError, UsageError
+
+INSTALL_HINT = "datasette is not installed; install it with: pip install 'scraper[serve]'"
+
+# table -> (description, {column: description}); every column of the archive is here
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "articles": (
+        "One row per article, keyed by its canonical URL; a refetch updates it.",
+        {
+            "id": "Article id.",
+            "canonical_url": "The URL the article is archived under (its canonical link).",
+            "url": "The URL the page was fetched from.",
+            "host": "Host of canonical_url.",
+            "title": "Headline.",
+            "authors": "JSON array of author names.",
+            "published": "Publication date as the page gave it (ISO 8601).",
+            "modified": "Modification date as the page gave it (ISO 8601).",
+            "site_name": "Name of the site (og:site_name and the like).",
+            "language": "Language code of the text.",
+            "description": "The page's summary (meta description).",
+            "image": "URL of the lead image.",
+            "section": "Section of the site.",
+            "tags": "JSON array of tags and keywords.",
+            "text": "The article's text, boilerplate removed.",
+            "markdown": "The article as Markdown.",
+            "word_count": "Words in text.",
+            "content_hash": "sha256 of text.",
+            "first_seen": "When the article was first archived (UTC).",
+            "last_fetched": "When it was last fetched (UTC).",
+        },
+    ),
+    "links": (
+        "The links of each article's page.",
+        {
+            "id": "Link id.",
+            "article_id": "The article (articles.id).",
+            "url": "Absolute URL of the link.",
+            "text": "The link's text.",
+            "in_body": "1 inside the article body, 0 elsewhere on the page.",
+        },
+    ),
+    "fetches": (
+        "Every fetch attempt, failed ones too.",
+        {
+            "id": "Fetch id.",
+            "url": "The URL asked for.",
+            "final_url": "The URL after redirects.",
+            "status": "HTTP status.",
+            "error": "Why nothing was archived; NULL when the page was archived.",
+            "content_type": "Content-Type of the response.",
+            "bytes": "Size of the response body.",
+            "elapsed_ms": "Milliseconds the fetch took.",
+            "fetched_at": "When (UTC).",
+            "etag": "The response's ETag.",
+            "last_modified": "The response's Last-Modified.",
+            "article_id": "The article archived from it (articles.id).",
+        },
+    ),
+    "raw_pages": (
+        "Each distinct raw page of an article, zstd-compressed.",
+        {
+            "id": "Raw page id.",
+            "article_id": "The article (articles.id).",
+            "fetch_id": "The fetch it came from (fetches.id).",
+            "url": "The URL it was fetched from.",
+            "fetched_at": "When (UTC).",
+            "encoding": "Charset the HTTP header declared.",
+            "sha256": "sha256 of the uncompressed body.",
+            "size": "Size of the uncompressed body.",
+            "body": "The response body, zstd-compressed.",
+        },
+    ),
+    "frontier": (
+        "The crawl queue: every URL a crawl has discovered.",
+        {
+            "url": "Normalized URL.",
+            "site": "The crawl it belongs to (its seed's host, no www.).",
+            "host": "Host of the URL.",
+            "state": "queued, done, failed or skipped.",
+            "kind": "page, article, index, sitemap or feed.",
+            "priority": "Queued URLs are fetched lowest first.",
+            "depth": "Links followed from the seed.",
+            "source": "seed, robots, sitemap, feed, link or next.",
+            "lastmod": "Newest date a sitemap or feed gave (UTC).",
+            "title": "Title a news sitemap or feed gave.",
+            "revisit": "1: archived, but lastmod says it changed.",
+            "attempts": "Failed fetches (retried while under 3).",
+            "reason": "Why it failed or was skipped.",
+            "discovered_at": "When it was first found (UTC).",
+            "updated_at": "When its row last changed (UTC).",
+        },
+    ),
+}
+WEEK_AGO = "strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days')"
+QUERIES: dict[str, dict[str, str]] = {
+    "latest_articles": {
+        "title": "Latest articles",
+        "description": "The 100 articles archived last.",
+        "sql": "select id, title, host, authors, published, first_seen, word_count, url\n"
+        "from articles order by first_seen desc, id desc limit 100",
+    },
+    "recent_failures": {
+        "title": "Recent failures",
+        "description": "The 100 last fetches that archived nothing, with the reason.",
+        "sql": "select id, fetched_at, url, status, error from fetches\n"
+        "where error is not null order by id desc limit 100",
+    },
+    "crawl_queue": {
+        "title": "The crawl queue",
+        "description": "URLs waiting for the next crawl run, in the order they will be fetched.",
+        "sql": "select site, url, kind, priority, depth, source, lastmod, discovered_at\n"
+        "from frontier where state = 'queued' order by site, priority, rowid limit 1000",
+    },
+    "articles_per_site_per_day": {
+        "title": "Articles per site per day",
+        "description": "New articles archived per host and day.",
+        "sql": "select substr(first_seen, 1, 10) as day, host, count(*) as articles\n"
+        "from articles group by day, host order by day desc, articles desc",
+    },
+    "changed_this_week": {
+        "title": "What changed this week",
+        "description": "Articles first archived, or archived again from a changed page, "
+        "in the last 7 days.",
+        "sql": "select a.id, a.title, a.host, a.first_seen, a.last_fetched,\n"
+        f"  case when a.first_seen >= {WEEK_AGO} then 'new' else 'changed' end as what\n"
+        "from articles a where a.first_seen >= " + WEEK_AGO + "\n"
+        "  or exists (select 1 from raw_pages r where r.article_id = a.id\n"
+        f"    and r.fetched_at >= {WEEK_AGO} and r.fetched_at > a.first_seen)\n"
+        "order by a.last_fetched desc limit 500",
+    },
+}
+
+
+def database_name(path: Path) -> str:
+    """The name Datasette gives a database file (its URL path)."""
+    return path.stem
+
+
+def metadata(path: Path) -> dict[str, Any]:
+    """Datasette metadata for the archive at ``path``."""
+    tables: dict[str, Any] = {
+        name: {"description": desc, "columns": dict(columns)}
+        for name, (desc, columns) in TABLES.items()
+    }
+    tables["articles"].update(
+        {
+            "fts_table": "articles_fts",
+            "fts_pk": "id",
+            "searchmode": "raw",  # FTS5 syntax: "a b", a OR b, NOT, prefix*
+            "label_column": "title",
+            "sort_desc": "id",
+            "facets": ["host", "language", {"array": "authors"}, {"array": "tags"}],
+        }
+    )
+    tables["fetches"].update({"sort_desc": "id", "facets": ["status", "content_type"]})
+    tables["frontier"]["facets"] = ["site", "state", "kind"]
+    tables["raw_pages"]["sort_desc"] = "id"
+    for hidden in ("articles_fts", "_sqlite_migrations"):
+        tables[hidden] = {"hidden": True}
+    return {
+        "title": "scraper archive",
+        "description": "News articles archived by scraper (read-only).",
+        "databases": {database_name(path): {"tables": tables, "queries": QUERIES}},
+    }
+
+
+def check_archive(path: Path) -> None:
+    """Raise ArchiveError unless ``path`` is an existing scraper archive; creates nothing."""
+    if not path.is_file():
+        reason = "is a directory" if path.is_dir() else "no such file"
+        raise ArchiveError(f"{path}: cannot open archive ({reason})")
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'"
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise ArchiveError(f"{path}: cannot open archive ({exc})") from exc
+    if row is None:
+        raise ArchiveError(f"{path}: cannot open archive (not a scraper archive)")
+
+
+def run(path: Path, host: str, port: int) -> None:
+    """Serve the archive until interrupted.
+
+    Datasette opens a database it may not call immutable with ``mode=ro`` and
+    never writes to it (no write plugins are loaded), so a crawl may go on
+    writing meanwhile and its new rows show on the next page load.
+    """
+    try:
+        import uvicorn
+        from datasette.app import Datasette
+    except ImportError as exc:
+        raise UsageError(INSTALL_HINT) from exc
+    check_archive(path)
+    ds = Datasette(
+        [str(path)],
+        metadata=metadata(path),
+        settings={"default_page_size": 50, "suggest_facets": False},
+        cors=False,
+    )
+    asyncio.run(ds.invoke_startup())
+    url = f"http://{host}:{port}/{database_name(path)}"
+    print(f"scraper: serving {path} read-only at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on")
