@@ -18,7 +18,7 @@ import sys
 import typer
 
 from scraper import __version__
-from scraper.cli import crawl, export, fetch, reextract, serve, show
+from scraper.cli import crawl, export, fetch, importer, reextract, serve, show
 from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
 
@@ -52,6 +52,7 @@ app.command("crawl")(crawl.crawl)
 app.command("show")(show.show)
 app.command("export")(export.export)
 app.command("reextract")(reextract.reextract)
+app.command("import")(importer.import_warc)
 app.command("serve")(serve.serve)
 
 

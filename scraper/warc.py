@@ -1,0 +1,412 @@
+"""WARC in: archive the HTML pages of WARC files, as if they had been fetched.
+
+``import_warcs`` reads each file as a stream with warcio's ``ArchiveIterator``
+(gzip per record or plain, ``-`` for stdin), keeps every ``response`` record
+of an HTML page with status 200, extracts it in worker processes, and stores
+it through the same pipeline step as a fetch (``pipeline.process``), with the
+record's WARC-Date as the fetch time.
+
+Memory stays bounded whatever the size of a file: records are read one at a
+time, at most ``window`` of them are in flight to the workers, and results are
+stored in the order of the file (so a run gives the same archive however many
+processes extract).  Each stored record is its own transaction; a record
+already archived (same URL, same payload) is skipped, so an import killed at
+any point and run again ends as one unbroken run would.
+
+A record that cannot be read (a corrupt gzip member, a broken header, a file
+cut short) is reported as one line, and reading goes on at the next record
+when the file can seek (else at the next file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+from warcio.archiveiterator import ArchiveIterator
+
+from scraper.archive import Archive
+from scraper.errors import InputFileError, ScraperError
+from scraper.fetch import HTML_TYPES, content_type_of
+from scraper.models import Article, FetchResult
+from scraper.pipeline import Outcome, Status, extract_fetched, process
+
+GZIP_MAGIC = b"\x1f\x8b\x08"
+WARC_MAGIC = b"WARC/1."
+RESYNC_CHUNK = 1 << 20
+
+
+def default_processes() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML response record to archive."""
+
+    url: str
+    date: datetime
+    content_type: str | None
+    encoding: str | None
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> int:
+        """(URL, payload) as 8 bytes: what tells a record already archived."""
+        digest = hashlib.sha256(self.body).hexdigest()
+        return _key(self.url, digest)
+
+
+def _key(url: str, sha256_hex: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{url}\0{sha256_hex}".encode()).digest()[:8], "big")
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    files: int = 0
+    records: int = 0  # WARC records read, of every type
+    bytes: int = 0  # bytes of the files read (compressed, as stored)
+    pages: int = 0  # HTML response records with status 200
+    errors: int = 0  # records or files that could not be read
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+    failures: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.status.value] += 1
+        if outcome.status is Status.FAILED:
+            self.failures.append(outcome)
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.counts
+        return {
+            "files": self.files,
+            "records": self.records,
+            "bytes": self.bytes,
+            "pages": self.pages,
+            "archived": c["archived"],
+            "updated": c["updated"],
+            "unchanged": c["unchanged"],
+            "kept": c["kept"],
+            "skipped": c["skipped"],
+            "failed": c["failed"],
+            "errors": self.errors,
+        }
+
+
+class _Counting(io.RawIOBase):
+    """A read-only stream that counts the bytes read through it: ``pos`` is the
+    position in the file, for the progress."""
+
+    def __init__(self, raw: IO[bytes], pos: int = 0) -> None:
+        self.raw = raw
+        self.pos = pos
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """A record or file that could not be read."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A record that is not an HTML page with status 200 (or is too large)."""
+
+    url: str | None
+    reason: str | None = None  # set for a page that is not archived, and why
+
+
+def _html_page(record: Any, max_bytes: int) -> Page | Ignored:
+    """The record as a page to archive, or why not; the record is read to its end."""
+    page = _classify(record, max_bytes)
+    _drain(record)
+    return page
+
+
+def _classify(record: Any, max_bytes: int) -> Page | Ignored:
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    http = record.http_headers
+    if record.rec_type != "response" or http is None or not url:
+        return Ignored(url)
+    if not url.startswith(("http://", "https://")) or http.get_statuscode() != "200":
+        return Ignored(url)
+    media, charset = content_type_of(
+        httpx.Headers({"content-type": http.get_header("content-type") or ""})
+    )
+    if media is not None and media not in HTML_TYPES:
+        return Ignored(url)
+    body = record.content_stream().read(max_bytes + 1)
+    if len(body) > max_bytes:
+        return Ignored(url, f"larger than the {max_bytes:,} byte limit")
+    if media is None and not _looks_like_html(body):
+        return Ignored(url)
+    raw_date = record.rec_headers.get_header("WARC-Date") or ""
+    try:
+        date = datetime.fromisoformat(raw_date)
+    except ValueError:
+        return Ignored(url, f"bad WARC-Date {raw_date!r}")
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)
+    return Page(
+        url=url,
+        date=date.astimezone(UTC),
+        content_type=media,
+        encoding=charset,
+        body=body,
+        headers=tuple(http.headers),
+    )
+
+
+def _drain(record: Any) -> None:
+    """Read the rest of a record; a record cut short (its Content-Length says
+    more) raises, so that no partial page is archived."""
+    stream = record.raw_stream
+    while stream.read(1 << 16):
+        pass
+    if getattr(stream, "limit", 0) > 0:
+        raise EOFError(f"record cut short, {stream.limit:,} bytes missing")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<") or b"<html" in head or b"<body" in head
+
+
+def _resync(raw: IO[bytes], start: int, gzipped: bool) -> int | None:
+    """Offset of the next record at or after ``start`` (a gzip member or a WARC
+    header line), or None when there is none."""
+    magic = GZIP_MAGIC if gzipped else b"\n" + WARC_MAGIC
+    raw.seek(start)
+    pos, tail = start, b""
+    while chunk := raw.read(RESYNC_CHUNK):
+        data = tail + chunk
+        found = data.find(magic)
+        if found >= 0:
+            return pos - len(tail) + found + (0 if gzipped else 1)
+        tail = data[-(len(magic) - 1) :]
+        pos += len(chunk)
+    return None
+
+
+def read_pages(
+    counting: _Counting, name: str, max_bytes: int
+) -> Iterator[Page | Ignored | ReadError]:
+    """Every record of one WARC stream, as a Page, Ignored or ReadError;
+    ``counting.pos`` tells how far reading got."""
+    raw = counting.raw
+    seekable = raw.seekable()
+    gzipped: bool | None = None
+    while True:
+        base = counting.pos
+        records = ArchiveIterator(counting)
+        try:
+            while True:
+                with contextlib.redirect_stderr(io.StringIO()):  # warcio warns there
+                    record = next(records, None)
+                    if record is None:
+                        return
+                    if gzipped is None:
+                        gzipped = records.reader.decompressor is not None
+                    item = _html_page(record, max_bytes)
+                yield item
+        except GeneratorExit:
+            raise
+        except Exception as exc:  # zlib, EOF, warcio's ArchiveLoadFailed, a bad header
+            offset = base + records.offset  # the start of the record that failed
+            reason = _reason(exc)
+            if seekable and gzipped is None:
+                raw.seek(base)
+                gzipped = raw.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+            nxt = _resync(raw, offset + 1, bool(gzipped)) if seekable else None
+            if nxt is None:
+                rest = "cut short" if seekable else "rest skipped"
+                yield ReadError(name, f"unreadable at byte {offset:,} ({reason}); {rest}")
+                return
+            yield ReadError(name, f"bad record at byte {offset:,} ({reason}); went on at {nxt:,}")
+            raw.seek(nxt)
+            counting.pos = nxt
+
+
+def _reason(exc: BaseException) -> str:
+    text = "".join(c if c.isprintable() else "?" for c in " ".join(str(exc).split()))
+    return (text or type(exc).__name__)[:100]
+
+
+def _extract(page: Page) -> Article:
+    """In a worker process: the page's article (never raises, as ``extract``)."""
+    return extract_fetched(_fetch_of(page))
+
+
+def _fetch_of(page: Page) -> FetchResult:
+    return FetchResult(
+        url=page.url,
+        final_url=page.url,
+        status=200,
+        content_type=page.content_type,
+        body=page.body,
+        encoding=page.encoding,
+        fetched_at=page.date,
+    )
+
+
+def _context() -> Any:
+    """fork where there is one: a worker starts in milliseconds with extraction
+    already imported (it touches nothing of the parent's but the page it gets);
+    spawn elsewhere."""
+    try:
+        return get_context("fork")
+    except ValueError:
+        return get_context("spawn")
+
+
+class _Inline:
+    """Extraction in this process (``--processes 1``), with the pool's interface."""
+
+    def submit(self, fn: Callable[[Page], Article], page: Page) -> Future[Article]:
+        future: Future[Article] = Future()
+        future.set_result(fn(page))
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def archived_keys(archive: Archive) -> set[int]:
+    """The (URL, payload) keys of every raw page the archive holds."""
+    return {_key(url, sha) for url, sha in archive.db.execute("SELECT url, sha256 FROM raw_pages")}
+
+
+def _open(path: str) -> tuple[str, IO[bytes], int | None]:
+    if path == "-":
+        return "<stdin>", sys.stdin.buffer, None
+    try:
+        handle = Path(path).open("rb")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError as exc:
+        raise InputFileError(path, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(path, "is a directory") from exc
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or "cannot read") from exc
+    return path, handle, os.fstat(handle.fileno()).st_size
+
+
+def check_inputs(paths: list[str]) -> int | None:
+    """Fail early (before anything is archived) on an input that cannot be opened;
+    returns the total size of the files, None when stdin is read."""
+    total: int | None = 0
+    for path in paths:
+        _, handle, size = _open(path)
+        if handle is not sys.stdin.buffer:
+            handle.close()
+        total = None if size is None or total is None else total + size
+    return total
+
+
+def import_warcs(
+    paths: list[str],
+    archive: Archive,
+    *,
+    processes: int,
+    max_bytes: int,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_error: Callable[[str], None] | None = None,
+    on_progress: Callable[[ImportSummary], None] | None = None,
+) -> ImportSummary:
+    """Archive the HTML pages of every WARC file; see the module's docstring."""
+    summary = ImportSummary()
+    seen = archived_keys(archive)
+    window = max(2, processes * 4)
+    pool: ProcessPoolExecutor | _Inline = (
+        ProcessPoolExecutor(max_workers=processes, mp_context=_context())
+        if processes > 1
+        else _Inline()
+    )
+    pending: deque[tuple[Page, Future[Article]]] = deque()
+
+    def report(outcome: Outcome) -> None:
+        summary.add(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    def store_oldest() -> None:
+        page, future = pending.popleft()
+        fetch = _fetch_of(page)
+        try:
+            article = future.result()
+        except BrokenProcessPool as exc:
+            raise ScraperError(f"an extraction process died ({exc})") from exc
+        if not article.text.strip():  # nothing is recorded: a new import tries it again
+            report(Outcome(page.url, Status.FAILED, "no article text found"))
+            return
+        report(process(fetch, archive, article=article))
+
+    done_bytes = 0
+    try:
+        for path in paths:
+            name, handle, _ = _open(path)
+            counting = _Counting(handle)
+            summary.files += 1
+            try:
+                for item in read_pages(counting, name, max_bytes):
+                    summary.bytes = done_bytes + counting.pos
+                    if isinstance(item, ReadError):
+                        summary.errors += 1
+                        if on_error:
+                            on_error(f"{item.where}: {item.reason}")
+                    else:
+                        summary.records += 1
+                        if isinstance(item, Ignored):
+                            if item.reason:
+                                summary.pages += 1
+                                report(Outcome(item.url or name, Status.FAILED, item.reason))
+                        else:
+                            summary.pages += 1
+                            key = item.key
+                            if key in seen:
+                                report(Outcome(item.url, Status.SKIPPED, "already archived"))
+                            else:
+                                seen.add(key)
+                                pending.append((item, pool.submit(_extract, item)))
+                                while len(pending) >= window:
+                                    store_oldest()
+                    if on_progress:
+                        on_progress(summary)
+                done_bytes += counting.pos
+            finally:
+                if handle is not sys.stdin.buffer:
+                    handle.close()
+        while pending:
+            store_oldest()
+            if on_progress:
+                on_progress(summary)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return summary
