@@ -65,17 +65,13 @@ class Page:
     content_type: str | None
     encoding: str | None
     body: bytes
+    sha256: str  # of body
     headers: tuple[tuple[str, str], ...] = ()
 
     @property
-    def key(self) -> int:
-        """(URL, payload) as 8 bytes: what tells a record already archived."""
-        digest = hashlib.sha256(self.body).hexdigest()
-        return _key(self.url, digest)
-
-
-def _key(url: str, sha256_hex: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{url}\0{sha256_hex}".encode()).digest()[:8], "big")
+    def key(self) -> tuple[str, str]:
+        """(URL, sha256 of the payload): what tells a record already archived."""
+        return self.url, self.sha256
 
 
 @dataclass(slots=True)
@@ -181,6 +177,7 @@ def _classify(record: Any, max_bytes: int) -> Page | Ignored:
         content_type=media,
         encoding=charset,
         body=body,
+        sha256=hashlib.sha256(body).hexdigest(),
         headers=tuple(http.headers),
     )
 
@@ -299,11 +296,6 @@ class _Inline:
         pass
 
 
-def archived_keys(archive: Archive) -> set[int]:
-    """The (URL, payload) keys of every raw page the archive holds."""
-    return {_key(url, sha) for url, sha in archive.db.execute("SELECT url, sha256 FROM raw_pages")}
-
-
 def _open(path: str) -> tuple[str, IO[bytes], int | None]:
     if path == "-":
         return "<stdin>", sys.stdin.buffer, None
@@ -342,7 +334,7 @@ def import_warcs(
 ) -> ImportSummary:
     """Archive the HTML pages of every WARC file; see the module's docstring."""
     summary = ImportSummary()
-    seen = archived_keys(archive)
+    in_flight: set[tuple[str, str]] = set()  # keys of the pages not stored yet
     window = max(2, processes * 4)
     pool: ProcessPoolExecutor | _Inline = (
         ProcessPoolExecutor(max_workers=processes, mp_context=_context())
@@ -358,6 +350,7 @@ def import_warcs(
 
     def store_oldest() -> None:
         page, future = pending.popleft()
+        in_flight.discard(page.key)
         fetch = _fetch_of(page)
         try:
             article = future.result()
@@ -390,10 +383,10 @@ def import_warcs(
                         else:
                             summary.pages += 1
                             key = item.key
-                            if key in seen:
+                            if key in in_flight or archive.has_raw_page(*key):
                                 report(Outcome(item.url, Status.SKIPPED, "already archived"))
                             else:
-                                seen.add(key)
+                                in_flight.add(key)
                                 pending.append((item, pool.submit(_extract, item)))
                                 while len(pending) >= window:
                                     store_oldest()

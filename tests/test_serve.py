@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -174,10 +175,10 @@ def test_serving_changes_nothing_in_the_archive(served: tuple[str, Path]) -> Non
 def test_every_table_and_column_is_described(tmp_path: Path) -> None:
     """A new table or column (a migration) must be described in scraper/serve.py TABLES
     (Datasette's descriptions) and in the README's schema table."""
-    with Archive(tmp_path / "a.db") as archive:
+    with Archive(tmp_path / "a.db"), sqlite3.connect(tmp_path / "a.db") as db:
         actual = {
-            t: [c[1] for c in archive.db.execute(f"PRAGMA table_info({t})")]
-            for (t,) in archive.db.execute(
+            t: [c[1] for c in db.execute(f"PRAGMA table_info({t})")]
+            for (t,) in db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
                 "AND name NOT LIKE 'articles_fts%' AND name NOT LIKE '\\_%' ESCAPE '\\' "
                 "AND name NOT LIKE 'sqlite_%'"

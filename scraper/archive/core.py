@@ -104,6 +104,9 @@ class Archive:
     def raw_page_by_id(self, raw_id: int) -> RawPage | None:
         return self.raw.get(raw_id)
 
+    def has_raw_page(self, url: str, sha256: str) -> bool:
+        return self.raw.has(url, sha256)
+
     def raw_page(self, article_id: int) -> bytes | None:
         return self.raw.newest_body(article_id)
 

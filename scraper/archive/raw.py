@@ -51,6 +51,13 @@ class RawPageStore:
             ],
         )
 
+    def has(self, url: str, sha256: str) -> bool:
+        """Whether a body with this sha256 is kept for this URL (``import`` skips it)."""
+        row = self._db.one(
+            "SELECT 1 FROM raw_pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]
+        )
+        return row is not None
+
     def get(self, raw_id: int) -> RawPage | None:
         row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])
         if row is None:

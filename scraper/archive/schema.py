@@ -162,6 +162,12 @@ def _frontier(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration("0003_raw_pages_url")
+def _raw_pages_url(conn: sqlite3.Connection) -> None:
+    """``import`` asks whether a URL's payload is kept already (``RawPageStore.has``)."""
+    run_script(conn, "CREATE INDEX raw_pages_url ON raw_pages(url, sha256);")
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,
