@@ -40,7 +40,7 @@ from urllib.request import getproxies
 import httpx
 
 from scraper import contentcoding
-from scraper.models import FailureKind, FetchResult
+from scraper.models import FailureKind, FetchResult, Refusal
 from scraper.netguard import PRIVATE_ADDRESS, PRIVATE_REFUSAL, public_only_transport
 from scraper.settings import Settings
 from scraper.urls import redact
@@ -51,7 +51,6 @@ REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Called before each request (redirect hops included) with the URL about to be
 # requested; returns why it is refused (a kind and a reason), or None.  ``fetch``
 # uses it for the private-address rule, the crawler for that rule and robots.txt.
-Refusal = tuple[FailureKind, str]
 RequestGuard = Callable[[str], Awaitable[Refusal | None]]
 
 

@@ -67,6 +67,10 @@ class FailureKind(StrEnum):
     NO_TEXT = "no text"  # fetched, but no article text was found in it
 
 
+# Why a request may not be sent: the kind of failure it is and its reason.
+Refusal = tuple[FailureKind, str]
+
+
 @dataclass(frozen=True, slots=True)
 class FetchResult:
     """One HTTP attempt (after redirects and retries), successful or not.

@@ -1,4 +1,9 @@
-"""Connections that go only where the private-address rule allows, at connect time.
+"""Requests and connections that go only where the private-address rule allows.
+
+``AddressGuard`` checks a URL before each request and redirect hop: http(s)
+only, and a host on a loopback, private or link-local address only when the
+user named it (a seed, a URL on the command line: intranets, tests), so a public
+page cannot send the fetcher to 169.254.169.254 or to a service on localhost.
 
 The crawler checks a URL's host before each request (``urls.is_public_address``),
 but the HTTP client resolves the name again when it connects: a name whose DNS
@@ -16,9 +21,13 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+
+from scraper.models import FailureKind, Refusal
+from scraper.urls import is_public_address
 
 # A connection refused by this rule fails with this text at the start of its error;
 # the request then fails with PRIVATE_REFUSAL, as when the crawler's check refuses it.
@@ -26,6 +35,49 @@ PRIVATE_ADDRESS = "private address"
 PRIVATE_REFUSAL = "private address (not followed from a public page)"
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+def hosts_of(urls: Iterable[str]) -> set[str]:
+    """The lowercased host names of URLs."""
+    out = set()
+    for url in urls:
+        try:
+            out.add((urlsplit(url).hostname or "").lower())
+        except ValueError:
+            continue
+    return out
+
+
+class AddressGuard:
+    """The request guard of the private-address rule (``Fetcher(guard=...)``); the
+    hosts it trusts are those of the URLs the user gave (``trusted``)."""
+
+    def __init__(self, trusted_urls: Iterable[str] = ()) -> None:
+        self._trusted = hosts_of(trusted_urls)
+        self._public: dict[str, bool] = {}
+
+    def trust(self, urls: Iterable[str]) -> None:
+        self._trusted.update(hosts_of(urls))
+
+    def trusts(self, host: str) -> bool:
+        """Whether ``host`` (a host name, lowercased) was named by the user."""
+        return host in self._trusted
+
+    async def __call__(self, url: str) -> Refusal | None:
+        """Why a request to ``url`` may not be sent, or None."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return FailureKind.INVALID_URL, "not a valid URL"
+        if parts.scheme not in ("http", "https"):
+            return FailureKind.INVALID_URL, "not an http(s) URL"
+        if host in self._trusted:
+            return None
+        public = self._public.get(host)
+        if public is None:
+            public = self._public[host] = await asyncio.to_thread(is_public_address, host)
+        return None if public else (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
 
 
 async def system_resolve(host: str, port: int) -> list[str]:

@@ -22,8 +22,9 @@ from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.fetch import Fetcher
 from scraper.models import Article, FailureKind, FetchResult
+from scraper.netguard import AddressGuard
 from scraper.settings import Settings
-from scraper.urls import normalize_url, same_site
+from scraper.urls import normalize_url, redact, same_site
 
 
 class Status(StrEnum):
@@ -81,7 +82,9 @@ class Summary:
             "failed": self.failed,
             "skipped": self.skipped,
             **{k: v for k, v in self.counts.items() if k not in ("failed", "skipped")},
-            "failures": [{"url": o.url, "reason": o.reason} for o in self.failures],
+            "failures": [
+                {"url": redact(o.url), "reason": o.reason and redact(o.reason)} for o in self.failures
+            ],
         }
 
 
@@ -217,7 +220,10 @@ async def archive_urls(
         seen.add(key)
         queue.append(url)
 
-    async with Fetcher(settings, transport=transport) as fetcher:
+    # the URLs given may be on private addresses (intranets, tests); a redirect from
+    # them to another host may not (169.254.169.254, a service on localhost)
+    guard = AddressGuard(queue)
+    async with Fetcher(settings, transport=transport, guard=guard, trusted=guard.trusts) as fetcher:
 
         async def one(url: str) -> None:
             etag, last_modified = archive.validators(url)

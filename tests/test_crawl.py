@@ -25,10 +25,11 @@ from werkzeug import Request, Response
 
 from scraper.archive import Archive
 from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
-from scraper.crawl.crawler import PRIVATE_REFUSAL, Crawler
+from scraper.crawl.crawler import Crawler
 from scraper.crawl.frontier import MAX_SITEMAPS
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind
+from scraper.netguard import PRIVATE_REFUSAL
 from scraper.settings import Settings
 
 SENTENCE = (
@@ -535,7 +536,6 @@ def test_links_to_private_addresses_are_refused_from_public_pages(settings: Sett
             with Archive(settings.db) as archive:
                 crawler = Crawler(archive, fetcher, CrawlOptions(), CrawlResult())
                 crawler.trust(["http://10.1.2.3/"])
-                crawler._public["example.com"] = True
                 return (
                     await crawler.guard("http://127.0.0.1:9/admin"),
                     await crawler.guard("ftp://example.com/x"),

@@ -6,21 +6,31 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
+import sqlite3
 import struct
 import tracemalloc
 import zlib
 from functools import cache
+from pathlib import Path
 
 import pytest
 import zstandard
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from scraper.archive import Archive
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind, FetchResult
+from scraper.netguard import PRIVATE_REFUSAL
+from scraper.pipeline import Outcome, Status, archive_urls
 from scraper.settings import Settings
 
 HTML = b"<html><head><title>T</title></head><body><p>Hello, decoded.</p></body></html>"
+ARTICLE = (
+    "<html><head><title>News</title></head><body><article><h1>News</h1>"
+    + "".join(f"<p>Paragraph {i} of the story, long enough to count as text.</p>" for i in range(6))
+    + "</article></body></html>"
+)
 GB = 1 << 30
 SEGMENT = 1 << 20
 
@@ -151,3 +161,80 @@ def test_a_corrupt_body_is_undecodable(server: HTTPServer, settings: Settings) -
     assert r.kind is FailureKind.UNDECODABLE and r.error.startswith("undecodable body (")
     r = fetch(settings, server.url_for("/deep"))
     assert (r.kind, r.error) == (FailureKind.UNDECODABLE, "more than 4 content encodings")
+
+
+# ------------------------------------------------------- redirects to private addresses
+def archive_one(settings: Settings, url: str) -> Outcome:
+    async def go() -> list[Outcome]:
+        with Archive(settings.db) as archive:
+            outcomes: list[Outcome] = []
+            await archive_urls([url], archive, settings, on_outcome=outcomes.append)
+            return outcomes
+
+    [outcome] = asyncio.run(go())
+    return outcome
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata: link-local
+        "http://127.0.0.2:{port}/admin",  # loopback, a host the user did not name
+        "http://localhost:{port}/admin",
+        "http://10.0.0.1/",
+    ],
+)
+def test_fetch_refuses_a_redirect_to_a_private_address(
+    server: HTTPServer, settings: Settings, target: str
+) -> None:
+    # 127.0.0.1 stands for a public site here: the user named it, so it is fetched;
+    # where it redirects to may not be private. Refused before connecting: nothing
+    # leaves loopback (and nothing listens on 127.0.0.2 or localhost's other names).
+    target = target.format(port=server.port)
+    server.expect_request("/moved").respond_with_data("", 302, headers={"Location": target})
+    outcome = archive_one(settings, server.url_for("/moved"))
+    assert outcome.status is Status.FAILED
+    assert (outcome.kind, outcome.reason) == (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
+    assert len(server.log) == 1  # the redirect, and nothing after it
+
+
+def test_fetch_follows_a_redirect_among_the_hosts_given(
+    server: HTTPServer, settings: Settings
+) -> None:
+    server.expect_request("/moved").respond_with_data(
+        "", 302, headers={"Location": f"http://localhost:{server.port}/page"}
+    )
+    server.expect_request("/page").respond_with_data(ARTICLE, content_type="text/html")
+    given = f"http://localhost:{server.port}/page"
+
+    async def go() -> list[Outcome]:
+        with Archive(settings.db) as archive:
+            out: list[Outcome] = []
+            await archive_urls([server.url_for("/moved"), given], archive, settings,
+                               on_outcome=out.append)  # fmt: skip
+            return out
+
+    outcomes = asyncio.run(go())
+    # both hosts were named: the redirect is followed (to a URL also given, unchanged)
+    assert {o.status for o in outcomes} <= {Status.ARCHIVED, Status.UNCHANGED}
+
+
+# ------------------------------------------------------- passwords in URLs
+def test_a_password_in_a_url_is_never_printed_or_stored(
+    cli, server: HTTPServer, tmp_path: Path
+) -> None:
+    server.expect_request("/a").respond_with_data(ARTICLE, content_type="text/html")
+    server.expect_request("/loop").respond_with_data("", 302, headers={"Location": "/loop"})
+    base = f"http://reader:s3cret@127.0.0.1:{server.port}"
+    r = cli("fetch", f"{base}/a", f"{base}/loop")
+    assert r.code == 1
+    assert "s3cret" not in r.out + r.err
+    assert f"http://reader:***@127.0.0.1:{server.port}/a" in r.out
+    assert f"redirect loop at http://reader:***@127.0.0.1:{server.port}/loop" in r.err
+    with sqlite3.connect(tmp_path / "data" / "archive.db") as conn:
+        errors = [e for (e,) in conn.execute("SELECT error FROM fetches WHERE error IS NOT NULL")]
+    assert len(errors) == 1 and "reader:***@" in errors[0] and "s3cret" not in errors[0]
+    r = cli("fetch", "--json", f"{base}/loop")
+    assert "s3cret" not in r.out + r.err
+    r = cli("fetch", "ftp://reader:s3cret@127.0.0.1/x")
+    assert r.code == 2 and "s3cret" not in r.err and "reader:***@" in r.err

@@ -11,7 +11,7 @@ import typer
 from scraper.archive import Archive
 from scraper.errors import InputFileError
 from scraper.settings import Settings, load_settings
-from scraper.urls import check_url
+from scraper.urls import check_url, redact
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
@@ -64,7 +64,7 @@ UserAgentOption = Annotated[str | None, typer.Option(help="User-Agent header.", 
 
 def err(message: str) -> None:
     """One line on stderr, prefixed like every error scraper prints."""
-    print(f"scraper: error: {message}", file=sys.stderr, flush=True)
+    print(f"scraper: error: {redact(message)}", file=sys.stderr, flush=True)
 
 
 def settings_for(config: Path | None, **flags: object) -> Settings:

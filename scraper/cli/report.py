@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scraper.pipeline import FETCHED, Outcome, Status, Summary
+from scraper.urls import redact
 
 
 class Reporter:
@@ -58,7 +59,7 @@ class Reporter:
     def __call__(self, outcome: Outcome) -> None:
         if outcome.status is Status.FAILED and not outcome.counted:
             self.errors += 1
-            line = f"scraper: error: {outcome.url}: {outcome.reason}"
+            line = redact(f"scraper: error: {outcome.url}: {outcome.reason}")
             if self.progress is not None:
                 self.progress.console.print(line, markup=False, highlight=False)
             else:
@@ -66,7 +67,8 @@ class Reporter:
         elif not self.quiet and not self.as_json and self.progress is None:
             title = f"  {outcome.title}" if outcome.title else ""
             reason = f"  ({outcome.reason})" if outcome.reason else ""
-            print(f"{outcome.status.value:<12} {outcome.url}{title}{reason}", flush=True)
+            line = redact(f"{outcome.status.value:<12} {outcome.url}{title}{reason}")
+            print(line, flush=True)
         if self.progress is not None:
             self.progress.advance(self.task)
 

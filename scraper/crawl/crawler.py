@@ -55,12 +55,12 @@ from scraper.crawl.frontier import LISTING_KINDS, MAX_SITEMAPS, SiteQueue
 from scraper.crawl.robots import UNAVAILABLE as ROBOTS_UNAVAILABLE
 from scraper.crawl.robots import RobotsCache, origin
 from scraper.errors import ArchiveError
-from scraper.fetch import Fetcher, Refusal
-from scraper.models import Article, FailureKind, FetchResult
-from scraper.netguard import PRIVATE_REFUSAL
+from scraper.fetch import Fetcher
+from scraper.models import Article, FailureKind, FetchResult, Refusal
+from scraper.netguard import AddressGuard
 from scraper.pipeline import Outcome, Status, Summary, article_key, extract_fetched, process
 from scraper.settings import Settings
-from scraper.urls import host_key, is_public_address, normalize_url, same_site
+from scraper.urls import host_key, normalize_url, redact, same_site
 
 # Queued URLs are taken lowest first: sitemaps and feeds, the seeds, articles, then
 # index pages (re-read every run: they must not eat a small --max-pages budget) and
@@ -237,8 +237,7 @@ class Crawler:
         self.result = result
         self.on_outcome = on_outcome
         self.robots = RobotsCache(fetcher, min_delay=self.settings.delay)
-        self._trusted: set[str] = set()
-        self._public: dict[str, bool] = {}
+        self.addresses = AddressGuard()
         self._pauses: dict[str, int] = {}  # host -> pauses without a success since
         self._paused_until: dict[str, float] = {}
         self._same_site: dict[tuple[str, str], bool] = {}  # (netloc, seed) -> same site
@@ -290,28 +289,16 @@ class Crawler:
 
     def trust(self, seeds: Iterable[str]) -> None:
         """Seeds given explicitly may be on private addresses (intranets, tests)."""
-        self._trusted.update(seed_hosts(seeds))
+        self.addresses.trust(seeds)
 
     # ------------------------------------------------------------ the guard
     async def guard(self, url: str) -> Refusal | None:
         """Why a request may not be sent (checked before every request and redirect hop)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return FailureKind.INVALID_URL, "not an http(s) URL"
-        if not await self._address_ok(parts.hostname or ""):
-            return FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL
-        if parts.path == "/robots.txt":
+        if refusal := await self.addresses(url):
+            return refusal
+        if urlsplit(url).path == "/robots.txt":
             return None
         return await self.robots.refusal(url)
-
-    async def _address_ok(self, host: str) -> bool:
-        host = host.lower()
-        if host in self._trusted:
-            return True
-        ok = self._public.get(host)
-        if ok is None:
-            ok = self._public[host] = await asyncio.to_thread(is_public_address, host)
-        return ok
 
     # ------------------------------------------------------------ one site
     async def crawl_site(self, site: str, seeds: list[str]) -> None:
@@ -346,7 +333,7 @@ class Crawler:
                 await queue.stop("archive error")
                 raise
             except Exception as exc:  # one bad page must not end the crawl
-                reason = f"internal error ({type(exc).__name__}: {exc})"
+                reason = redact(f"internal error ({type(exc).__name__}: {exc})")
                 self.archive.frontier_finish(item.url, "failed", reason=reason, final=True)
                 self._report(Outcome(item.url, Status.FAILED, reason), "internal error")
             finally:

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from scraper.fetch import Fetcher, Refusal, host_of
-from scraper.models import FailureKind
+from scraper.fetch import Fetcher, host_of
+from scraper.models import FailureKind, Refusal
 
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 MAX_CRAWL_DELAY = 60.0
