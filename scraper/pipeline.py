@@ -83,7 +83,8 @@ class Summary:
             "skipped": self.skipped,
             **{k: v for k, v in self.counts.items() if k not in ("failed", "skipped")},
             "failures": [
-                {"url": redact(o.url), "reason": o.reason and redact(o.reason)} for o in self.failures
+                {"url": redact(o.url), "reason": o.reason and redact(o.reason)}
+                for o in self.failures
             ],
         }
 
