@@ -230,3 +230,21 @@ def test_lead_behind_bare_wrappers_is_found_a_notice_above_the_title_is_not() ->
     assert text.startswith(lead) and "Paragraph 5." in text
     html = page(f"<main><div><p>{notice}</p></div>{deep}<h1>Title</h1></main>")
     assert notice not in extract(html).text
+
+
+def test_an_inline_element_in_a_sentence_stays_with_it() -> None:
+    html = page(
+        f'<div class="story">{BODY}<p><span class="dateline">CAIRO —</span> Gunmen opened '
+        "fire on visitors at the museum on Wednesday, and the police said so later.</p>"
+        '<p><span class="byline">By Jane Doe</span></p></div>'
+    )
+    text = extract(html).text
+    assert "CAIRO — Gunmen opened fire" in text
+    assert "Jane Doe" not in text  # alone in its paragraph: still a byline
+
+
+def test_ruby_annotations_are_not_read_inline() -> None:
+    html = page(
+        f"<article>{BODY}<p><ruby>漢<rp>(</rp><rt>かん</rt>字<rt>じ</rt></ruby>を読む。</p></article>"
+    )
+    assert "漢字を読む。" in extract(html).text

@@ -38,8 +38,9 @@ The stages, in order:
    (``rules``), unless they hold a large share of the page's text; a content
    class beside a boilerplate one ("entry share"), layout words ("one-sidebar")
    and script hooks ("js-nav") only drop small elements or none; an element of
-   long, link-free paragraphs is prose whatever its name, and an id spelling its
-   section's heading names nothing.
+   long, link-free paragraphs is prose whatever its name, an id spelling its
+   section's heading names nothing, and an inline element in a paragraph's
+   sentence ("<span class=dateline>CAIRO -</span> Gunmen ...") stays.
 7. Choose the main container (``content.choose_container``): paragraphs score
    their parent and grandparent (length, commas), class/id vocabularies and
    semantic tags add or subtract, link density scales down; the best candidate,

@@ -109,6 +109,8 @@ def clean_tree(body: LexborNode) -> int:
             continue
         if node.id and _anchor_slug(node) and not _attr_kind(key.rsplit(" ", 1)[0].lower()):
             continue  # only its id, a subheading's anchor ("sharing-with-a-single-developer")
+        if node.tag_id in _INLINE_IDS and _in_sentence(node):
+            continue  # "<p><span class=dateline>BERLIN -</span> The ...": part of the sentence
         size = len(node.text_lexbor())
         if size <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             if size >= rules.PROSE_MIN_PARAGRAPHS * rules.PROSE_CHARS and _holds_prose(node, key):
@@ -116,6 +118,23 @@ def clean_tree(body: LexborNode) -> int:
             node.decompose()
             removed = True
     return total
+
+
+_INLINE_IDS = tag_ids("span, em, i, b, strong, time, abbr, small")
+
+
+def _in_sentence(node: LexborNode) -> bool:
+    """Whether an inline element is part of a paragraph's sentence: its <p> has text of
+    its own (outside any element) beside it."""
+    parent = node.parent
+    if parent is None or parent.tag != "p":
+        return False
+    child = parent.child
+    while child is not None:
+        if child.tag_id == TEXT_ID and len((child.text_content or "").strip()) >= 2:
+            return True
+        child = child.next
+    return False
 
 
 _WORDS_RE = re.compile(r"[^\W_]+")

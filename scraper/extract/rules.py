@@ -189,7 +189,7 @@ BLOCK_TAGS = frozenset(
 )
 SKIP_TAGS = frozenset(
     "script style template svg math iframe object embed canvas video audio button "
-    "input select textarea option head title meta link".split()
+    "input select textarea option head title meta link rt rp".split()
 )
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 CELL_TAGS = frozenset(("td", "th"))
