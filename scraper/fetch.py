@@ -323,6 +323,7 @@ class Fetcher:
             encoding=charset,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"),
+            headers=tuple(response.headers.multi_items()),
         )
         if status == 304:
             return result

@@ -92,6 +92,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     redirects: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()  # the final response's, in order
 
     @property
     def ok(self) -> bool:

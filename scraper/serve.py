@@ -71,6 +71,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "etag": "The response's ETag.",
             "last_modified": "The response's Last-Modified.",
             "article_id": "The article archived from it (articles.id).",
+            "headers": "The response headers, a JSON array of [name, value] (NULL in older rows).",
         },
     ),
     "raw_pages": (

@@ -1,4 +1,13 @@
-"""WARC in: archive the HTML pages of WARC files, as if they had been fetched.
+"""WARC in and out.
+
+Out: ``write_warc`` writes the raw pages of the chosen articles as WARC/1.1
+``response`` records (gzip per record, with WARC-Payload-Digest), each with
+the response headers its fetch stored (or, for fetches made before headers
+were kept, the ones the archive knows: Content-Type, ETag, Last-Modified), and
+after the page an article's text was extracted from, a ``metadata`` record
+(JSON: canonical URL, title, authors, dates, content hash) concurrent to it.
+
+In: archive the HTML pages of WARC files, as if they had been fetched.
 
 ``import_warcs`` reads each file as a stream with warcio's ``ArchiveIterator``
 (gzip per record or plain, ``-`` for stdin), keeps every ``response`` record
@@ -23,22 +32,28 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
+import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 
-from scraper.archive import Archive
+from scraper import __version__
+from scraper.archive import Archive, Capture
 from scraper.errors import InputFileError, ScraperError
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
@@ -271,7 +286,13 @@ def _fetch_of(page: Page) -> FetchResult:
         body=page.body,
         encoding=page.encoding,
         fetched_at=page.date,
+        headers=page.headers,
     )
+
+
+def _ignore_sigint() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (each worker printed a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _context() -> Any:
@@ -337,7 +358,9 @@ def import_warcs(
     in_flight: set[tuple[str, str]] = set()  # keys of the pages not stored yet
     window = max(2, processes * 4)
     pool: ProcessPoolExecutor | _Inline = (
-        ProcessPoolExecutor(max_workers=processes, mp_context=_context())
+        ProcessPoolExecutor(
+            max_workers=processes, mp_context=_context(), initializer=_ignore_sigint
+        )
         if processes > 1
         else _Inline()
     )
@@ -403,3 +426,85 @@ def import_warcs(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return summary
+
+
+# ---------------------------------------------------------------------- WARC out
+# headers that described the body on the wire, not the decoded body kept
+_WIRE_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+def warc_date(stored: str) -> str:
+    """An archive timestamp (ISO 8601) as a WARC-Date: UTC, 'Z', fractions kept."""
+    when = datetime.fromisoformat(stored)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    text = when.astimezone(UTC).replace(tzinfo=None).isoformat()
+    return text + "Z"
+
+
+def _http_headers(capture: Capture, body: bytes) -> StatusAndHeaders:
+    status = capture.status or 200
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    if capture.headers is not None:
+        headers = [(k, v) for k, v in capture.headers if k.lower() not in _WIRE_HEADERS]
+    else:
+        media = capture.content_type or "text/html"
+        ctype = f"{media}; charset={capture.encoding}" if capture.encoding else media
+        headers = [("Content-Type", ctype)]
+        if capture.etag:
+            headers.append(("ETag", capture.etag))
+        if capture.last_modified:
+            headers.append(("Last-Modified", capture.last_modified))
+    headers.append(("Content-Length", str(len(body))))
+    return StatusAndHeaders(f"{status} {phrase}".strip(), headers, protocol="HTTP/1.1")
+
+
+def write_warc(
+    archive: Archive,
+    rows: Iterable[dict[str, Any]],
+    out: IO[bytes],
+    *,
+    filename: str = "archive.warc.gz",
+) -> int:
+    """Write the raw pages of the articles ``rows`` (``Archive.iter_articles``) as
+    WARC/1.1 records to ``out``, one at a time; returns the response records written."""
+    writer = WARCWriter(out, gzip=True, warc_version="1.1")
+    info = {"software": f"scraper/{__version__}", "format": "WARC File Format 1.1"}
+    writer.write_record(writer.create_warcinfo_record(filename, info))
+    n = 0
+    for row in rows:
+        captures = [c for c in archive.captures(row["id"]) if c.body is not None]
+        text_from = max((c.raw_id for c in captures if c.error is None), default=None)
+        for capture in captures:
+            body = capture.body or b""
+            record = writer.create_warc_record(
+                capture.url,
+                "response",
+                payload=io.BytesIO(_http_headers(capture, body).to_bytes() + body),
+                warc_headers_dict={"WARC-Date": warc_date(capture.fetched_at)},
+            )
+            writer.write_record(record)
+            n += 1
+            if capture.raw_id != text_from:
+                continue
+            meta = {
+                k: row.get(k)
+                for k in ("canonical_url", "title", "authors", "published", "modified",
+                          "language", "content_hash", "word_count")
+            }  # fmt: skip
+            writer.write_record(
+                writer.create_warc_record(
+                    capture.url,
+                    "metadata",
+                    payload=io.BytesIO(json.dumps(meta, ensure_ascii=False).encode()),
+                    warc_content_type="application/json",
+                    warc_headers_dict={
+                        "WARC-Date": warc_date(capture.fetched_at),
+                        "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+                    },
+                )
+            )
+    return n

@@ -25,7 +25,7 @@ from scraper.archive.queue import (
     Source,
     State,
 )
-from scraper.archive.raw import Newest, RawPage
+from scraper.archive.raw import Capture, Newest, RawPage
 from scraper.errors import ArchiveError
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "SHRUNK_SHARE",
     "Archive",
     "ArchiveError",
+    "Capture",
     "Discovered",
     "Kind",
     "Newest",

@@ -164,6 +164,7 @@ class ArticleStore:
             "etag": fetch.etag,
             "last_modified": fetch.last_modified,
             "article_id": article_id,
+            "headers": json.dumps([list(h) for h in fetch.headers]) if fetch.headers else None,
         }
         cur = self._db.execute(
             f"INSERT INTO fetches ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",

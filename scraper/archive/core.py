@@ -17,7 +17,7 @@ from typing import Any
 
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
-from scraper.archive.raw import Newest, RawPage, RawPageStore
+from scraper.archive.raw import Capture, Newest, RawPage, RawPageStore
 from scraper.archive.sqlite import Backend
 from scraper.models import Article, FetchResult
 
@@ -103,6 +103,9 @@ class Archive:
 
     def raw_page_by_id(self, raw_id: int) -> RawPage | None:
         return self.raw.get(raw_id)
+
+    def captures(self, article_id: int) -> Iterator[Capture]:
+        return self.raw.captures(article_id)
 
     def has_raw_page(self, url: str, sha256: str) -> bool:
         return self.raw.has(url, sha256)

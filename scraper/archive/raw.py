@@ -5,6 +5,8 @@ records will live here."""
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import zstandard
@@ -18,6 +20,22 @@ class RawPage(NamedTuple):
     url: str
     encoding: str | None  # the charset the HTTP header declared
     body: bytes | None  # None when the stored body cannot be decompressed
+
+
+class Capture(NamedTuple):
+    """A stored raw page with what its fetch recorded, for a WARC response record."""
+
+    raw_id: int
+    url: str
+    fetched_at: str
+    encoding: str | None
+    body: bytes | None  # None when it cannot be decompressed
+    status: int | None
+    content_type: str | None
+    headers: list[tuple[str, str]] | None  # None when the fetch predates stored headers
+    etag: str | None
+    last_modified: str | None
+    error: str | None  # set when the page was kept out (the article kept its text)
 
 
 class Newest(NamedTuple):
@@ -57,6 +75,22 @@ class RawPageStore:
             "SELECT 1 FROM raw_pages WHERE url = ? AND sha256 = ? LIMIT 1", [url, sha256]
         )
         return row is not None
+
+    def captures(self, article_id: int) -> Iterator[Capture]:
+        """The article's raw pages, oldest first, with their fetches' status and headers."""
+        rows = self._db.rows(
+            "SELECT r.id, r.url, r.fetched_at, r.encoding, r.body, f.status, f.content_type,"
+            " f.headers, f.etag, f.last_modified, f.error FROM raw_pages r"
+            " LEFT JOIN fetches f ON f.id = r.fetch_id WHERE r.article_id = ? ORDER BY r.id",
+            [article_id],
+        )
+        for raw_id, url, at, enc, body, status, ctype, headers, etag, lm, error in rows:
+            try:
+                data: bytes | None = zstandard.ZstdDecompressor().decompress(body)
+            except (zstandard.ZstdError, TypeError):
+                data = None
+            pairs = [(str(k), str(v)) for k, v in json.loads(headers)] if headers else None
+            yield Capture(raw_id, url, at, enc, data, status, ctype, pairs, etag, lm, error)
 
     def get(self, raw_id: int) -> RawPage | None:
         row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])

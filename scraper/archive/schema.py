@@ -168,6 +168,12 @@ def _raw_pages_url(conn: sqlite3.Connection) -> None:
     run_script(conn, "CREATE INDEX raw_pages_url ON raw_pages(url, sha256);")
 
 
+@migration("0004_fetch_headers")
+def _fetch_headers(conn: sqlite3.Connection) -> None:
+    """The full response headers of each fetch, from now on (``export --format warc``)."""
+    run_script(conn, "ALTER TABLE fetches ADD COLUMN headers TEXT;  -- JSON array of [name, value]")
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

@@ -1,4 +1,4 @@
-"""``scraper export``: stream the archive's articles as jsonl, json, csv or markdown."""
+"""``scraper export``: stream the archive's articles as jsonl, json, csv, markdown or WARC."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import typer
 from scraper.cli.common import ConfigOption, DbOption, open_archive, settings_for
 from scraper.errors import InputFileError
 from scraper.export import WRITERS, parse_since
+from scraper.warc import write_warc
+
+FORMATS = (*WRITERS, "warc")
 
 
 def export(
     format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(WRITERS)}.")
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
     ] = "jsonl",
     output: Annotated[
         Path | None,
@@ -32,8 +35,8 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the archived articles to stdout or a file."""
-    if format not in WRITERS:
-        raise typer.BadParameter(f"must be one of {', '.join(WRITERS)}", param_hint="--format")
+    if format not in FORMATS:
+        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     try:
         since_iso = parse_since(since) if since else None
     except ValueError as exc:
@@ -41,6 +44,20 @@ def export(
     settings = settings_for(config, db=db)
     with open_archive(settings) as archive:
         rows = archive.iter_articles(since=since_iso, site=site)
+        if format == "warc":  # bytes: the raw pages as WARC records, gzip per record
+            if output is None:
+                write_warc(archive, rows, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                return
+            tmp = output.with_name(output.name + ".part")
+            try:
+                with tmp.open("wb") as raw_out:
+                    write_warc(archive, rows, raw_out, filename=output.name)
+                tmp.replace(output)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise InputFileError(str(output), exc.strerror or "cannot write") from exc
+            return
         if output is None:
             WRITERS[format](rows, sys.stdout)
             sys.stdout.flush()
