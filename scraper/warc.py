@@ -49,6 +49,7 @@ from typing import IO, Any
 
 import httpx
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -174,6 +175,10 @@ def _classify(record: Any, max_bytes: int) -> Page | Ignored:
     )
     if media is not None and media not in HTML_TYPES:
         return Ignored(url)
+    coding = (http.get_header("content-encoding") or "").strip().lower()
+    decodable = ("", "identity", *BufferedReader.get_supported_decompressors())
+    if coding not in decodable:
+        return Ignored(url, f"undecodable body (Content-Encoding: {coding})")
     body = record.content_stream().read(max_bytes + 1)
     if len(body) > max_bytes:
         return Ignored(url, f"larger than the {max_bytes:,} byte limit")

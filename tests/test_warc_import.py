@@ -175,3 +175,29 @@ def test_kill_9_during_import_then_again_equals_one_unbroken_run(cli, tmp_path: 
     again = subprocess.run(cmd, cwd=tmp_path, env=env, input=data, capture_output=True)
     assert again.returncode == 0, again.stderr
     assert dump(tmp_path / "killed.db") == dump(tmp_path / "whole.db")
+
+
+def test_a_body_in_an_unknown_content_encoding_is_not_archived(cli, tmp_path: Path) -> None:
+    warc = tmp_path / "in.warc.gz"
+    with warc.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        http = StatusAndHeaders(
+            "200 OK",
+            [("Content-Type", "text/html"), ("Content-Encoding", "compress")],
+            protocol="HTTP/1.1",
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                "https://example.org/z",
+                "response",
+                payload=io.BytesIO(b"\x1f\x9d\x90<html>"),
+                http_headers=http,
+            )
+        )
+    run = cli("import", str(warc), "--db", "a.db")
+    assert run.code == 1
+    assert run.err.splitlines()[0] == (
+        "scraper: error: https://example.org/z: undecodable body (Content-Encoding: compress)"
+    )
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,)

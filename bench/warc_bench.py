@@ -1,0 +1,189 @@
+"""WARC import benchmark: ``scraper import`` of a WARC built from ../shared/corpus pages.
+
+    python bench/warc_bench.py                    # 10,000 records, 1 and 2 processes
+    python bench/warc_bench.py --records 2000 --processes 1 2 4
+
+Builds one gzip-per-record WARC/1.1 file of ``--records`` HTML ``response``
+records (the corpus pages in turn, each copy with its own URL and a payload of
+its own), then runs a real ``scraper import`` process into a fresh archive once
+per ``--processes`` value and reports records per second, the peak RSS of the
+import's whole process tree (the main process plus its extraction workers,
+sampled every 50 ms) and of its largest process, and the archive's size per
+article, by table, beside the gzip WARC's.  Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+ROOT = Path(__file__).resolve().parent.parent
+# ../shared beside the clone (a worktree under wt/ has it one level further up)
+CORPUS = next(
+    (c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
+     if c.is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)  # fmt: skip
+
+
+def build_warc(path: Path, records: int) -> int:
+    pages = sorted(CORPUS.glob("*/*.html.gz"))
+    if not pages:
+        sys.exit(f"no pages under {CORPUS}")
+    bodies = [gzip.decompress(p.read_bytes()) for p in pages]
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        for i in range(records):
+            n = i % len(pages)
+            body = bodies[n] + f"\n<!-- copy {i // len(pages)} -->".encode()
+            url = f"https://site{i % 40}.example/{pages[n].parent.name}/{i}/{pages[n].stem}"
+            http = StatusAndHeaders(
+                "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+            )
+            day = 1 + i % 28
+            record = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": f"2026-10-{day:02d}T12:00:00Z"},
+            )
+            writer.write_record(record)
+    return records
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system seconds of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return pids
+
+
+def run_import(
+    warc: Path, db: Path, processes: int
+) -> tuple[dict[str, int], float, float, float, float, float]:
+    """(summary, seconds, peak RSS of the process tree in MB, of its largest process,
+    CPU seconds of the main process, of its workers) - CPU sampled like RSS."""
+    cmd = [sys.executable, "-m", "scraper", "import", str(warc), "--db", str(db), "--json", "-q"]
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [*cmd, "--processes", str(processes)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    tree_peak = one_peak = 0
+    cpu: dict[int, float] = {}
+    while proc.poll() is None:
+        pids = _tree(proc.pid)
+        for p in pids:
+            cpu[p] = max(cpu.get(p, 0.0), _cpu_s(p))
+        sizes = [_rss_kb(p) for p in pids]
+        tree_peak = max(tree_peak, sum(sizes))
+        one_peak = max(one_peak, max(sizes, default=0))
+        time.sleep(0.05)
+    seconds = time.monotonic() - started
+    out = proc.stdout.read() if proc.stdout else b""
+    main_cpu = cpu.pop(proc.pid, 0.0)
+    return json.loads(out), seconds, tree_peak / 1024, one_peak / 1024, main_cpu, sum(cpu.values())
+
+
+def sizes(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+        except sqlite3.OperationalError:
+            rows = []
+        tables = {
+            name: tbl for (name, tbl) in conn.execute("SELECT name, tbl_name FROM sqlite_master")
+        }
+    by_table: dict[str, int] = {}
+    for name, size in rows:
+        table = tables.get(name, name)
+        if table.startswith("articles_fts"):
+            table = "articles_fts"
+        by_table[table] = by_table.get(table, 0) + int(size)
+    by_table["total"] = db.stat().st_size
+    return by_table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        warc = Path(tmp) / "bench.warc.gz"
+        t0 = time.monotonic()
+        build_warc(warc, args.records)
+        print(f"built {warc.stat().st_size / 1e6:.1f} MB WARC in {time.monotonic() - t0:.1f} s")
+        rows = []
+        rates = {}
+        last_db = None
+        for n in args.processes:
+            db = Path(tmp) / f"p{n}.db"
+            summary, seconds, tree, one, main_cpu, workers_cpu = run_import(warc, db, n)
+            rates[n] = args.records / seconds
+            rows.append((n, summary, seconds, tree, one, main_cpu, workers_cpu))
+            last_db = db
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+        print("\n| processes | records | archived | failed | seconds | records/s | speedup "
+              "| CPU s main / workers | peak RSS, tree | peak RSS, largest process |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        base = rates[args.processes[0]]
+        for n, summary, seconds, tree, one, main_cpu, workers_cpu in rows:
+            print(
+                f"| {n} | {summary['records']:,} | {summary['archived']:,} | {summary['failed']:,} "
+                f"| {seconds:.1f} | {rates[n]:.0f} | {rates[n] / base:.2f}x "
+                f"| {main_cpu:.1f} / {workers_cpu:.1f} | {tree:.0f} MB | {one:.0f} MB |"
+            )
+        assert last_db is not None
+        archived = rows[-1][1]["archived"] or 1
+        by_table = sizes(last_db)
+        warc_size = warc.stat().st_size
+        print(f"\narchive of {archived:,} articles vs the gzip WARC of the same responses "
+              f"({args.records:,} records):\n")  # fmt: skip
+        print("| table | MB | KB per article |")
+        print("|---|---|---|")
+        for name, size in sorted(by_table.items(), key=lambda kv: -kv[1]):
+            print(f"| {name} | {size / 1e6:.1f} | {size / 1e3 / archived:.1f} |")
+        print(f"| gzip WARC | {warc_size / 1e6:.1f} | {warc_size / 1e3 / archived:.1f} |")
+        print(f"\narchive / WARC = {by_table['total'] / warc_size:.2f}")
+
+
+if __name__ == "__main__":
+    main()
