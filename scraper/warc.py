@@ -36,6 +36,8 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -296,8 +298,18 @@ def _fetch_of(page: Page) -> FetchResult:
 
 
 def _ignore_sigint() -> None:
-    """In a worker: Ctrl-C is the parent's to handle (each worker printed a traceback)."""
+    """In a worker: Ctrl-C is the parent's to handle (each worker printed a traceback),
+    and the worker ends when its parent is gone (killed with -9, a forked worker
+    would wait forever on a queue whose other end its sibling holds open)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _context() -> Any:

@@ -167,6 +167,11 @@ def test_kill_9_during_import_then_again_equals_one_unbroken_run(cli, tmp_path: 
             except sqlite3.OperationalError:  # not created yet
                 pass
         time.sleep(0.05)
+    workers = [
+        int(c) for t in Path(f"/proc/{proc.pid}/task").glob("*")
+        for c in (t / "children").read_text().split()
+    ]  # fmt: skip
+    assert workers
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stdin.close()
@@ -175,6 +180,18 @@ def test_kill_9_during_import_then_again_equals_one_unbroken_run(cli, tmp_path: 
     again = subprocess.run(cmd, cwd=tmp_path, env=env, input=data, capture_output=True)
     assert again.returncode == 0, again.stderr
     assert dump(tmp_path / "killed.db") == dump(tmp_path / "whole.db")
+    # the killed import's workers ended with it (none waits forever)
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{w}").exists() and "scraper" in _cmdline(w) for w in workers):
+        assert time.monotonic() < deadline, "a worker outlived its killed parent"
+        time.sleep(0.1)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def test_a_body_in_an_unknown_content_encoding_is_not_archived(cli, tmp_path: Path) -> None:
