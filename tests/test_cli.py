@@ -102,7 +102,7 @@ def test_second_identical_run_adds_no_rows(cli, site: HTTPServer, tmp_path: Path
         (["fetch", "--input", "bad.txt"], "bad.txt:2: "),
         (["fetch", "--concurrency", "0", "http://x.org/"], "Invalid value"),
         (["fetch", "--config", "bad.toml", "http://x.org/"], "bad.toml: not valid TOML"),
-        (["export", "--format", "xml"], "must be one of"),
+        (["export", "--format", "xml"], "'xml' is not one of 'jsonl', 'json', 'csv', 'markdown'"),
         (["export", "--since", "yesterday"], "is not an ISO date"),
         (["frobnicate"], "No such command"),
     ],

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from scraper.errors import InputFileError
-from scraper.settings import Settings, load_settings
+from scraper.settings import (
+    DEFAULTS,
+    NAMES,
+    Settings,
+    Source,
+    load_settings,
+    parse_setting,
+    resolve_settings,
+)
 from scraper.urls import check_url, normalize_url
 
 
@@ -31,7 +39,11 @@ def test_default_config_file_is_read_when_present(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "reason"),
-    [("nope = 1", "unknown setting 'nope'"), ("per_host = 'many'", "invalid value"), ("=", "TOML")],
+    [
+        ("nope = 1", "unknown setting 'nope'"),
+        ("per_host = 'many'", "per_host = 'many': must be a whole number"),
+        ("=", "TOML"),
+    ],
 )
 def test_bad_config_names_the_file(tmp_path: Path, content: str, reason: str) -> None:
     config = tmp_path / "bad.toml"
@@ -62,3 +74,69 @@ def test_normalize_url(url: str, normal: str) -> None:
 def test_check_url_refuses(bad: str) -> None:
     with pytest.raises(Exception, match="URL"):
         check_url(bad)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("concurrency", -5, "must be at least 1"),
+        ("concurrency", "0", "must be at least 1"),
+        ("concurrency", "2.5", "must be a whole number"),
+        ("concurrency", 2.5, "must be a whole number"),
+        ("concurrency", True, "must be a whole number"),
+        ("timeout", "-1", "must be more than 0"),
+        ("timeout", 0, "must be more than 0"),
+        ("timeout", "inf", "must be a finite number"),
+        ("timeout", float("nan"), "must be a finite number"),
+        ("http2", "maybe", "must be true or false"),
+        ("http2", 1, "must be true or false"),
+        ("retries", 101, "must be at most 100"),
+        ("max_depth", -1, "must be at least 0"),
+        ("user_agent", " ", "must not be empty"),
+        ("user_agent", "me\r\nX-Injected: 1", "must not contain control characters"),
+        ("db", 5, "must be text"),
+    ],
+)
+def test_parse_setting_refuses(name: str, value: object, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_setting(name, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "parsed"),
+    [
+        ("concurrency", "1", 1),
+        ("concurrency", 1000, 1000),
+        ("timeout", "0.001", 0.001),
+        ("timeout", 5, 5.0),
+        ("http2", "off", False),
+        ("http2", "YES", True),
+        ("http2", False, False),
+        ("retries", "100", 100),
+        ("max_depth", 0, 0),
+        ("db", "x.db", Path("x.db")),
+    ],
+)
+def test_parse_setting_accepts_up_to_the_bounds(name: str, value: object, parsed: object) -> None:
+    assert parse_setting(name, value) == parsed
+
+
+def test_every_default_obeys_its_own_rules() -> None:
+    for name in NAMES:
+        assert parse_setting(name, getattr(DEFAULTS, name)) == getattr(DEFAULTS, name), name
+
+
+def test_sources_of_each_value(tmp_path: Path) -> None:
+    config = tmp_path / "s.toml"
+    config.write_text("timeout = 5\nper_host = 3\n")
+    env = {"SCRAPER_PER_HOST": "4", "SCRAPER_HTTP2": "off", "SCRAPER_RETRIES": ""}
+    r = resolve_settings(
+        config, env=env, flags={"db": ("--db", Path("f.db")), "retries": ("x", None)}
+    )
+    assert (r.settings.timeout, r.settings.per_host, r.settings.http2) == (5.0, 4, False)
+    assert r.settings.db == Path("f.db") and r.config == config
+    assert r.sources["timeout"] == Source("file", str(config))
+    assert r.sources["per_host"] == Source("env", "SCRAPER_PER_HOST")
+    assert r.sources["db"] == Source("flag", "--db")
+    assert r.sources["retries"] == Source("default")  # empty variable, None flag: not given
+    assert resolve_settings(env={}).config is None

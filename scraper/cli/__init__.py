@@ -18,15 +18,15 @@ import sys
 import typer
 
 from scraper import __version__
-from scraper.cli import crawl, export, fetch, importer, reextract, serve, show
-from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, err
+from scraper.cli import config, crawl, export, fetch, importer, reextract, serve, show
+from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, Command, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
 
 app = typer.Typer(
     name="scraper",
     help="Fetch news articles, strip boilerplate, and keep them in a SQLite archive.",
     no_args_is_help=True,
-    add_completion=False,
+    rich_markup_mode=None,  # plain help: conventional metavars, no <bool> / <str> types
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -41,24 +41,33 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
     ),
 ) -> None:
     """Fetch news articles, strip boilerplate, and keep them in a SQLite archive."""
 
 
-app.command("fetch")(fetch.fetch)
-app.command("crawl")(crawl.crawl)
-app.command("show")(show.show)
-app.command("export")(export.export)
-app.command("reextract")(reextract.reextract)
-app.command("import")(importer.import_warc)
-app.command("serve")(serve.serve)
+for name, command in (
+    ("fetch", fetch.fetch),
+    ("crawl", crawl.crawl),
+    ("show", show.show),
+    ("export", export.export),
+    ("reextract", reextract.reextract),
+    ("import", importer.import_warc),
+    ("serve", serve.serve),
+    ("config", config.config),
+):
+    app.command(name, cls=Command)(command)
 
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="scraper")  # also under ``python -m scraper``: completion uses the name
     except UsageError as exc:
         err(str(exc))
         sys.exit(EXIT_USAGE)

@@ -1,20 +1,71 @@
-"""Options and helpers shared by the commands."""
+"""Options and helpers shared by the commands.
+
+A new command reuses these: ``setting_option`` for a flag that sets a setting
+(the settings' own parser and bounds, its metavar, its default in the help),
+``choice_option`` for a fixed set of values, the ``...Option`` aliases below, and
+``Command`` (registered with ``cls=Command``), whose help shows conventional
+metavars (``URL...``, ``FILE``, ``N``, ``[jsonl|json|csv|markdown]``).
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
 from scraper.errors import InputFileError
-from scraper.settings import Settings, load_settings
+from scraper.settings import DEFAULTS, RULES, Settings, parse_setting, resolve_settings
 from scraper.urls import check_url, redact
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
+
+# the flag of a setting whose flag is not ``--`` + its name
+FLAGS = {"crawl_delay": "--delay"}
+
+
+def _parse_flag(name: str, text: str) -> Any:
+    try:
+        return parse_setting(name, text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r}: {exc}") from None
+
+
+def _shown(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def setting_option(name: str, help: str, *decls: str, default: str | None = None) -> Any:
+    """A flag for setting ``name``, checked by the same rules as the file and the
+    environment; the help ends with the default (``default`` overrides its text)."""
+    shown = default if default is not None else _shown(getattr(DEFAULTS, name))
+    return typer.Option(
+        *(decls or [FLAGS.get(name, "--" + name.replace("_", "-"))]),
+        parser=partial(_parse_flag, name),
+        metavar=RULES[name].metavar,
+        help=f"{help} (default {shown}).",
+        show_default=False,
+    )
+
+
+def choices(name: str, values: Iterable[str]) -> type[StrEnum]:
+    """The type of an option that takes one of ``values``: help shows them as
+    ``[a|b|c]``, completion offers them, any other value is a usage error (exit 2).
+    ``Format = choices("Format", WRITERS)``, then ``format: Format = Format("jsonl")``."""
+    return StrEnum(name, {v: v for v in values})  # type: ignore[return-value]
+
+
+def urls_argument(help: str) -> Any:
+    """The URLs a command takes as arguments, shown as ``[URL]...``."""
+    return typer.Argument(help=help, metavar="URL", show_default=False)
+
 
 DbOption = Annotated[
     Path | None,
@@ -23,6 +74,7 @@ DbOption = Annotated[
         help="Archive file (env SCRAPER_DB; default data/archive.db).",
         show_default=False,
         dir_okay=False,
+        metavar="FILE",
     ),
 ]
 ConfigOption = Annotated[
@@ -32,12 +84,23 @@ ConfigOption = Annotated[
         help="TOML settings file (default data/scraper.toml if present).",
         show_default=False,
         dir_okay=False,
+        metavar="FILE",
     ),
 ]
 InputOption = Annotated[
     str | None,
     typer.Option(
-        "--input", "-i", help="File with one URL a line ('-' reads stdin).", show_default=False
+        "--input",
+        "-i",
+        help="File with one URL a line ('-' reads stdin).",
+        show_default=False,
+        metavar="FILE",
+    ),
+]
+SiteOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Only articles of this host (and its subdomains).", metavar="HOST", show_default=False
     ),
 ]
 QuietOption = Annotated[
@@ -47,19 +110,57 @@ QuietOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
-ConcurrencyOption = Annotated[
-    int | None,
-    typer.Option(min=1, help="Requests at once in all (default 8).", show_default=False),
+ConcurrencyOption = Annotated[int | None, setting_option("concurrency", "Requests at once in all")]
+PerHostOption = Annotated[int | None, setting_option("per_host", "Requests at once to one host")]
+TimeoutOption = Annotated[float | None, setting_option("timeout", "Seconds per request, in all")]
+UserAgentOption = Annotated[
+    str | None, setting_option("user_agent", "User-Agent header", default="scraper/VERSION")
 ]
-PerHostOption = Annotated[
-    int | None,
-    typer.Option(min=1, help="Requests at once to one host (default 2).", show_default=False),
-]
-TimeoutOption = Annotated[
-    float | None,
-    typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
-]
-UserAgentOption = Annotated[str | None, typer.Option(help="User-Agent header.", show_default=False)]
+
+
+def _metavar(param: Any, ctx: typer.Context) -> str:
+    """A conventional metavar for an option declared without one."""
+    label = param.display_type(ctx).strip("<>")
+    if "|" in label:
+        return f"[{label}]"
+    kind = label.split()[0].removeprefix("list[").rstrip("]")
+    return {"int": "N", "float": "NUMBER", "file": "FILE", "path": "PATH"}.get(kind, "TEXT")
+
+
+class Command(TyperCommand):
+    """A command whose help and usage show conventional metavars (``URL...``,
+    ``FILE``, ``N``, ``[a|b]``) rather than Python types (``<list[str]>``)."""
+
+    def _argument(self, param: TyperArgument, usage: bool) -> str:
+        name = param.metavar or (param.name or "").upper()
+        if usage and not param.required:
+            name = f"[{name}]"
+        return name + ("..." if param.nargs != 1 else "")
+
+    def collect_usage_pieces(self, ctx: typer.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                pieces.append(self._argument(param, usage=True))
+        return pieces
+
+    def format_options(self, ctx: typer.Context, formatter: Any) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            if param.hidden:
+                continue
+            if isinstance(param, TyperArgument):
+                args.append((self._argument(param, usage=False), param.help or ""))
+                continue
+            if param.metavar is None and not param.is_flag:
+                param.metavar = _metavar(param, ctx)
+            record = param.get_help_record(ctx)
+            if record is not None:
+                opts.append(record)
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 def err(message: str) -> None:
@@ -69,7 +170,12 @@ def err(message: str) -> None:
 
 def settings_for(config: Path | None, **flags: object) -> Settings:
     """defaults < file < environment < flags."""
-    return load_settings(config).merged(**flags)
+    return resolve_settings(config, flags=flag_values(**flags)).settings
+
+
+def flag_values(**flags: object) -> dict[str, tuple[str, object]]:
+    """``{setting: (flag, value)}`` for ``resolve_settings``."""
+    return {k: (FLAGS.get(k, "--" + k.replace("_", "-")), v) for k, v in flags.items()}
 
 
 def open_archive(settings: Settings) -> Archive:

@@ -26,7 +26,9 @@ from scraper.cli.common import (
     err,
     open_archive,
     read_urls,
+    setting_option,
     settings_for,
+    urls_argument,
 )
 from scraper.cli.report import Reporter
 from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
@@ -36,37 +38,39 @@ from scraper.errors import ArchiveLocked
 
 
 def crawl(
-    urls: Annotated[
-        list[str] | None, typer.Argument(help="Seed URLs (home pages).", show_default=False)
-    ] = None,
+    urls: Annotated[list[str] | None, urls_argument("Seed URLs (home pages).")] = None,
     input: InputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     max_pages: Annotated[
         int | None,
-        typer.Option(
-            min=1,
-            help="Requests per site and run, sitemaps and feeds included (default 1000).",
-            show_default=False,
-        ),
+        setting_option("max_pages", "Requests per site and run, sitemaps and feeds included"),
     ] = None,
     max_depth: Annotated[
-        int | None,
-        typer.Option(min=0, help="Links followed from a seed (default 5).", show_default=False),
+        int | None, setting_option("max_depth", "Links followed from a seed")
     ] = None,
     since: Annotated[
         str | None,
         typer.Option(
-            help="Skip sitemap / feed entries and articles dated before this (YYYY-MM-DD)."
+            help="Skip sitemap / feed entries and articles dated before this (YYYY-MM-DD).",
+            metavar="DATE",
         ),
     ] = None,
     include: Annotated[
         list[str] | None,
-        typer.Option(help="Only page URLs matching this regex (repeatable).", show_default=False),
+        typer.Option(
+            help="Only page URLs matching this regex (repeatable).",
+            metavar="REGEX",
+            show_default=False,
+        ),
     ] = None,
     exclude: Annotated[
         list[str] | None,
-        typer.Option(help="No page URLs matching this regex (repeatable).", show_default=False),
+        typer.Option(
+            help="No page URLs matching this regex (repeatable).",
+            metavar="REGEX",
+            show_default=False,
+        ),
     ] = None,
     no_links: Annotated[
         bool, typer.Option("--no-links", help="Sitemaps and feeds only: follow no page links.")
@@ -76,10 +80,7 @@ def crawl(
     ] = False,
     per_host: PerHostOption = None,
     delay: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0, help="Seconds between requests to one host (default 1).", show_default=False
-        ),
+        float | None, setting_option("crawl_delay", "Seconds between requests to one host")
     ] = None,
     concurrency: ConcurrencyOption = None,
     timeout: TimeoutOption = None,

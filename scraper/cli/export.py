@@ -8,35 +8,42 @@ from typing import Annotated
 
 import typer
 
-from scraper.cli.common import ConfigOption, DbOption, open_archive, settings_for
+from scraper.cli.common import (
+    ConfigOption,
+    DbOption,
+    SiteOption,
+    choices,
+    open_archive,
+    settings_for,
+)
 from scraper.errors import InputFileError
 from scraper.export import WRITERS, parse_since
 from scraper.warc import write_warc
 
 FORMATS = (*WRITERS, "warc")
+ExportFormat = choices("ExportFormat", FORMATS)
+JSONL = ExportFormat("jsonl")
 
 
 def export(
-    format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
-    ] = "jsonl",
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = JSONL,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write here instead of stdout.", dir_okay=False),
+        typer.Option(
+            "--output", "-o", help="Write here instead of stdout.", dir_okay=False, metavar="FILE"
+        ),
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option(help="Only articles published (or first seen) on or after this date."),
+        typer.Option(
+            help="Only articles published (or first seen) on or after this date.", metavar="DATE"
+        ),
     ] = None,
-    site: Annotated[
-        str | None, typer.Option(help="Only articles of this host (and its subdomains).")
-    ] = None,
+    site: SiteOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the archived articles to stdout or a file."""
-    if format not in FORMATS:
-        raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
     try:
         since_iso = parse_since(since) if since else None
     except ValueError as exc:

@@ -22,16 +22,16 @@ from scraper.cli.common import (
     err,
     open_archive,
     read_urls,
+    setting_option,
     settings_for,
+    urls_argument,
 )
 from scraper.cli.report import Reporter
 from scraper.pipeline import archive_urls
 
 
 def fetch(
-    urls: Annotated[
-        list[str] | None, typer.Argument(help="Article URLs.", show_default=False)
-    ] = None,
+    urls: Annotated[list[str] | None, urls_argument("Article URLs.")] = None,
     input: InputOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -39,16 +39,10 @@ def fetch(
     per_host: PerHostOption = None,
     timeout: TimeoutOption = None,
     retries: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            help="Retries on connect errors, 429, 5xx (default 3).",
-            show_default=False,
-        ),
+        int | None, setting_option("retries", "Retries on connect errors, 429, 5xx")
     ] = None,
     max_bytes: Annotated[
-        int | None,
-        typer.Option(min=1, help="Response size cap in bytes (default 10 MB).", show_default=False),
+        int | None, setting_option("max_bytes", "Response size cap, decompressed", default="10 MB")
     ] = None,
     user_agent: UserAgentOption = None,
     quiet: QuietOption = False,

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-from typing import Annotated
-
-import typer
 
 from scraper.cli.common import (
     ConfigOption,
     DbOption,
     JsonOption,
     QuietOption,
+    SiteOption,
     open_archive,
     settings_for,
 )
@@ -21,9 +19,7 @@ from scraper.pipeline import reextract as reextract_archive
 
 
 def reextract(
-    site: Annotated[
-        str | None, typer.Option(help="Only articles of this host (and its subdomains).")
-    ] = None,
+    site: SiteOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     quiet: QuietOption = False,

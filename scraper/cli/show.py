@@ -7,21 +7,28 @@ from typing import Annotated
 
 import typer
 
-from scraper.cli.common import EXIT_FAILED, ConfigOption, DbOption, err, open_archive, settings_for
+from scraper.cli.common import (
+    EXIT_FAILED,
+    ConfigOption,
+    DbOption,
+    choices,
+    err,
+    open_archive,
+    settings_for,
+)
 from scraper.export import FORMATS_SHOW, render_markdown, render_text
+
+ShowFormat = choices("ShowFormat", FORMATS_SHOW)
+TEXT = ShowFormat("text")
 
 
 def show(
-    url: Annotated[str, typer.Argument(help="URL of an archived article.")],
+    url: Annotated[str, typer.Argument(help="URL of an archived article.", metavar="URL")],
     db: DbOption = None,
     config: ConfigOption = None,
-    format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS_SHOW)}.")
-    ] = "text",
+    format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = TEXT,
 ) -> None:
     """Print an archived article: its metadata, then its text."""
-    if format not in FORMATS_SHOW:
-        raise typer.BadParameter(f"must be one of {', '.join(FORMATS_SHOW)}", param_hint="--format")
     with open_archive(settings_for(config, db=db)) as archive:
         row = archive.get_article(url)
     if row is None:
