@@ -606,6 +606,24 @@ def test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted(
     assert seed.code == 1 and "seed: 1)" in seed.err  # type: ignore[attr-defined]
 
 
+def test_what_needs_a_look_is_told_apart_from_what_is_only_counted(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    good = site.article(1)
+    site.add("/down/2-story-number-2/", "busy", status=503)  # still failing after retries
+    site.add("/doc/3-story-number-3/", b"%PDF-1.4", content_type="application/pdf")
+    site.add("/", index_html([good, "/down/2-story-number-2/", "/doc/3-story-number-3/", "/gone/"]))
+    result = run(server.url_for("/"), fast)
+    assert result.problems == {"after retries": 1}
+    assert result.dead_links == 1 and result.summary.failed == 3  # 503, PDF, 404
+    counted = {o.url.rsplit("/", 2)[-2]: o.counted for o in result.summary.failures}
+    assert counted == {"2-story-number-2": False, "3-story-number-3": True, "gone": True}
+
+    site.routes["/robots.txt"] = Route("down", status=500)  # the site cannot tell its rules
+    result = run(server.url_for("/"), replace(fast, db=fast.db.with_name("other.db")))
+    assert result.problems == {"robots.txt": 2}  # the seed and /sitemap.xml, not fetched
+
+
 def _session(sid: int) -> list[int]:
     """Live processes of session ``sid`` (Linux /proc): a crawl started in its own
     session and everything it started, even once reparented."""
