@@ -398,17 +398,18 @@ _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 an
 
 
 def above_title(body: LexborNode) -> frozenset[int]:
-    """The paragraphs and subheadings before the page's first <h1> (read before
-    cleaning, which may drop the header holding it): no lead of the article."""
+    """The elements before the page's first <h1> (read before cleaning, which may drop
+    the header holding it): no lead of the article comes from there."""
+    if body.css_first("h1") is None:
+        return frozenset()
     found = []
-    for node in body.css(_TITLE_OR_LEAD):
+    for node in body.traverse():
         if node.tag_id == _H1_ID:
-            return frozenset(found)
+            break
         found.append(node.mem_id)
-    return frozenset()
+    return frozenset(found)
 
 
-_TITLE_OR_LEAD = "h1, p, h2, h3, h4, div"
 (_H1_ID,) = tag_ids("h1")
 
 
