@@ -78,7 +78,7 @@ def test_input_file_and_stdin(cli, site: HTTPServer, tmp_path: Path) -> None:
     )
     assert cli("fetch", "--input", "urls.txt", "--db", "a.db").code == 0
     r = cli("fetch", "--input", "-", "--db", "a.db", "--json", input=site.url_for("/news/2") + "\n")
-    assert r.code == 0 and json.loads(r.out)["archived"] == 1
+    assert r.code == 0 and json.loads(r.out.splitlines()[-1])["archived"] == 1
     with sqlite3.connect(tmp_path / "a.db") as db:
         assert db.execute("select count(*) from articles").fetchone()[0] == 3
 
@@ -159,7 +159,13 @@ def test_reextract_refreshes_articles_from_their_raw_pages(
     site.clear()  # nothing may be fetched
     r = cli("reextract", "--json")
     assert r.code == 0, r.err
-    assert json.loads(r.out) == {"reextracted": 2, "updated": 1, "unchanged": 0, "kept": 1}
+    assert json.loads(r.out.splitlines()[-1]) == {
+        "type": "summary",
+        "reextracted": 2,
+        "updated": 1,
+        "unchanged": 0,
+        "kept": 1,
+    }
     with sqlite3.connect(db) as conn:
         rows = dict(conn.execute("SELECT title, text FROM articles").fetchall())
         assert rows["Local news 0"].startswith("Paragraph 0 of the story")
@@ -207,5 +213,5 @@ def test_refetch_of_a_walled_article_keeps_the_archived_text(
     assert "(kept 1)" in r.err and "skipped 0" in r.err
     assert json.loads(cli("show", url, "-f", "json").out)["text"] == seed_text
     r = cli("reextract", "--json")  # from the page the article was archived from
-    assert r.code == 0 and json.loads(r.out)["unchanged"] == 1
+    assert r.code == 0 and json.loads(r.out.splitlines()[-1])["unchanged"] == 1
     assert json.loads(cli("show", url, "-f", "json").out)["text"] == seed_text

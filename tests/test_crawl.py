@@ -557,7 +557,10 @@ def test_cli_json_summary_and_lock(
     assert busy.code == 0 and "another crawl is running" in busy.err  # type: ignore[attr-defined]
     done = cli("crawl", server.url_for("/"), "--json", env=env)
     assert done.code == 0, done.err  # type: ignore[attr-defined]
-    summary = json.loads(done.out)  # type: ignore[attr-defined]
+    *per_url, summary = map(json.loads, done.out.splitlines())  # type: ignore[attr-defined]
+    archived = [o for o in per_url if o["outcome"] == "archived"]
+    assert summary["type"] == "summary" and {o["type"] for o in per_url} == {"url"}
+    assert len({o["id"] for o in archived}) == len(archived) == 6
     assert summary["archived"] == 6 and summary["failed"] == 0 and summary["left"] == 0
     bad = cli("crawl", "ftp://x", env=env)
     assert bad.code == 2  # type: ignore[attr-defined]
@@ -573,7 +576,7 @@ def test_cli_json_summary_and_lock(
     held.wait(5)
     waited = cli("crawl", server.url_for("/"), "--wait", "--json", env=env)
     holder.join()
-    assert waited.code == 0 and json.loads(waited.out)["archived"] == 0  # type: ignore[attr-defined]
+    assert waited.code == 0 and json.loads(waited.out.splitlines()[-1])["archived"] == 0  # type: ignore[attr-defined]
 
 
 def test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted(

@@ -110,6 +110,10 @@ QuietOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+JsonLinesOption = Annotated[
+    bool,
+    typer.Option("--json", help="One JSON object per URL as it finishes, then the summary."),
+]
 ConcurrencyOption = Annotated[int | None, setting_option("concurrency", "Requests at once in all")]
 PerHostOption = Annotated[int | None, setting_option("per_host", "Requests at once to one host")]
 TimeoutOption = Annotated[float | None, setting_option("timeout", "Seconds per request, in all")]

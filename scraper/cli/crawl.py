@@ -18,7 +18,7 @@ from scraper.cli.common import (
     ConfigOption,
     DbOption,
     InputOption,
-    JsonOption,
+    JsonLinesOption,
     PerHostOption,
     QuietOption,
     TimeoutOption,
@@ -89,7 +89,7 @@ def crawl(
         bool, typer.Option("--wait", help="Wait for another crawl of the archive to end.")
     ] = False,
     quiet: QuietOption = False,
-    json: JsonOption = False,
+    json: JsonLinesOption = False,
 ) -> None:
     """Crawl sites into the archive: new and changed articles only, politely, resumably."""
     seeds = read_urls(urls, input)

@@ -14,7 +14,7 @@ from scraper.cli.common import (
     ConfigOption,
     DbOption,
     InputOption,
-    JsonOption,
+    JsonLinesOption,
     PerHostOption,
     QuietOption,
     TimeoutOption,
@@ -46,7 +46,7 @@ def fetch(
     ] = None,
     user_agent: UserAgentOption = None,
     quiet: QuietOption = False,
-    json: JsonOption = False,
+    json: JsonLinesOption = False,
 ) -> None:
     """Fetch article pages and store their clean text and metadata in the archive."""
     targets = read_urls(urls, input)

@@ -8,7 +8,7 @@ import sys
 from scraper.cli.common import (
     ConfigOption,
     DbOption,
-    JsonOption,
+    JsonLinesOption,
     QuietOption,
     SiteOption,
     open_archive,
@@ -23,7 +23,7 @@ def reextract(
     db: DbOption = None,
     config: ConfigOption = None,
     quiet: QuietOption = False,
-    json: JsonOption = False,
+    json: JsonLinesOption = False,
 ) -> None:
     """Run extraction again over the raw pages the archive keeps; nothing is fetched.
 
@@ -45,6 +45,6 @@ def reextract(
         "kept": c["kept"],
     }
     if json:
-        print(jsonlib.dumps(done), flush=True)
+        print(jsonlib.dumps({"type": "summary", **done}), flush=True)
     else:
         print(", ".join(f"{k} {v}" for k, v in done.items()), file=sys.stderr, flush=True)

@@ -2,6 +2,8 @@
 
 On a terminal: a rich progress bar on stderr, failures printed above it.
 Elsewhere (cron, pipes): one plain line per URL on stdout, failures on stderr.
+``as_json``: one JSON object per URL on stdout as it finishes (``record``), then
+the summary's (``"type": "summary"``): JSON lines, for pipelines.
 A failure only ``counted`` (a dead link a crawl found on a page) is a plain line,
 not an error.  ``quiet``: nothing at all when no error was printed.
 """
@@ -57,7 +59,10 @@ class Reporter:
             self.progress.update(self.task, total=total)
 
     def __call__(self, outcome: Outcome) -> None:
-        if outcome.status is Status.FAILED and not outcome.counted:
+        error = outcome.status is Status.FAILED and not outcome.counted
+        if self.as_json and (error or not self.quiet):
+            print(json.dumps(record(outcome), ensure_ascii=False), flush=True)
+        if error:
             self.errors += 1
             line = redact(f"scraper: error: {outcome.url}: {outcome.reason}")
             if self.progress is not None:
@@ -76,7 +81,8 @@ class Reporter:
         """The counts (as JSON with ``as_json``); when ``quiet``, only after an error
         line or when ``always`` (an interrupted run)."""
         if self.as_json:
-            print(json.dumps({**summary.as_dict(), **extra}, ensure_ascii=False), flush=True)
+            line = {"type": "summary", **summary.as_dict(), **extra}
+            print(json.dumps(line, ensure_ascii=False), flush=True)
             return
         if self.quiet and not self.errors and not always:
             return
@@ -90,6 +96,21 @@ class Reporter:
             file=sys.stderr,
             flush=True,
         )
+
+
+def record(outcome: Outcome) -> dict[str, object]:
+    """One URL's line of ``--json``. ``url``, ``id`` and ``title`` are the keys
+    ``export`` and ``show -f json`` use; ``outcome`` is archived, updated, ...,
+    failed or skipped; ``reason`` and ``kind`` say why (null when all went well)."""
+    return {
+        "type": "url",
+        "url": redact(outcome.url),
+        "outcome": outcome.status.value,
+        "reason": redact(outcome.reason) if outcome.reason else None,
+        "kind": outcome.kind.value if outcome.kind else None,
+        "id": outcome.article_id,
+        "title": outcome.title,
+    }
 
 
 def _plain(value: object) -> str:
