@@ -72,8 +72,10 @@ def settings_for(config: Path | None, **flags: object) -> Settings:
     return load_settings(config).merged(**flags)
 
 
-def open_archive(settings: Settings) -> Archive:
-    return Archive(settings.db)
+def open_archive(settings: Settings, *, readonly: bool = False) -> Archive:
+    """The archive of ``settings``; ``readonly`` for commands that only read it
+    (they never create one, and work on a read-only file)."""
+    return Archive(settings.db, readonly=readonly)
 
 
 def read_urls(args: list[str] | None, input_path: str | None) -> list[str]:

@@ -22,7 +22,7 @@ def show(
     """Print an archived article: its metadata, then its text."""
     if format not in FORMATS_SHOW:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS_SHOW)}", param_hint="--format")
-    with open_archive(settings_for(config, db=db)) as archive:
+    with open_archive(settings_for(config, db=db), readonly=True) as archive:
         row = archive.get_article(url)
     if row is None:
         err(f"{url}: not in the archive")
