@@ -12,6 +12,8 @@ import pytest
 import zstandard
 from pytest_httpserver import HTTPServer
 
+from scraper.archive import Archive
+
 ARTICLE = (
     "<html lang='en'><head><title>Local news | Example</title>"
     "<meta property='og:title' content='Local news'></head><body><nav><a href='/'>Home</a></nav>"
@@ -114,7 +116,7 @@ def test_usage_errors_exit_2(cli, tmp_path: Path, args: list[str], message: str)
     assert r.code == 2, (r.out, r.err)
     assert message in r.err
     no_traceback(r.err)
-    assert not (tmp_path / "data" / "archive.db").exists() or args[0] == "export"
+    assert not (tmp_path / "data" / "archive.db").exists()
 
 
 def test_archive_that_is_not_sqlite_exits_3_untouched(cli, tmp_path: Path) -> None:
@@ -127,8 +129,11 @@ def test_archive_that_is_not_sqlite_exits_3_untouched(cli, tmp_path: Path) -> No
 
 def test_db_from_environment_and_show_missing(cli, tmp_path: Path) -> None:
     r = cli("show", "https://nowhere.example/a", env={"SCRAPER_DB": "env.db"})
+    assert (r.code, r.err) == (3, "scraper: error: env.db: no such archive\n")
+    assert not (tmp_path / "env.db").exists()  # a read never creates an archive
+    Archive(tmp_path / "env.db").close()
+    r = cli("show", "https://nowhere.example/a", env={"SCRAPER_DB": "env.db"})
     assert r.code == 1 and "not in the archive" in r.err
-    assert (tmp_path / "env.db").exists()
 
 
 def test_export_to_file(cli, site: HTTPServer, tmp_path: Path) -> None:

@@ -23,11 +23,16 @@ from scraper.models import Article, FetchResult
 
 
 class Archive:
-    """The archive file, opened (and migrated) on construction."""
+    """The archive file, opened (and migrated) on construction.
 
-    def __init__(self, path: Path | str) -> None:
+    A writer creates the file (and its folder) if needed and refuses an archive
+    a newer release wrote; ``readonly`` opens an existing archive for reading
+    only (nothing created, migrated or written: a read-only mount works).
+    """
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self._db = Backend(self.path)
+        self._db = Backend(self.path, readonly=readonly)
         self.articles = ArticleStore(self._db)
         self.raw = RawPageStore(self._db)
         self.queue = CrawlQueue(self._db)

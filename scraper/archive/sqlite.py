@@ -12,6 +12,8 @@ failing to upgrade) and nests as savepoints.
 from __future__ import annotations
 
 import itertools
+import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,24 +32,106 @@ class Backend:
 
     name = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._depth = 0  # open transaction (1) and savepoints within it
         self._names = itertools.count()
         self._conn: sqlite3.Connection | None = None
-        with self.errors("cannot open archive"):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+        try:
+            with self.errors("cannot open archive"):
+                if readonly:
+                    self._open_readonly()
+                else:
+                    self._open_for_writing()
+        except ArchiveError:
+            self.close()
+            raise
+
+    def _open_for_writing(self) -> None:
+        if not self.path.exists():
+            self._create()
+        self._conn = self._connect(self.path)
+        newer = schema.unknown(self._conn)
+        if newer:
+            raise ArchiveError(
+                f"{self.path}: written by a newer scraper (migration {newer[0]} is "
+                "unknown here); upgrade scraper to write to it"
             )
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-        with self.errors("cannot open archive"):
-            if schema.pending(self._conn):
-                with self.transaction():  # re-checked under the write lock
-                    schema.migrate(self._conn)
+        if schema.pending(self._conn):
+            with self.transaction():  # re-checked under the write lock
+                schema.migrate(self._conn)
+
+    def _open_readonly(self) -> None:
+        """Open for reading only: nothing is created or written, so a mistyped path
+        is an error and a file on a read-only mount can be read.  There, SQLite
+        cannot make the WAL index, so the file is read as immutable."""
+        if not self.path.is_file():
+            reason = "is a directory" if self.path.is_dir() else "no such archive"
+            raise ArchiveError(f"{self.path}: {reason}")
+        uri = self.path.resolve().as_uri()
+        for options in ("mode=ro", "mode=ro&immutable=1"):
+            conn = sqlite3.connect(
+                f"{uri}?{options}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            try:
+                names = schema.applied(conn)
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN":
+                    continue
+                raise
+            self._conn = conn
+            if not names:
+                raise ArchiveError(f"{self.path}: not a scraper archive")
+            return
+        raise ArchiveError(f"{self.path}: cannot open archive (unable to open database file)")
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _create(self) -> None:
+        """Build a new archive beside its path and link it into place complete, so
+        a reader never sees a half-made one and racing creators all succeed (the
+        first link wins; the others open it)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}.new")
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # umask applies
+        try:
+            conn = self._connect(tmp)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                schema.migrate(conn)
+                conn.execute("COMMIT")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()  # the last connection removes the -wal and -shm files
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # a file system without hard links
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        finally:
+            for leftover in (
+                tmp,
+                tmp.with_name(tmp.name + "-wal"),
+                tmp.with_name(tmp.name + "-shm"),
+            ):
+                leftover.unlink(missing_ok=True)
 
     @contextmanager
     def errors(self, action: str = "") -> Iterator[None]:

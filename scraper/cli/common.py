@@ -182,8 +182,10 @@ def flag_values(**flags: object) -> dict[str, tuple[str, object]]:
     return {k: (FLAGS.get(k, "--" + k.replace("_", "-")), v) for k, v in flags.items()}
 
 
-def open_archive(settings: Settings) -> Archive:
-    return Archive(settings.db)
+def open_archive(settings: Settings, *, readonly: bool = False) -> Archive:
+    """The archive of ``settings``; ``readonly`` for commands that only read it
+    (they never create one, and work on a read-only file)."""
+    return Archive(settings.db, readonly=readonly)
 
 
 def read_urls(args: list[str] | None, input_path: str | None) -> list[str]:

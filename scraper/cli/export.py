@@ -49,7 +49,7 @@ def export(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from exc
     settings = settings_for(config, db=db)
-    with open_archive(settings) as archive:
+    with open_archive(settings, readonly=True) as archive:
         rows = archive.iter_articles(since=since_iso, site=site)
         if format == "warc":  # bytes: the raw pages as WARC records, gzip per record
             if output is None:
@@ -77,3 +77,6 @@ def export(
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise InputFileError(str(output), exc.strerror or "cannot write") from exc
+        except BaseException:  # an unreadable archive, Ctrl-C: no partial file stays
+            tmp.unlink(missing_ok=True)
+            raise

@@ -29,7 +29,7 @@ def show(
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = TEXT,
 ) -> None:
     """Print an archived article: its metadata, then its text."""
-    with open_archive(settings_for(config, db=db)) as archive:
+    with open_archive(settings_for(config, db=db), readonly=True) as archive:
         row = archive.get_article(url)
     if row is None:
         err(f"{url}: not in the archive")

@@ -1,23 +1,27 @@
 """The archive's exclusive crawl lock: two overlapping runs (cron) never interleave.
 
-An advisory ``flock`` on ``<archive>.lock``, released by the kernel when the
-process ends, however it ends (``kill -9`` included), so a stale lock cannot
-outlive its crawl.
+A ``filelock`` lock on ``<archive>.lock`` next to the file the archive path
+resolves to (a symlink to the archive takes the same lock).  On POSIX it is an
+advisory ``flock`` and on Windows ``msvcrt`` locking, both released by the
+operating system when the process ends, however it ends (``kill -9``
+included), so a stale lock cannot outlive its crawl.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from scraper.errors import ArchiveError, ArchiveLocked
 
 
 def lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".lock")
+    """The lock file of archive ``db``: beside the file it resolves to."""
+    real = Path(db).resolve()
+    return real.with_name(real.name + ".lock")
 
 
 @contextmanager
@@ -25,20 +29,15 @@ def crawl_lock(db: Path, *, wait: bool = False) -> Iterator[Path]:
     """Hold the crawl lock of archive ``db``; ``ArchiveLocked`` if another run holds
     it (or, with ``wait``, block until it is free)."""
     path = lock_path(db)
+    lock = FileLock(path, thread_local=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+")
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout as exc:
+        raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot create the crawl lock ({exc})") from exc
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError as exc:
-            raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        yield path
+    finally:
+        lock.release()
