@@ -9,7 +9,7 @@ included), so a stale lock cannot outlive its crawl.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,16 +25,23 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def crawl_lock(db: Path, *, wait: bool = False) -> Iterator[Path]:
+def crawl_lock(
+    db: Path, *, wait: bool = False, on_wait: Callable[[], None] | None = None
+) -> Iterator[Path]:
     """Hold the crawl lock of archive ``db``; ``ArchiveLocked`` if another run holds
-    it (or, with ``wait``, block until it is free)."""
+    it (or, with ``wait``, call ``on_wait`` and block until it is free)."""
     path = lock_path(db)
     lock = FileLock(path, thread_local=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire(timeout=-1 if wait else 0)
-    except Timeout as exc:
-        raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
+        try:
+            lock.acquire(timeout=0)
+        except Timeout as exc:
+            if not wait:
+                raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
+            if on_wait is not None:
+                on_wait()
+            lock.acquire(timeout=-1)
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot create the crawl lock ({exc})") from exc
     try:
