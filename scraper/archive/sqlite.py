@@ -11,6 +11,7 @@ failing to upgrade) and nests as savepoints.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
@@ -62,7 +63,7 @@ class Backend:
             with self.transaction():  # re-checked under the write lock
                 schema.migrate(self._conn)
 
-    def _open_readonly(self) -> None:
+    def _open_readonly(self, *, migrate: bool = True) -> None:
         """Open for reading only: nothing is created or written, so a mistyped path
         is an error and a file on a read-only mount can be read.  There, SQLite
         cannot make the WAL index, so the file is read as immutable."""
@@ -82,9 +83,16 @@ class Backend:
                 if getattr(exc, "sqlite_errorname", "") == "SQLITE_CANTOPEN":
                     continue
                 raise
-            self._conn = conn
             if not names:
+                conn.close()
                 raise ArchiveError(f"{self.path}: not a scraper archive")
+            if migrate and schema.pending(conn) and not schema.unknown(conn):
+                # an older release's archive: migrate it if it can be written
+                conn.close()
+                with contextlib.suppress(ArchiveError):  # read-only: read it as it is
+                    Backend(self.path).close()
+                return self._open_readonly(migrate=False)
+            self._conn = conn
             return
         raise ArchiveError(f"{self.path}: cannot open archive (unable to open database file)")
 
