@@ -5,7 +5,8 @@ The library raises these; only the CLI turns them into messages and exit codes::
     ScraperError                 anything scraper itself reports
     ├── UsageError               bad input from the user (exit 2)
     │   ├── InvalidURL           a string that is not an http(s) URL
-    │   └── InputFileError       an input or config file that cannot be read
+    │   ├── InputFileError       an input or config file that cannot be read
+    │   └── QueryError           a full-text search query the index cannot parse
     └── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
         └── ArchiveLocked        another run holds the archive's crawl lock
 
@@ -36,6 +37,10 @@ class InputFileError(UsageError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class QueryError(UsageError):
+    """A full-text query the search index cannot parse (FTS5 syntax)."""
 
 
 class ArchiveError(ScraperError):

@@ -12,6 +12,8 @@ import pytest
 import zstandard
 from pytest_httpserver import HTTPServer
 
+from scraper.archive import Archive
+
 ARTICLE = (
     "<html lang='en'><head><title>Local news | Example</title>"
     "<meta property='og:title' content='Local news'></head><body><nav><a href='/'>Home</a></nav>"
@@ -103,7 +105,7 @@ def test_second_identical_run_adds_no_rows(cli, site: HTTPServer, tmp_path: Path
         (["fetch", "--concurrency", "0", "http://x.org/"], "Invalid value"),
         (["fetch", "--config", "bad.toml", "http://x.org/"], "bad.toml: not valid TOML"),
         (["export", "--format", "xml"], "must be one of"),
-        (["export", "--since", "yesterday"], "is not an ISO date"),
+        (["export", "--since", "yesterday"], "is not a date (YYYY-MM-DD"),
         (["frobnicate"], "No such command"),
     ],
 )
@@ -127,8 +129,11 @@ def test_archive_that_is_not_sqlite_exits_3_untouched(cli, tmp_path: Path) -> No
 
 def test_db_from_environment_and_show_missing(cli, tmp_path: Path) -> None:
     r = cli("show", "https://nowhere.example/a", env={"SCRAPER_DB": "env.db"})
+    assert (r.code, r.err) == (3, "scraper: error: env.db: no such archive\n")
+    assert not (tmp_path / "env.db").exists()  # a reader creates no file
+    Archive(tmp_path / "env.db").close()
+    r = cli("show", "https://nowhere.example/a", env={"SCRAPER_DB": "env.db"})
     assert r.code == 1 and "not in the archive" in r.err
-    assert (tmp_path / "env.db").exists()
 
 
 def test_export_to_file(cli, site: HTTPServer, tmp_path: Path) -> None:

@@ -17,12 +17,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from scraper.archive import schema
-from scraper.errors import ArchiveError
+from scraper.errors import ArchiveError, QueryError
 
 BUSY_TIMEOUT_MS = 30_000
 Params = Sequence[Any]
+# how SQLite words an FTS5 query it cannot parse (a usage error, not a broken archive)
+FTS_QUERY_ERRORS = (
+    "fts5: syntax error",
+    "unknown special query",
+    "unterminated string",
+    "no such column",  # 'foo:bar' names a column
+)
 
 
 class Backend:
@@ -30,11 +38,15 @@ class Backend:
 
     name = "sqlite"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._depth = 0  # open transaction (1) and savepoints within it
         self._names = itertools.count()
         self._conn: sqlite3.Connection | None = None
+        if readonly:
+            self._open_readonly()
+            return
         with self.errors("cannot open archive"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -49,14 +61,48 @@ class Backend:
                 with self.transaction():  # re-checked under the write lock
                     schema.migrate(self._conn)
 
+    def _open_readonly(self) -> None:
+        """Open an existing archive for reading only: a missing file is an error (no
+        file is created at a mistyped path).  An archive an older release wrote is
+        migrated first, by a writer of its own, then opened read-only."""
+        if not self.path.is_file():
+            reason = "is a directory" if self.path.is_dir() else "no such archive"
+            raise ArchiveError(f"{self.path}: {reason}")
+        uri = f"file:{quote(str(self.path.resolve()))}?mode=ro"
+        with self.errors("cannot open archive"):
+            self._conn = sqlite3.connect(
+                uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA query_only = ON")
+            if not schema.applied(self._conn):
+                self.close()
+                raise ArchiveError(f"{self.path}: not a scraper archive")
+            needs_migrating = bool(schema.pending(self._conn))
+        if needs_migrating:
+            Backend(self.path).close()
+
+    def vacuum(self) -> None:
+        """Give the space of deleted rows back to the file system (outside a transaction)."""
+        with self.errors("cannot vacuum"):
+            self.conn.execute("VACUUM")
+
     @contextmanager
-    def errors(self, action: str = "") -> Iterator[None]:
+    def errors(self, action: str = "", *, user_query: bool = False) -> Iterator[None]:
         """Turn a backend error (and an OS error opening the file) into an ArchiveError
-        naming the file: the only place where this happens."""
+        naming the file: the only place where this happens.  With ``user_query``
+        (a statement that carries a user's full-text query), an error parsing that
+        query becomes a QueryError instead."""
         try:
             yield
         except ArchiveError:
             raise
+        except sqlite3.OperationalError as exc:
+            # the user's query is wrong, not the archive
+            if user_query and str(exc).startswith(FTS_QUERY_ERRORS):
+                raise QueryError(f"bad search query ({exc}); quote words with - or :") from exc
+            reason = f"{action} ({exc})" if action else str(exc)
+            raise ArchiveError(f"{self.path}: {reason}") from exc
         except (sqlite3.Error, OSError) as exc:
             reason = f"{action} ({exc})" if action else str(exc)
             raise ArchiveError(f"{self.path}: {reason}") from exc
@@ -134,9 +180,11 @@ class Backend:
         with self.errors():
             yield from self.conn.execute(sql, params)
 
-    def dicts(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
+    def dicts(
+        self, sql: str, params: Params = (), *, user_query: bool = False
+    ) -> Iterator[dict[str, Any]]:
         """The result rows as column -> value dicts, streamed."""
-        with self.errors():
+        with self.errors(user_query=user_query):
             cursor = self.conn.execute(sql, params)
             columns = [c[0] for c in cursor.description]
             for row in cursor:

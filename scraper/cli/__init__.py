@@ -18,7 +18,18 @@ import sys
 import typer
 
 from scraper import __version__
-from scraper.cli import crawl, export, fetch, importer, reextract, serve, show
+from scraper.cli import (
+    crawl,
+    export,
+    fetch,
+    importer,
+    listing,
+    reextract,
+    search,
+    serve,
+    show,
+    stats,
+)
 from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
 
@@ -54,6 +65,9 @@ app.command("export")(export.export)
 app.command("reextract")(reextract.reextract)
 app.command("import")(importer.import_warc)
 app.command("serve")(serve.serve)
+app.command("search")(search.search)
+app.command("list")(listing.list_articles)
+app.command("stats")(stats.stats)
 
 
 def main() -> None:

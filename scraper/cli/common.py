@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scraper.archive import Archive
-from scraper.errors import InputFileError
+from scraper.errors import InputFileError, UsageError
 from scraper.settings import Settings, load_settings
 from scraper.urls import check_url, redact
+from scraper.when import FORMS, parse_when
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
@@ -59,6 +61,25 @@ TimeoutOption = Annotated[
     float | None,
     typer.Option(min=0.1, help="Seconds per request, in all (default 30).", show_default=False),
 ]
+DATE_HELP = f"({FORMS})"
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help=f"Only articles dated on or after DATE {DATE_HELP}.",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="Only articles dated before DATE.", show_default=False),
+]
+SiteOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="HOST", help="Only articles of this host (and its subdomains).", show_default=False
+    ),
+]
 UserAgentOption = Annotated[str | None, typer.Option(help="User-Agent header.", show_default=False)]
 
 
@@ -74,6 +95,21 @@ def settings_for(config: Path | None, **flags: object) -> Settings:
 
 def open_archive(settings: Settings) -> Archive:
     return Archive(settings.db)
+
+
+def open_reader(settings: Settings) -> Archive:
+    """The archive opened read-only: a missing file is an error (exit 3), never created."""
+    return Archive(settings.db, readonly=True)
+
+
+def when_option(value: str | None, option: str) -> datetime | None:
+    """A date option's value (ISO date or datetime, or an age: 12h, 7d, 2w) as UTC."""
+    if value is None:
+        return None
+    try:
+        return parse_when(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def read_urls(args: list[str] | None, input_path: str | None) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -27,11 +26,11 @@ from scraper.cli.common import (
     open_archive,
     read_urls,
     settings_for,
+    when_option,
 )
 from scraper.cli.report import Reporter
 from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
 from scraper.crawl import crawl as run_crawl
-from scraper.crawl.discovery import parse_date
 from scraper.errors import ArchiveLocked
 
 
@@ -57,7 +56,9 @@ def crawl(
     since: Annotated[
         str | None,
         typer.Option(
-            help="Skip sitemap / feed entries and articles dated before this (YYYY-MM-DD)."
+            metavar="DATE",
+            help="Skip sitemap / feed entries and articles dated before DATE (YYYY-MM-DD, or 7d).",
+            show_default=False,
         ),
     ] = None,
     include: Annotated[
@@ -96,7 +97,7 @@ def crawl(
         err("no seed URLs given (pass URLs or --input FILE)")
         raise typer.Exit(EXIT_USAGE)
     options = CrawlOptions(
-        since=_since(since),
+        since=when_option(since, "--since"),
         include=_patterns(include, "--include"),
         exclude=_patterns(exclude, "--exclude"),
         follow_links=not no_links,
@@ -134,15 +135,6 @@ def crawl(
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.problems:  # dead links and pages that are not articles are only counted
         raise typer.Exit(EXIT_FAILED)
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    when = parse_date(value)
-    if when is None:
-        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint="--since")
-    return when.astimezone(UTC)
 
 
 def _patterns(values: list[str] | None, hint: str) -> tuple[re.Pattern[str], ...]:

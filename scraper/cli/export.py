@@ -8,9 +8,17 @@ from typing import Annotated
 
 import typer
 
-from scraper.cli.common import ConfigOption, DbOption, open_archive, settings_for
+from scraper.cli.common import (
+    ConfigOption,
+    DbOption,
+    SinceOption,
+    SiteOption,
+    open_reader,
+    settings_for,
+    when_option,
+)
 from scraper.errors import InputFileError
-from scraper.export import WRITERS, parse_since
+from scraper.export import WRITERS
 from scraper.warc import write_warc
 
 FORMATS = (*WRITERS, "warc")
@@ -24,26 +32,18 @@ def export(
         Path | None,
         typer.Option("--output", "-o", help="Write here instead of stdout.", dir_okay=False),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(help="Only articles published (or first seen) on or after this date."),
-    ] = None,
-    site: Annotated[
-        str | None, typer.Option(help="Only articles of this host (and its subdomains).")
-    ] = None,
+    since: SinceOption = None,
+    site: SiteOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the archived articles to stdout or a file."""
     if format not in FORMATS:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS)}", param_hint="--format")
-    try:
-        since_iso = parse_since(since) if since else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    after = when_option(since, "--since")
     settings = settings_for(config, db=db)
-    with open_archive(settings) as archive:
-        rows = archive.iter_articles(since=since_iso, site=site)
+    with open_reader(settings) as archive:
+        rows = archive.iter_articles(since=after, site=site)
         if format == "warc":  # bytes: the raw pages as WARC records, gzip per record
             if output is None:
                 write_warc(archive, rows, sys.stdout.buffer)

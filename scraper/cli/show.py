@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from scraper.cli.common import EXIT_FAILED, ConfigOption, DbOption, err, open_archive, settings_for
+from scraper.cli.common import EXIT_FAILED, ConfigOption, DbOption, err, open_reader, settings_for
 from scraper.export import FORMATS_SHOW, render_markdown, render_text
 
 
 def show(
-    url: Annotated[str, typer.Argument(help="URL of an archived article.")],
+    url: Annotated[str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")],
     db: DbOption = None,
     config: ConfigOption = None,
     format: Annotated[
@@ -22,8 +22,9 @@ def show(
     """Print an archived article: its metadata, then its text."""
     if format not in FORMATS_SHOW:
         raise typer.BadParameter(f"must be one of {', '.join(FORMATS_SHOW)}", param_hint="--format")
-    with open_archive(settings_for(config, db=db)) as archive:
-        row = archive.get_article(url)
+    with open_reader(settings_for(config, db=db)) as archive:
+        article_id = archive.resolve(url)
+        row = archive.get_article_by_id(article_id) if article_id is not None else None
     if row is None:
         err(f"{url}: not in the archive")
         raise typer.Exit(EXIT_FAILED)
