@@ -77,18 +77,16 @@ def utc_of_text(published: str | None) -> tuple[str | None, str | None]:
 
 
 def range_sql(
-    since: datetime | None, until: datetime | None, utc: str, precision: str
+    since: datetime | None, until: datetime | None, utc: str
 ) -> tuple[list[str], list[str]]:
     """SQL conditions (and parameters) for a UTC column ``utc`` whose rows are dated
-    ``since <= d < until``; a day-precision row is compared by its day."""
+    ``since <= d < until``; a day (``YYYY-MM-DD``) is compared by its day."""
     where: list[str] = []
     params: list[str] = []
     for bound, op in ((since, ">="), (until, "<")):
         if bound is None:
             continue
         text = utc_text(bound)
-        where.append(
-            f"({utc} {op} CASE WHEN {precision} = '{DAY}' THEN substr(?, 1, 10) ELSE ? END)"
-        )
+        where.append(f"({utc} {op} CASE WHEN length({utc}) = 10 THEN substr(?, 1, 10) ELSE ? END)")
         params += [text, text]
     return where, params

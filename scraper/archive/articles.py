@@ -76,7 +76,7 @@ def filters(
     author: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """SQL conditions (and parameters) on ``articles a`` for the read commands' filters."""
-    where, params = range_sql(since, until, DATED, "published_precision")
+    where, params = range_sql(since, until, DATED)
     if site:
         clause, site_params = site_filter(site, "a.host")
         where.append(clause)
