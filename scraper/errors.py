@@ -6,7 +6,8 @@ The library raises these; only the CLI turns them into messages and exit codes::
     ├── UsageError               bad input from the user (exit 2)
     │   ├── InvalidURL           a string that is not an http(s) URL
     │   ├── InputFileError       an input or config file that cannot be read
-    │   └── SettingError         a setting (file, environment, flag) out of its bounds
+    │   ├── SettingError         a setting (file, environment, flag) out of its bounds
+    │   └── QueryError           a full-text search query the index cannot parse
     └── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
         └── ArchiveLocked        another run holds the archive's crawl lock
 
@@ -41,6 +42,10 @@ class InputFileError(UsageError):
 
 class SettingError(UsageError):
     """A setting's value is not valid, e.g. ``SCRAPER_TIMEOUT=-1``."""
+
+
+class QueryError(UsageError):
+    """A full-text query the search index cannot parse (FTS5 syntax)."""
 
 
 class ArchiveError(ScraperError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
 from typing import Any, TextIO
 
 COLUMNS = (
@@ -103,13 +102,3 @@ def render_text(row: dict[str, Any]) -> str:
     lines += [str(row.get("canonical_url") or row.get("url")), ""]
     lines.append((row.get("text") or "").strip())
     return "\n".join(lines) + "\n"
-
-
-def parse_since(value: str) -> str:
-    """An ISO date or datetime as the comparable ISO text used in the archive."""
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value).isoformat()
-        return datetime.fromisoformat(value).isoformat()
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from exc

@@ -30,7 +30,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "host": "Host of canonical_url.",
             "title": "Headline.",
             "authors": "JSON array of author names.",
-            "published": "Publication date as the page gave it (ISO 8601).",
+            "published": "Publication date as the page gave it (ISO 8601, or YYYY-MM-DD).",
             "modified": "Modification date as the page gave it (ISO 8601).",
             "site_name": "Name of the site (og:site_name and the like).",
             "language": "Language code of the text.",
@@ -44,6 +44,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "content_hash": "sha256 of text.",
             "first_seen": "When the article was first archived (UTC).",
             "last_fetched": "When it was last fetched (UTC).",
+            "published_utc": "The publication date in UTC (YYYY-MM-DD for a day): sorts.",
+            "published_precision": "second, or day for a date given without a time.",
         },
     ),
     "links": (

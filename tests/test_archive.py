@@ -159,7 +159,7 @@ def test_iter_articles_filters(archive: Archive) -> None:
     assert len(list(archive.iter_articles())) == 2
     assert [r["host"] for r in archive.iter_articles(site="example.com")] == ["www.example.com"]
     assert [r["host"] for r in archive.iter_articles(site="other.org")] == ["news.other.org"]
-    assert len(list(archive.iter_articles(since="2019-01-01"))) == 1
+    assert len(list(archive.iter_articles(since=datetime(2019, 1, 1, tzinfo=UTC)))) == 1
 
 
 def test_a_much_shorter_text_does_not_replace_an_archived_article(archive: Archive) -> None:

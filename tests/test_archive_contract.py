@@ -9,7 +9,7 @@ the connection directly.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,8 @@ from scraper.archive import (
     Source,
     State,
 )
-from scraper.errors import ArchiveError
+from scraper.errors import ArchiveError, QueryError
+from scraper.extract.dates import DayDate
 from scraper.models import Article, FetchResult, Link
 
 BACKENDS = ["sqlite"]
@@ -115,7 +116,9 @@ def test_iter_articles_streams_in_id_order_with_filters(arc: Archive) -> None:
         "www.example.com",
         "example.com",
     ]
-    assert [r["host"] for r in arc.iter_articles(since="2021-01-01")] == ["www.example.com"]
+    assert [r["host"] for r in arc.iter_articles(since=datetime(2021, 1, 1, tzinfo=UTC))] == [
+        "www.example.com"
+    ]
 
 
 def test_a_much_shorter_text_is_kept_out(arc: Archive) -> None:
@@ -151,6 +154,101 @@ def test_update_extraction_replaces_text_and_links_only(arc: Archive) -> None:
     assert after is not None and before is not None
     assert after["text"] == "Re-extracted." and after["first_seen"] == before["first_seen"]
     assert arc.counts()["links"] == 1
+
+
+def test_dates_keep_the_page_s_form_and_sort_in_utc(arc: Archive) -> None:
+    paris = timezone(timedelta(hours=1))
+    for i, published in enumerate(
+        [
+            datetime(2026, 11, 1, 0, 30, tzinfo=paris),  # 2026-10-31T23:30 UTC
+            DayDate(2026, 11, 1, tzinfo=UTC),  # a day, no time
+            datetime(2026, 11, 1, 8, 0, tzinfo=UTC),
+            None,
+        ]
+    ):
+        url = f"https://example.com/{i}"
+        arc.store(fetched(url), article(published=published), url)
+    rows = {r["canonical_url"][-1]: r for r in arc.iter_articles()}
+    assert [rows[k]["published"] for k in "0123"] == [
+        "2026-11-01T00:30:00+01:00",
+        "2026-11-01",
+        "2026-11-01T08:00:00+00:00",
+        None,
+    ]
+    assert [rows[k]["published_utc"] for k in "012"] == [
+        "2026-10-31T23:30:00+00:00",
+        "2026-11-01",
+        "2026-11-01T08:00:00+00:00",
+    ]
+    assert [rows[k]["published_precision"] for k in "0123"] == ["second", "day", "second", None]
+    # newest first by date (the undated one by when it was first seen: 2026-11-01T00:00Z)
+    newest = [r["canonical_url"][-1] for r in arc.iter_articles(newest_first=True)]
+    assert newest == ["2", "3", "1", "0"]  # a day sorts before the times on it
+    on_the_first = arc.iter_articles(
+        since=datetime(2026, 11, 1, 6, tzinfo=UTC), until=datetime(2026, 11, 2, tzinfo=UTC)
+    )
+    assert sorted(r["canonical_url"][-1] for r in on_the_first) == ["1", "2"]  # the day counts
+    before = arc.iter_articles(until=datetime(2026, 11, 1, tzinfo=UTC))
+    assert [r["canonical_url"][-1] for r in before] == ["0"]
+    assert len(list(arc.iter_articles(newest_first=True, limit=2))) == 2
+
+
+def test_resolve_takes_an_id_or_a_url(arc: Archive) -> None:
+    stored = arc.store(fetched(), article(), URL)
+    assert arc.resolve(str(stored.article_id)) == stored.article_id
+    assert arc.resolve(URL + "/") == stored.article_id
+    assert arc.resolve(str(stored.article_id + 1)) is None
+    assert arc.resolve("https://example.com/none") is None
+    row = arc.get_article_by_id(stored.article_id)
+    assert row is not None and row["authors"] == [] and row["canonical_url"] == URL
+    assert arc.get_article_by_id(stored.article_id + 1) is None
+
+
+def test_search_ranks_marks_and_filters(arc: Archive) -> None:
+    texts = {
+        "https://example.com/1": ("Kremlin talks", "The Kremlin said the Kremlin would talk."),
+        "https://example.com/3": ("Sanctions", "Kremlin sanctions were widened again."),
+        "https://news.other.org/2": ("Weather", "Rain, rain and rain, then the Kremlin once."),
+    }
+    for i, (url, (title, text)) in enumerate(texts.items()):
+        authors = ["Max Mustermann"] if "other" in url else ["Jane Doe"]
+        published = datetime(2026, 11, 1 + i, tzinfo=UTC)
+        arc.store(fetched(url), article(text, title, authors=authors, published=published), url)
+    found = arc.search("kremlin")
+    assert [r["url"] for r in found] == list(texts)  # bm25: most matches, shortest text
+    assert "\x02Kremlin\x03" in found[0]["snippet"]
+    assert [r["url"] for r in arc.search("kremlin NOT sanctions", site="example.com")] == [
+        "https://example.com/1"
+    ]
+    assert [r["url"] for r in arc.search("kremlin", author="mustermann", limit=1)] == [
+        "https://news.other.org/2"
+    ]
+    late = arc.search("kremlin", since=datetime(2026, 11, 2, 12, tzinfo=UTC))
+    assert [r["url"] for r in late] == ["https://news.other.org/2"]
+    early = arc.search("kremlin", until=datetime(2026, 11, 2, tzinfo=UTC))
+    assert [r["url"] for r in early] == ["https://example.com/1"]
+    assert arc.search("nothingatall") == []
+    for bad in ("kremlin NOT", '"open', "nosuchcolumn:x", "*"):
+        with pytest.raises(QueryError):
+            arc.search(bad)
+
+
+def test_stats_per_site(arc: Archive) -> None:
+    arc.store(fetched("https://www.example.com/1"), article(), "https://www.example.com/1")
+    arc.record_fetch(FetchResult(url="https://example.com/2", status=404, error="HTTP 404"))
+    arc.record_fetch(FetchResult(url="https://example.com/3", status=404, error="HTTP 404"))
+    arc.record_fetch(FetchResult(url="https://other.org:8080/x", status=500, error="HTTP 500"))
+    arc.frontier_add(SITE, [found("https://example.com/q")])
+    stats = arc.stats()
+    assert list(stats) == ["example.com", "other.org:8080"]
+    site = stats["example.com"]
+    assert (site["articles"], site["failures"], site["queue"]) == (
+        1,
+        {"HTTP 404": 2},
+        {"queued": 1},
+    )
+    assert site["last_fetch"] is not None
+    assert stats["other.org:8080"]["failures"] == {"HTTP 500": 1}
 
 
 # ---------------------------------------------------------------- raw pages

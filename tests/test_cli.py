@@ -105,7 +105,7 @@ def test_second_identical_run_adds_no_rows(cli, site: HTTPServer, tmp_path: Path
         (["fetch", "--concurrency", "0", "http://x.org/"], "Invalid value"),
         (["fetch", "--config", "bad.toml", "http://x.org/"], "bad.toml: not valid TOML"),
         (["export", "--format", "xml"], "'xml' is not one of 'jsonl', 'json', 'csv', 'markdown'"),
-        (["export", "--since", "yesterday"], "is not an ISO date"),
+        (["export", "--since", "yesterday"], "is not a date (YYYY-MM-DD"),
         (["frobnicate"], "No such command"),
     ],
 )

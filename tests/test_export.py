@@ -32,7 +32,7 @@ def filled(archive: Archive) -> Archive:
     return archive
 
 
-def export(archive: Archive, fmt: str, **kw: str) -> str:
+def export(archive: Archive, fmt: str, **kw: datetime) -> str:
     out = io.StringIO()
     WRITERS[fmt](archive.iter_articles(**kw), out)
     return out.getvalue()
@@ -47,7 +47,7 @@ def test_jsonl(filled: Archive) -> None:
 
 def test_json(filled: Archive, archive: Archive) -> None:
     assert len(json.loads(export(filled, "json"))) == 3
-    assert json.loads(export(filled, "json", since="2030-01-01")) == []
+    assert json.loads(export(filled, "json", since=datetime(2030, 1, 1, tzinfo=UTC))) == []
 
 
 def test_csv(filled: Archive) -> None:
@@ -58,5 +58,5 @@ def test_csv(filled: Archive) -> None:
 
 
 def test_markdown(filled: Archive) -> None:
-    text = export(filled, "markdown", since="2026-11-02")
+    text = export(filled, "markdown", since=datetime(2026, 11, 2, tzinfo=UTC))
     assert text.startswith("# Title 1\n") and "## Heading 2" in text and "Title 0" not in text

@@ -99,8 +99,16 @@ def test_site_and_since_select_what_is_written(cli, news: list[str], tmp_path: P
     assert cli("fetch", *news, "--db", "a.db").code == 0
     with closing(sqlite3.connect(tmp_path / "a.db")) as conn:
         conn.execute("UPDATE articles SET host = 'other.example' WHERE url = ?", [news[0]])
-        conn.execute("UPDATE articles SET published = '2001-01-01' WHERE url = ?", [news[1]])
-        conn.execute("UPDATE articles SET published = '2030-01-01' WHERE url = ?", [news[2]])
+        conn.execute(
+            "UPDATE articles SET published = '2001-01-01', published_utc = '2001-01-01' "
+            "WHERE url = ?",
+            [news[1]],
+        )
+        conn.execute(
+            "UPDATE articles SET published = '2030-01-01', published_utc = '2030-01-01' "
+            "WHERE url = ?",
+            [news[2]],
+        )
         conn.commit()
     run = cli("export", "--db", "a.db", "-f", "warc", "-o", "s.warc.gz", "--site", "other.example")
     assert run.code == 0

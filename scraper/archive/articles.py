@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from scraper.archive.sqlite import Backend
 from scraper.models import Article, FetchResult
 from scraper.urls import normalize_url
+from scraper.when import published_columns, range_sql
 
 # A new fetch of an archived article keeps the archived one when its text is
 # under this share of the archived text, and the archived text is this long.
@@ -21,6 +22,9 @@ SHRUNK_SHARE = 0.5
 SHRUNK_MIN_CHARS = 600
 KEPT = "kept the archived article:"  # starts the fetch's error then
 COUNTED = ("articles", "links", "fetches", "raw_pages")
+PUBLISHED = ("published", "published_utc", "published_precision")
+# the date an article is listed and filtered by: its publication, else when first seen
+DATED = "coalesce(published_utc, first_seen)"
 
 
 def utcnow() -> str:
@@ -46,7 +50,7 @@ def extracted(article: Article) -> dict[str, Any]:
     return {
         "title": article.title,
         "authors": json.dumps(article.authors, ensure_ascii=False),
-        "published": iso(article.published),
+        **dict(zip(PUBLISHED, published_columns(article.published), strict=True)),
         "modified": iso(article.modified),
         "site_name": article.site_name,
         "language": article.language,
@@ -59,6 +63,28 @@ def extracted(article: Article) -> dict[str, Any]:
         "word_count": article.word_count,
         "content_hash": text_hash(article.text),
     }
+
+
+SNIPPET_MARKS = ("\x02", "\x03")  # around each match in a search snippet
+
+
+def filters(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    site: str | None = None,
+    author: str | None = None,
+) -> tuple[list[str], list[str]]:
+    """SQL conditions (and parameters) on ``articles a`` for the read commands' filters."""
+    where, params = range_sql(since, until, DATED)
+    if site:
+        clause, site_params = site_filter(site, "a.host")
+        where.append(clause)
+        params += site_params
+    if author:
+        where.append("EXISTS (SELECT 1 FROM json_each(a.authors) WHERE value LIKE ?)")
+        params.append(f"%{author}%")
+    return where, params
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -199,21 +225,91 @@ class ArticleStore:
             return _decode(row)
         return None
 
-    def iter(self, since: str | None = None, site: str | None = None) -> Iterator[dict[str, Any]]:
-        """Articles in id order, streamed from a cursor (constant memory)."""
-        where, params = [], []
-        if since:
-            where.append("coalesce(published, first_seen) >= ?")
-            params.append(since)
-        if site:
-            clause, site_params = site_filter(site, "host")
-            where.append(clause)
-            params += site_params
-        sql = "SELECT * FROM articles"
+    def iter(
+        self,
+        since: datetime | None = None,
+        site: str | None = None,
+        until: datetime | None = None,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Articles dated (published, else first seen) ``since <= d < until``, in id
+        order or newest first, streamed from a cursor (constant memory)."""
+        where, params = filters(since=since, until=until, site=site)
+        sql = "SELECT * FROM articles a"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        for row in self._db.dicts(sql + " ORDER BY id", params):
+        sql += f" ORDER BY {DATED} DESC, id DESC" if newest_first else " ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        for row in self._db.dicts(sql, params):
             yield _decode(row)
+
+    def get_by_id(self, article_id: int) -> dict[str, Any] | None:
+        for row in self._db.dicts("SELECT * FROM articles WHERE id = ?", [article_id]):
+            return _decode(row)
+        return None
+
+    def resolve(self, ref: str) -> int | None:
+        """The id of the article ``ref`` names: its id (digits) or one of its URLs."""
+        if ref.strip().isdigit():
+            row = self._db.one("SELECT id FROM articles WHERE id = ?", [int(ref)])
+            return int(row[0]) if row else None
+        found = self.find(ref, normalize_url(ref), ref.rstrip("/"), ref.rstrip("/") + "/")
+        return found[0] if found else None
+
+    def search(
+        self,
+        query: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        site: str | None = None,
+        author: str | None = None,
+        limit: int = 20,
+    ) -> list[dict[str, Any]]:
+        """Articles matching the FTS5 ``query``, best (bm25) first, each with a
+        ``snippet`` of its text whose matches are marked with SNIPPET_MARKS."""
+        where, params = filters(since=since, until=until, site=site, author=author)
+        start, end = SNIPPET_MARKS
+        sql = (
+            "SELECT a.id, a.canonical_url AS url, a.host, a.title, a.authors, a.published, "
+            "a.published_utc, a.first_seen, f.rank AS rank, "
+            f"snippet(articles_fts, 1, '{start}', '{end}', '…', 24) AS snippet "
+            "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
+            "WHERE articles_fts MATCH ?"
+        )
+        sql += "".join(f" AND {w}" for w in where)
+        sql += f" ORDER BY f.rank LIMIT {int(limit)}"
+        return [_decode(r) for r in self._db.dicts(sql, [query, *params], user_query=True)]
+
+    def site_stats(self) -> dict[str, dict[str, Any]]:
+        """Per site (host without www.): articles, the last fetch, failures by reason."""
+        sites: dict[str, dict[str, Any]] = {}
+
+        def site(host: str) -> dict[str, Any]:
+            key = (host or "").lower().removeprefix("www.")
+            return sites.setdefault(key, {"articles": 0, "last_fetch": None, "failures": {}})
+
+        for host, n in self._db.rows("SELECT host, count(*) FROM articles GROUP BY host"):
+            site(host)["articles"] += n
+        host_of = "lower(substr(rest, 1, instr(rest || '/', '/') - 1))"  # scheme://HOST/...
+        fetch_hosts = f"SELECT {host_of} AS host, error, fetched_at FROM " + (
+            "(SELECT substr(url, instr(url, '://') + 3) AS rest, error, fetched_at FROM fetches)"
+        )
+        for host, last in self._db.rows(
+            f"SELECT host, max(fetched_at) FROM ({fetch_hosts}) GROUP BY host"
+        ):
+            entry = site(host)
+            entry["last_fetch"] = max(filter(None, [entry["last_fetch"], last]), default=None)
+        for host, error, n in self._db.rows(
+            f"SELECT host, error, count(*) FROM ({fetch_hosts}) WHERE error IS NOT NULL "
+            "GROUP BY host, error"
+        ):
+            failures = site(host)["failures"]
+            failures[error] = failures.get(error, 0) + n
+        return sites
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         """ETag and Last-Modified of the newest archived fetch of ``url`` (or kept out:

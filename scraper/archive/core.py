@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,9 +97,39 @@ class Archive:
         return self.articles.get(url)
 
     def iter_articles(
-        self, since: str | None = None, site: str | None = None
+        self,
+        since: datetime | None = None,
+        site: str | None = None,
+        until: datetime | None = None,
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        return self.articles.iter(since=since, site=site)
+        return self.articles.iter(
+            since=since, site=site, until=until, newest_first=newest_first, limit=limit
+        )
+
+    def resolve(self, ref: str) -> int | None:
+        """The id of the article ``ref`` (an id or a URL) names, or None."""
+        return self.articles.resolve(ref)
+
+    def get_article_by_id(self, article_id: int) -> dict[str, Any] | None:
+        return self.articles.get_by_id(article_id)
+
+    def search(self, query: str, **filters: Any) -> list[dict[str, Any]]:
+        """Articles matching an FTS5 query, best first (bm25), with snippets; a
+        malformed query raises QueryError."""
+        return self.articles.search(query, **filters)
+
+    def stats(self) -> dict[str, dict[str, Any]]:
+        """Per site: articles, last fetch, failures by reason, the crawl queue by state."""
+        sites = self.articles.site_stats()
+        for site, states in self.queue.states_by_site().items():
+            entry = sites.setdefault(site, {"articles": 0, "last_fetch": None, "failures": {}})
+            entry["queue"] = states
+        for entry in sites.values():
+            entry.setdefault("queue", {})
+        return dict(sorted(sites.items()))
 
     def counts(self) -> dict[str, int]:
         return self.articles.counts()

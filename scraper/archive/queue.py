@@ -246,3 +246,12 @@ class CrawlQueue:
         if site:
             sql += " WHERE site = ?"
         return {str(k): int(v) for k, v in self._db.rows(sql + " GROUP BY state", params)}
+
+    def states_by_site(self) -> dict[str, dict[str, int]]:
+        """Every site's URLs by state."""
+        found: dict[str, dict[str, int]] = {}
+        for site, state, n in self._db.rows(
+            "SELECT site, state, count(*) FROM frontier GROUP BY site, state"
+        ):
+            found.setdefault(str(site), {})[str(state)] = int(n)
+        return found

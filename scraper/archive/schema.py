@@ -14,6 +14,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from scraper import when as dates
+
 SET = "scraper"  # the migration set of this project in _sqlite_migrations
 TABLE = "_sqlite_migrations"
 Migration = Callable[[sqlite3.Connection], None]
@@ -172,6 +174,65 @@ def _raw_pages_url(conn: sqlite3.Connection) -> None:
 def _fetch_headers(conn: sqlite3.Connection) -> None:
     """The full response headers of each fetch, from now on (``export --format warc``)."""
     run_script(conn, "ALTER TABLE fetches ADD COLUMN headers TEXT;  -- JSON array of [name, value]")
+
+
+@migration("0005_published_utc")
+def _published_utc(conn: sqlite3.Connection) -> None:
+    """``published_utc`` (sorts right) and ``published_precision`` ('day' | 'second'),
+    filled from ``published``.  Releases before it stored a date without a time as
+    midnight UTC: such a value is taken as a day."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN published_utc TEXT;
+        ALTER TABLE articles ADD COLUMN published_precision TEXT;
+        CREATE INDEX articles_published_utc ON articles(published_utc);
+        """,
+    )
+    rows = conn.execute("SELECT id, published FROM articles WHERE published IS NOT NULL")
+    updates = []
+    for article_id, published in rows.fetchall():
+        utc, precision = dates.utc_of_text(published)
+        updates.append((utc, precision, article_id))
+    conn.executemany(
+        "UPDATE articles SET published_utc = ?, published_precision = ? WHERE id = ?", updates
+    )
+
+
+# The full-text index as sqlite-utils' enable_fts(["title", "text"], create_triggers=True)
+# makes it, byte for byte, so `sqlite-utils search` and Datasette's search box find it.
+FTS_DDL = """CREATE VIRTUAL TABLE "articles_fts" USING FTS5 (
+    "title", "text",
+    content="articles"
+);
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END;
+"""  # noqa: E501
+
+
+@migration("0006_fts_sqlite_utils")
+def _fts_sqlite_utils(conn: sqlite3.Connection) -> None:
+    """The FTS index and triggers again, named and written as sqlite-utils does, rebuilt
+    from the articles (0001's content='articles' was invisible to its detect_fts)."""
+    run_script(
+        conn,
+        """
+        DROP TRIGGER IF EXISTS articles_ai;
+        DROP TRIGGER IF EXISTS articles_ad;
+        DROP TRIGGER IF EXISTS articles_au;
+        DROP TABLE IF EXISTS articles_fts;
+        """,
+    )
+    run_script(conn, FTS_DDL)
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
 
 
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)

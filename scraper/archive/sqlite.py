@@ -22,10 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from scraper.archive import schema
-from scraper.errors import ArchiveError
+from scraper.errors import ArchiveError, QueryError
 
 BUSY_TIMEOUT_MS = 30_000
 Params = Sequence[Any]
+# how SQLite words an FTS5 query it cannot parse (a usage error, not a broken archive)
+FTS_QUERY_ERRORS = (
+    "fts5: syntax error",
+    "unknown special query",
+    "unterminated string",
+    "no such column",  # 'foo:bar' names a column
+)
 
 
 class Backend:
@@ -141,14 +148,27 @@ class Backend:
             ):
                 leftover.unlink(missing_ok=True)
 
+    def vacuum(self) -> None:
+        """Give the space of deleted rows back to the file system (outside a transaction)."""
+        with self.errors("cannot vacuum"):
+            self.conn.execute("VACUUM")
+
     @contextmanager
-    def errors(self, action: str = "") -> Iterator[None]:
+    def errors(self, action: str = "", *, user_query: bool = False) -> Iterator[None]:
         """Turn a backend error (and an OS error opening the file) into an ArchiveError
-        naming the file: the only place where this happens."""
+        naming the file: the only place where this happens.  With ``user_query``
+        (a statement that carries a user's full-text query), an error parsing that
+        query becomes a QueryError instead."""
         try:
             yield
         except ArchiveError:
             raise
+        except sqlite3.OperationalError as exc:
+            # the user's query is wrong, not the archive
+            if user_query and str(exc).startswith(FTS_QUERY_ERRORS):
+                raise QueryError(f"bad search query ({exc}); quote words with - or :") from exc
+            reason = f"{action} ({exc})" if action else str(exc)
+            raise ArchiveError(f"{self.path}: {reason}") from exc
         except (sqlite3.Error, OSError) as exc:
             reason = f"{action} ({exc})" if action else str(exc)
             raise ArchiveError(f"{self.path}: {reason}") from exc
@@ -226,9 +246,11 @@ class Backend:
         with self.errors():
             yield from self.conn.execute(sql, params)
 
-    def dicts(self, sql: str, params: Params = ()) -> Iterator[dict[str, Any]]:
+    def dicts(
+        self, sql: str, params: Params = (), *, user_query: bool = False
+    ) -> Iterator[dict[str, Any]]:
         """The result rows as column -> value dicts, streamed."""
-        with self.errors():
+        with self.errors(user_query=user_query):
             cursor = self.conn.execute(sql, params)
             columns = [c[0] for c in cursor.description]
             for row in cursor:

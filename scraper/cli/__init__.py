@@ -18,7 +18,19 @@ import sys
 import typer
 
 from scraper import __version__
-from scraper.cli import config, crawl, export, fetch, importer, reextract, serve, show
+from scraper.cli import (
+    config,
+    crawl,
+    export,
+    fetch,
+    importer,
+    listing,
+    reextract,
+    search,
+    serve,
+    show,
+    stats,
+)
 from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, Command, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
 
@@ -61,6 +73,9 @@ for name, command in (
     ("import", importer.import_warc),
     ("serve", serve.serve),
     ("config", config.config),
+    ("search", search.search),
+    ("list", listing.list_articles),
+    ("stats", stats.stats),
 ):
     app.command(name, cls=Command)(command)
 

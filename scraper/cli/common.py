@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
@@ -20,9 +21,10 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
-from scraper.errors import InputFileError
+from scraper.errors import InputFileError, UsageError
 from scraper.settings import DEFAULTS, RULES, Settings, parse_setting, resolve_settings
 from scraper.urls import check_url, redact
+from scraper.when import FORMS, parse_when
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
@@ -167,6 +169,21 @@ class Command(TyperCommand):
                     formatter.write_dl(rows)
 
 
+DATE_HELP = f"({FORMS})"
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help=f"Only articles dated on or after DATE {DATE_HELP}.",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(metavar="DATE", help="Only articles dated before DATE.", show_default=False),
+]
+
+
 def err(message: str) -> None:
     """One line on stderr, prefixed like every error scraper prints."""
     print(f"scraper: error: {redact(message)}", file=sys.stderr, flush=True)
@@ -186,6 +203,21 @@ def open_archive(settings: Settings, *, readonly: bool = False) -> Archive:
     """The archive of ``settings``; ``readonly`` for commands that only read it
     (they never create one, and work on a read-only file)."""
     return Archive(settings.db, readonly=readonly)
+
+
+def open_reader(settings: Settings) -> Archive:
+    """The archive opened read-only: a missing file is an error (exit 3), never created."""
+    return Archive(settings.db, readonly=True)
+
+
+def when_option(value: str | None, option: str) -> datetime | None:
+    """A date option's value (ISO date or datetime, or an age: 12h, 7d, 2w) as UTC."""
+    if value is None:
+        return None
+    try:
+        return parse_when(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: {exc}") from None
 
 
 def read_urls(args: list[str] | None, input_path: str | None) -> list[str]:

@@ -6,7 +6,6 @@ import asyncio
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -32,11 +31,11 @@ from scraper.cli.common import (
     setting_option,
     settings_for,
     urls_argument,
+    when_option,
 )
 from scraper.cli.report import Reporter
 from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
 from scraper.crawl import crawl as run_crawl
-from scraper.crawl.discovery import parse_date
 from scraper.errors import ArchiveLocked
 
 
@@ -55,8 +54,9 @@ def crawl(
     since: Annotated[
         str | None,
         typer.Option(
-            help="Skip sitemap / feed entries and articles dated before this (YYYY-MM-DD).",
             metavar="DATE",
+            help="Skip sitemap / feed entries and articles dated before DATE (YYYY-MM-DD, or 7d).",
+            show_default=False,
         ),
     ] = None,
     include: Annotated[
@@ -100,7 +100,7 @@ def crawl(
         err("no seed URLs given (pass URLs or --input FILE)")
         raise typer.Exit(EXIT_USAGE)
     options = CrawlOptions(
-        since=_since(since),
+        since=when_option(since, "--since"),
         include=_patterns(include, "--include"),
         exclude=_patterns(exclude, "--exclude"),
         follow_links=not no_links,
@@ -146,15 +146,6 @@ def _waiting(db: Path) -> Callable[[], None]:
         sys.stderr.flush()
 
     return say
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    when = parse_date(value)
-    if when is None:
-        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)", param_hint="--since")
-    return when.astimezone(UTC)
 
 
 def _patterns(values: list[str] | None, hint: str) -> tuple[re.Pattern[str], ...]:

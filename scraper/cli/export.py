@@ -11,13 +11,15 @@ import typer
 from scraper.cli.common import (
     ConfigOption,
     DbOption,
+    SinceOption,
     SiteOption,
     choices,
-    open_archive,
+    open_reader,
     settings_for,
+    when_option,
 )
 from scraper.errors import InputFileError
-from scraper.export import WRITERS, parse_since
+from scraper.export import WRITERS
 from scraper.warc import write_warc
 
 FORMATS = (*WRITERS, "warc")
@@ -33,24 +35,16 @@ def export(
             "--output", "-o", help="Write here instead of stdout.", dir_okay=False, metavar="FILE"
         ),
     ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            help="Only articles published (or first seen) on or after this date.", metavar="DATE"
-        ),
-    ] = None,
+    since: SinceOption = None,
     site: SiteOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the archived articles to stdout or a file."""
-    try:
-        since_iso = parse_since(since) if since else None
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--since") from exc
+    after = when_option(since, "--since")
     settings = settings_for(config, db=db)
-    with open_archive(settings, readonly=True) as archive:
-        rows = archive.iter_articles(since=since_iso, site=site)
+    with open_reader(settings) as archive:
+        rows = archive.iter_articles(since=after, site=site)
         if format == "warc":  # bytes: the raw pages as WARC records, gzip per record
             if output is None:
                 write_warc(archive, rows, sys.stdout.buffer)

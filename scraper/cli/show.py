@@ -13,7 +13,7 @@ from scraper.cli.common import (
     DbOption,
     choices,
     err,
-    open_archive,
+    open_reader,
     settings_for,
 )
 from scraper.export import FORMATS_SHOW, render_markdown, render_text
@@ -23,14 +23,15 @@ TEXT = ShowFormat("text")
 
 
 def show(
-    url: Annotated[str, typer.Argument(help="URL of an archived article.", metavar="URL")],
+    url: Annotated[str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")],
     db: DbOption = None,
     config: ConfigOption = None,
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = TEXT,
 ) -> None:
     """Print an archived article: its metadata, then its text."""
-    with open_archive(settings_for(config, db=db), readonly=True) as archive:
-        row = archive.get_article(url)
+    with open_reader(settings_for(config, db=db)) as archive:
+        article_id = archive.resolve(url)
+        row = archive.get_article_by_id(article_id) if article_id is not None else None
     if row is None:
         err(f"{url}: not in the archive")
         raise typer.Exit(EXIT_FAILED)

@@ -214,8 +214,19 @@ def plausible(value: datetime | None, now: datetime | None = None) -> datetime |
     return value
 
 
-def _make(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0, tz=UTC) -> datetime | None:
+class DayDate(datetime):
+    """A date the page gave without a time of day: midnight UTC for comparisons, but
+    the archive keeps it as a day (``published_precision`` 'day'), inventing no time."""
+
+    __slots__ = ()
+
+
+def _make(
+    y: int, m: int, d: int, hh: int | None = None, mm: int = 0, ss: int = 0, tz=UTC
+) -> datetime | None:
     try:
+        if hh is None:
+            return plausible(DayDate(y, m, d, tzinfo=UTC))
         return plausible(datetime(y, m, d, hh, mm, ss, tzinfo=tz))
     except (ValueError, OverflowError):
         return None
@@ -233,7 +244,7 @@ def parse_iso(text: str | None) -> datetime | None:
             int(g["y"]),
             int(g["m"]),
             int(g["d"]),
-            int(g["H"] or 0),
+            int(g["H"]) if g["H"] else None,
             int(g["M"] or 0),
             int(g["S"] or 0),
             _tz(g["tz"]),
