@@ -48,6 +48,22 @@ CASES: dict[str, Callable[[int], bytes]] = {
         + b"{}]}</script></head><body><p>x</p></body></html>"
     ),
     "binary": lambda n: bytes(range(256)) * (8_000 * n),
+    # widening and leads (tests/test_extract_content.py checks their text)
+    "nested paragraphs": lambda n: _repeat(
+        b"<div>" * 40
+        + b"<p>"
+        + b"A sentence of the article, long enough. " * 4
+        + b"</p>"
+        + b"</div>" * 40,
+        3000 * n,
+    ),
+    "empty divs": lambda n: (
+        b"<html><body><main>"
+        + b"<div></div>" * (100_000 * n)
+        + b"<article>"
+        + b"<p>A sentence of the article, long enough to count as text here.</p>" * 6
+        + b"</article></main></body></html>"
+    ),
 }
 
 

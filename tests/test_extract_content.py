@@ -97,18 +97,14 @@ def test_container_widens_to_the_rest_of_the_article() -> None:
     assert "Part 3." in text and "Section 3." in text
 
 
-def test_widening_and_leads_stay_bounded() -> None:
-    import time
-
+def test_widening_and_leads_on_large_pages() -> None:
+    # their time is measured in bench/hostile_bench.py ("nested paragraphs", "empty divs")
     para = f"<p>{SENTENCE * 2}</p>"
-    pages = [
-        page("".join("<div>" * 40 + para + "</div>" * 40 for _ in range(3000))),
-        page("<main>" + "<div></div>" * 100_000 + f"<article>{BODY}</article></main>"),
-    ]
-    for html in pages:
-        started = time.perf_counter()
-        assert extract(html).text
-        assert time.perf_counter() - started < 5
+    nested = page("".join("<div>" * 40 + para + "</div>" * 40 for _ in range(3000)))
+    assert extract(nested).text.count(SENTENCE.strip()) == 6000  # every paragraph
+    empty = page("<main>" + "<div></div>" * 100_000 + f"<article>{BODY}</article></main>")
+    text = extract(empty).text
+    assert text.count(SENTENCE.strip()) == 12 and text.endswith("Paragraph 5.")
 
 
 def test_nested_boilerplate_goes_with_its_container() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.errors import InputFileError
+from scraper.errors import InputFileError, InvalidURL
 from scraper.settings import (
     DEFAULTS,
     NAMES,
@@ -70,10 +70,25 @@ def test_normalize_url(url: str, normal: str) -> None:
     assert normalize_url(url) == normal
 
 
-@pytest.mark.parametrize("bad", ["", "example.com", "ftp://x.org/", "http://", "http://x:99999/"])
-def test_check_url_refuses(bad: str) -> None:
-    with pytest.raises(Exception, match="URL"):
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("", "not an http(s) URL"),
+        ("example.com", "not an http(s) URL"),
+        ("ftp://x.org/", "not an http(s) URL"),
+        ("http://", "not an http(s) URL"),
+        ("http://x:99999/", "not a valid URL (Port out of range 0-65535)"),
+        ("http://x.org/a b", "URL contains whitespace"),
+    ],
+)
+def test_check_url_refuses(bad: str, reason: str) -> None:
+    with pytest.raises(InvalidURL) as info:
         check_url(bad)
+    assert (info.value.url, info.value.reason) == (bad, reason)
+
+
+def test_check_url_strips_and_keeps_a_good_url() -> None:
+    assert check_url("  HTTPS://Example.org:8443/a?b=1 \n") == "HTTPS://Example.org:8443/a?b=1"
 
 
 @pytest.mark.parametrize(

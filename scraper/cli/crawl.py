@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -117,7 +120,7 @@ def crawl(
     result = CrawlResult()
     try:
         with (
-            crawl_lock(settings.db, wait=wait),
+            crawl_lock(settings.db, wait=wait, on_wait=None if quiet else _waiting(settings.db)),
             open_archive(settings) as archive,
             Reporter(None, quiet=quiet, as_json=json) as rep,
         ):
@@ -135,6 +138,14 @@ def crawl(
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.problems:  # dead links and pages that are not articles are only counted
         raise typer.Exit(EXIT_FAILED)
+
+
+def _waiting(db: Path) -> Callable[[], None]:
+    def say() -> None:
+        print(f"scraper: {db}: another crawl is running; waiting for it to end", file=sys.stderr)
+        sys.stderr.flush()
+
+    return say
 
 
 def _since(value: str | None) -> datetime | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,9 +21,11 @@ def lock_path(db: Path) -> Path:
 
 
 @contextmanager
-def crawl_lock(db: Path, *, wait: bool = False) -> Iterator[Path]:
+def crawl_lock(
+    db: Path, *, wait: bool = False, on_wait: Callable[[], None] | None = None
+) -> Iterator[Path]:
     """Hold the crawl lock of archive ``db``; ``ArchiveLocked`` if another run holds
-    it (or, with ``wait``, block until it is free)."""
+    it (or, with ``wait``, call ``on_wait`` and block until it is free)."""
     path = lock_path(db)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,9 +34,13 @@ def crawl_lock(db: Path, *, wait: bool = False) -> Iterator[Path]:
         raise ArchiveError(f"{path}: cannot create the crawl lock ({exc})") from exc
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
+            if not wait:
+                raise ArchiveLocked(f"{db}: another crawl is running on this archive") from exc
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         handle.truncate(0)
         handle.write(f"{os.getpid()}\n")
         handle.flush()
