@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scraper.errors import InvalidURL
@@ -81,11 +83,12 @@ def same_site(a: str, b: str) -> bool:
     return bool(ha) and (ha == hb or ha.endswith("." + hb) or hb.endswith("." + ha))
 
 
-def is_public_address(host: str) -> bool:
+def is_public_address(host: str, *, resolve: Callable[..., list[Any]] = socket.getaddrinfo) -> bool:
     """False for loopback, private, link-local and other non-public IP literals.
 
-    Names are resolved with the system resolver; a name that does not resolve
-    is treated as public (the fetch will fail on its own).
+    Names are resolved with ``resolve`` (the system resolver): every address a
+    name resolves to must be public. A name that does not resolve is treated as
+    public (the fetch will fail on its own).
     """
     host = host.strip("[]")
     try:
@@ -94,7 +97,7 @@ def is_public_address(host: str) -> bool:
         if host.lower() in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
             return False
         try:
-            infos = socket.getaddrinfo(host, None)
+            infos = resolve(host, None)
         except (OSError, UnicodeError):
             return True
         addresses = []

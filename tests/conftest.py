@@ -71,11 +71,6 @@ def seed_page() -> bytes:
     return (PAGES / "time_seed.html").read_bytes()
 
 
-@pytest.fixture
-def seed_text() -> str:
-    return (PAGES / "time_seed.expected.txt").read_text(encoding="utf-8").strip()
-
-
 @dataclass
 class Run:
     code: int

@@ -75,5 +75,6 @@ def export(
                 WRITERS[format](rows, out)
             tmp.replace(output)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise InputFileError(str(output), exc.strerror or "cannot write") from exc
+        finally:  # a failed export leaves neither a part file nor a half-written output
+            tmp.unlink(missing_ok=True)

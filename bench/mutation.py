@@ -1,0 +1,415 @@
+"""Mutation run: does the test suite fail when the code that guards the edges is broken?
+
+Each mutant is one small change to one module (a comparison turned around, ``and``
+for ``or``, a constant plus one, a ``not`` dropped, a statement or a return value
+removed, ...). The tests chosen for that module run against it; a mutant is killed
+when they fail (or time out), and survives when they pass. Survivors are listed
+with their line, so that each is either killed by a new test or named as equivalent.
+
+    python bench/mutation.py                  # every target: a table, then the survivors
+    python bench/mutation.py --target urls    # one target (repeatable)
+    python bench/mutation.py --list           # the mutants, without running them
+    python bench/mutation.py --json out.json  # also every result as JSON
+
+Why not mutmut: mutmut 3 rewrites the package into ``mutants/`` with trampolines and
+runs pytest there, but this suite's CLI tests run the real ``python -m scraper`` in a
+subprocess (and the crawl's extraction pool imports the package in a forkserver):
+those import the package from its install, not from ``mutants/``, so every mutant
+of the CLI's exit codes would survive. Here each mutant is written to a copy of the
+package put first on ``PYTHONPATH``, which subprocesses and the forkserver inherit.
+Each mutant runs in a process forked from one that imported the test tooling once.
+
+Strings are not mutated (messages and SQL text), nor docstrings, annotations,
+``assert`` statements or lines marked ``# pragma: no mutate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(os.environ.get("MUTATION_ROOT") or Path(__file__).resolve().parent.parent)
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str  # module, relative to the repository
+    tests: tuple[str, ...]  # pytest arguments (files, node ids, -k expressions)
+    functions: tuple[str, ...] = ()  # only inside these (qualified) functions; () = all
+    match: str = ""  # only on lines holding this text
+
+
+TARGETS: dict[str, Target] = {
+    "fetch": Target(
+        "scraper/fetch.py",
+        (
+            "tests/test_fetch.py",
+            "tests/test_fetch_hostile.py",
+            "tests/test_fetch_failures.py",
+            "tests/test_promises_fetch.py",
+        ),
+    ),
+    "urls": Target(
+        "scraper/urls.py",
+        ("tests/test_settings.py", "tests/test_urls.py", "tests/test_promises_fetch.py"),
+    ),
+    "netguard": Target("scraper/netguard.py", ("tests/test_fetch.py",)),
+    "robots": Target(
+        "scraper/crawl/robots.py",
+        ("tests/test_promises_crawl.py", "tests/test_crawl.py"),
+    ),
+    "frontier": Target(
+        "scraper/crawl/frontier.py",
+        ("tests/test_promises_crawl.py", "tests/test_crawl.py"),
+    ),
+    "queue": Target(
+        "scraper/archive/queue.py",
+        ("tests/test_promises_crawl.py", "tests/test_crawl.py", "tests/test_archive.py"),
+    ),
+    "shrink guard": Target(
+        "scraper/archive/articles.py",
+        ("tests/test_promises_fetch.py", "tests/test_archive.py"),
+        functions=("ArticleStore._shrunk",),
+    ),
+    "exit codes": Target(
+        "scraper/cli/__init__.py",
+        ("tests/test_promises_cli.py", "tests/test_cli.py"),
+        functions=("main",),
+    ),
+    "exit constants": Target(
+        "scraper/cli/common.py",
+        ("tests/test_promises_cli.py", "tests/test_cli.py"),
+        match="EXIT_OK, EXIT_FAILED",
+    ),
+    "crawl exit": Target(
+        "scraper/cli/crawl.py",
+        ("tests/test_promises_cli.py", "tests/test_crawl.py::test_cli_json_summary_and_lock"),
+        functions=("crawl",),
+    ),
+}
+
+COMPARE = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+BINOP = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.Pow: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+}
+
+
+@dataclass
+class Mutant:
+    target: str
+    index: int  # position of the node in ast.walk order
+    line: int
+    function: str
+    kind: str
+    before: str
+    after: str
+    status: str = "not run"  # killed, survived, timeout, error
+    seconds: float = 0.0
+    failed: str = field(default="")  # the first failing test, when killed
+
+    def label(self) -> str:
+        return f"{TARGETS[self.target].path}:{self.line} ({self.function}) {self.kind}: " + (
+            f"{self.before!r} -> {self.after!r}"
+        )
+
+
+def _no_mutate_lines(source: str) -> set[int]:
+    return {i for i, line in enumerate(source.splitlines(), 1) if "pragma: no mutate" in line}
+
+
+def _skipped_nodes(tree: ast.AST) -> set[int]:
+    """ids of nodes never mutated: annotations, docstrings, asserts, their subtrees."""
+    skip: set[int] = set()
+
+    def drop(node: ast.AST | None) -> None:
+        if node is not None:
+            skip.update(id(n) for n in ast.walk(node))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg | ast.AnnAssign):
+            drop(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            drop(node.returns)
+            for dec in node.decorator_list:
+                drop(dec)
+        if isinstance(node, ast.Assert):
+            drop(node)
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(getattr(first.value, "value", None), str):
+            drop(first)  # a docstring
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            drop(node)
+    return skip
+
+
+def _functions(tree: ast.AST) -> dict[int, str]:
+    """id(node) -> qualified name of the function it is in ('' at module level)."""
+    where: dict[int, str] = {}
+
+    def visit(node: ast.AST, name: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = name
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                inner = f"{name}.{child.name}" if name else child.name
+            where[id(child)] = inner
+            visit(child, inner)
+
+    visit(tree, "")
+    return where
+
+
+def _replacements(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
+    """(kind, replacement node) for each mutation of ``node``."""
+    if isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            other = COMPARE.get(type(op))
+            if other is not None:
+                new = copy.deepcopy(node)
+                new.ops[i] = other()
+                yield "comparison", new
+    elif isinstance(node, ast.BoolOp):
+        new = copy.deepcopy(node)
+        new.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
+        yield "boolean operator", new
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield "not dropped", copy.deepcopy(node.operand)
+    elif isinstance(node, ast.BinOp | ast.AugAssign) and type(node.op) in BINOP:
+        new = copy.deepcopy(node)
+        new.op = BINOP[type(node.op)]()
+        yield "arithmetic", new
+    elif isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, bool):
+            yield "constant", ast.Constant(not value)
+        elif isinstance(value, int):
+            yield "constant", ast.Constant(value + 1)
+        elif isinstance(value, float):
+            yield "constant", ast.Constant(value * 2 if value else 1.0)
+    elif isinstance(node, ast.Return) and node.value is not None:
+        returns_none = isinstance(node.value, ast.Constant) and node.value.value is None
+        if not returns_none:
+            yield "return value", ast.Return(ast.Constant(None))
+    if isinstance(node, ast.Expr | ast.Raise | ast.Continue | ast.Break):
+        yield "statement removed", ast.Pass()
+
+
+def mutants(name: str) -> list[Mutant]:
+    target = TARGETS[name]
+    source = (ROOT / target.path).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    skip, where, quiet = _skipped_nodes(tree), _functions(tree), _no_mutate_lines(source)
+    lines = source.splitlines()
+    found = []
+    for index, node in enumerate(ast.walk(tree)):
+        line = getattr(node, "lineno", 0)
+        function = where.get(id(node), "")
+        if id(node) in skip or line in quiet:
+            continue
+        if target.match and target.match not in lines[line - 1 if line else 0]:
+            continue
+        if target.functions and not any(
+            function == f or function.startswith(f + ".") for f in target.functions
+        ):
+            continue
+        for kind, new in _replacements(node):
+            before = ast.unparse(node).splitlines()[0][:70]
+            after = "pass" if isinstance(new, ast.Pass) else ast.unparse(new).splitlines()[0][:70]
+            found.append(Mutant(name, index, line, function, kind, before, after))
+    return found
+
+
+def mutated_source(m: Mutant) -> str:
+    source = (ROOT / TARGETS[m.target].path).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    nodes = list(ast.walk(tree))
+    node = nodes[m.index]
+    for kind, new in _replacements(node):
+        after = "pass" if isinstance(new, ast.Pass) else ast.unparse(new).splitlines()[0][:70]
+        if kind == m.kind and after == m.after:
+            break
+    else:
+        raise LookupError(m.label())
+    for parent in nodes:
+        for fname, value in ast.iter_fields(parent):
+            if value is node:
+                setattr(parent, fname, new)
+                return ast.unparse(ast.fix_missing_locations(tree))
+            if isinstance(value, list) and any(v is node for v in value):
+                value[next(i for i, v in enumerate(value) if v is node)] = new
+                return ast.unparse(ast.fix_missing_locations(tree))
+    raise LookupError(m.label())
+
+
+# ------------------------------------------------------------------ running
+def _package_copy(into: Path) -> Path:
+    shutil.copytree(
+        ROOT / "scraper", into / "scraper", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return into
+
+
+def _run_tests(copy_root: Path, tests: tuple[str, ...], report: Path) -> int:
+    """In a forked child: pytest on ``tests`` importing the package from ``copy_root``."""
+    os.environ["PYTHONPATH"] = f"{copy_root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.path.insert(0, str(copy_root))
+    sys.dont_write_bytecode = True
+    os.chdir(ROOT)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    import pytest
+
+    class Record:  # the first failing test, for the report
+        def pytest_runtest_logreport(self, report):  # type: ignore[no-untyped-def]
+            if report.failed and not report_path.exists():
+                report_path.write_text(report.nodeid)
+
+    report_path = report
+    args = ["-x", "-q", "-p", "no:cacheprovider", *tests]
+    return int(pytest.main(args, plugins=[Record()]))
+
+
+def run_mutant(m: Mutant, timeout: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        root = _package_copy(Path(tmp))
+        (root / TARGETS[m.target].path).write_text(mutated_source(m), encoding="utf-8")
+        report = Path(tmp) / "failed.txt"
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # the child runs the tests and exits with pytest's code
+            code = 3
+            try:
+                os.setsid()
+                code = _run_tests(root, TARGETS[m.target].tests, report)
+            finally:
+                os._exit(code)
+        code = None
+        while time.monotonic() - started < timeout:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                code = os.waitstatus_to_exitcode(status)
+                break
+            time.sleep(0.05)
+        if code is None:  # the whole group: pytest and the scraper processes it started
+            os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        m.seconds = round(time.monotonic() - started, 1)
+        m.failed = report.read_text() if report.exists() else ""
+        m.status = (
+            "timeout"
+            if code is None
+            else "survived"
+            if code == 0
+            else "killed"
+            if code == 1
+            else f"error (pytest exit {code})"
+        )
+
+
+def baseline(name: str) -> float:
+    """Seconds the chosen tests take on the unchanged package (they must pass)."""
+    m = Mutant(name, -1, 0, "", "baseline", "", "")
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        root = _package_copy(Path(tmp))
+        report = Path(tmp) / "failed.txt"
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            code = 3
+            try:
+                os.setsid()
+                code = _run_tests(root, TARGETS[name].tests, report)
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            failed = report.read_text() if report.exists() else "?"
+            raise SystemExit(f"{name}: the tests fail without any mutation ({failed})")
+        m.seconds = time.monotonic() - started
+    return m.seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--target", action="append", choices=sorted(TARGETS))
+    ap.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    ap.add_argument("--json", type=Path, help="write every result here")
+    ap.add_argument("--line", type=int, action="append", help="only mutants on these lines")
+    args = ap.parse_args()
+    names = args.target or list(TARGETS)
+    # the test tooling is imported once; each mutant's process is forked from here
+    import httpx  # noqa: F401
+    import pytest  # noqa: F401
+    import pytest_httpserver  # noqa: F401
+
+    results: list[Mutant] = []
+    print("| target | mutants | killed | timeout | survived | score | minutes |")
+    print("|---|---|---|---|---|---|---|")
+    for name in names:
+        found = [m for m in mutants(name) if not args.line or m.line in args.line]
+        if args.list:
+            for m in found:
+                print(m.label())
+            continue
+        started = time.monotonic()
+        timeout = max(30.0, 3 * baseline(name))
+        for m in found:
+            run_mutant(m, timeout)
+            print(f"  {m.status:9} {m.seconds:5.1f}s {m.label()}", file=sys.stderr, flush=True)
+        results += found
+        killed = sum(m.status == "killed" for m in found)
+        timeouts = sum(m.status == "timeout" for m in found)
+        survived = sum(m.status == "survived" for m in found)
+        score = (killed + timeouts) / len(found) if found else 1.0
+        minutes = (time.monotonic() - started) / 60
+        print(
+            f"| {name} | {len(found)} | {killed} | {timeouts} | {survived} | "
+            f"{score:.0%} | {minutes:.1f} |",
+            flush=True,
+        )
+    if results:
+        total = len(results)
+        dead = sum(m.status in ("killed", "timeout") for m in results)
+        print(f"| all | {total} | | | {total - dead} | {dead / total:.0%} | |")
+        print("\nSurvivors:")
+        for m in results:
+            if m.status not in ("killed", "timeout"):
+                print(f"- [{m.status}] {m.label()}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(m) for m in results], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""README promises of the command itself, through the real ``scraper`` process: the
+exit codes (1 when a crawl fails, 3 for every command on an archive it cannot open)
+and export's write-then-rename. A real server on 127.0.0.1, real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+ARTICLE = (
+    "<html><head><title>Local news</title></head><body><article><h1>Local news</h1>"
+    + "".join(f"<p>Paragraph {i} of the story, long enough to count as text.</p>" for i in range(6))
+    + "</article></body></html>"
+)
+JUNK = b"not a database" * 50
+
+
+def test_a_crawl_whose_seed_fails_exits_1_with_one_line(server: HTTPServer, cli) -> None:  # type: ignore[no-untyped-def]
+    server.expect_request("/robots.txt").respond_with_data("", status=404)
+    server.expect_request("/sitemap.xml").respond_with_data("", status=404)
+    server.expect_request("/").respond_with_data("gone", status=410)
+    url = server.url_for("/")
+    r = cli("crawl", url, "--quiet", env={"SCRAPER_CRAWL_DELAY": "0"})
+    assert r.code == 1
+    errors = [line for line in r.err.splitlines() if line.startswith("scraper: error:")]
+    assert errors == [f"scraper: error: {url}: HTTP 410 GONE"]
+    assert "Traceback" not in r.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["crawl", "http://127.0.0.1:9/"],
+        ["show", "http://127.0.0.1:9/a"],
+        ["export"],
+        ["reextract"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_every_command_exits_3_on_an_archive_it_cannot_open(
+    cli,
+    tmp_path: Path,
+    args: list[str],  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "junk.db").write_bytes(JUNK)
+    r = cli(*args, "--db", "junk.db")
+    assert r.code == 3, (r.out, r.err)
+    (line,) = r.err.strip().splitlines()
+    assert line.startswith("scraper: error: junk.db")
+    assert r.out == ""
+    assert (tmp_path / "junk.db").read_bytes() == JUNK
+
+
+def test_export_writes_a_temporary_file_and_renames_it(
+    cli,
+    server: HTTPServer,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    for i in range(3):
+        server.expect_request(f"/news/{i}").respond_with_data(
+            ARTICLE.replace("Local news", f"Story {i}"), content_type="text/html"
+        )
+    urls = [server.url_for(f"/news/{i}") for i in range(3)]
+    assert cli("fetch", *urls, "--db", "a.db").code == 0
+    out = tmp_path / "out.jsonl"
+    out.write_text("the previous export\n")
+    # the last article cannot be read (its text is not UTF-8): the export fails after
+    # writing the first ones
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        db.execute("UPDATE articles SET text = CAST(x'ff' AS TEXT) WHERE url = ?", [urls[2]])
+    failed = cli("export", "--db", "a.db", "--output", "out.jsonl")
+    assert failed.code == 3 and failed.err.startswith("scraper: error: a.db: ")
+    assert len(failed.err.strip().splitlines()) == 1
+    assert out.read_text() == "the previous export\n"  # untouched, not half-written
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == ["out.jsonl"]
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        db.execute("UPDATE articles SET text = 'fixed' WHERE url = ?", [urls[2]])
+    assert cli("export", "--db", "a.db", "--output", "out.jsonl").code == 0
+    assert out.read_text().count("\n") == 3

@@ -1,0 +1,144 @@
+"""README promises of ``scraper crawl``, each shown by a crawl that breaks when the
+promise does: robots.txt answers, robots.txt on redirect hops, failed URLs retried up
+to the limit, ``--max-depth`` and ``--offsite``. A real server on 127.0.0.1, real
+SQLite files."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from promise_site import article_html, index_html, make_site, rows, run_crawl
+from pytest_httpserver import HTTPServer
+
+from scraper.crawl import CrawlOptions
+from scraper.settings import Settings
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    return replace(settings, crawl_delay=0.0, per_host=2, host_pause=0.2, max_depth=3)
+
+
+# ---------------------------------------------------------------- robots.txt
+@pytest.mark.parametrize("status", [500, 503])
+def test_robots_txt_5xx_means_nothing_is_fetched(
+    server: HTTPServer, fast: Settings, status: int
+) -> None:
+    site = make_site(server)
+    site.page("/robots.txt", "User-agent: *\nAllow: /\n", status=status)
+    site.page("/", index_html(["/news/1-story/"]))
+    site.page("/news/1-story/", article_html(1))
+    result = run_crawl([site.url("/")], fast)
+    assert set(site.paths()) == {"/robots.txt"}  # (retried) and nothing else
+    (reason,) = rows(fast.db, "SELECT reason FROM frontier WHERE url = ?", site.url("/"))[0]
+    assert reason.startswith("robots.txt unavailable")
+    assert result.summary.counts["archived"] == 0
+
+
+@pytest.mark.parametrize("status", [404, 403])
+def test_robots_txt_4xx_means_everything_is_allowed(
+    server: HTTPServer, fast: Settings, status: int
+) -> None:
+    site = make_site(server)
+    # the body of a 4xx answer is no rules, even when it reads like some
+    site.page("/robots.txt", "User-agent: *\nDisallow: /\n", status=status)
+    site.page("/", index_html(["/private/1-story/"]))
+    site.page("/private/1-story/", article_html(1))
+    result = run_crawl([site.url("/")], fast)
+    assert "/private/1-story/" in site.paths()
+    assert result.summary.counts["archived"] == 1
+
+
+def test_robots_txt_is_checked_on_every_redirect_hop(server: HTTPServer, fast: Settings) -> None:
+    site = make_site(server)  # Disallow: /private/
+    site.page("/", index_html(["/go/1-story/"]))
+    site.redirect("/go/1-story/", "/private/1-story/")
+    site.page("/private/1-story/", article_html(1))
+    run_crawl([site.url("/")], fast)
+    assert "/go/1-story/" in site.paths()
+    assert "/private/1-story/" not in site.paths()
+    state = rows(fast.db, "SELECT state, reason FROM frontier WHERE url LIKE '%/go/1-story/'")
+    assert state == [("skipped", "disallowed by robots.txt")]
+
+
+# ---------------------------------------------------------------- retries across runs
+def test_a_failed_url_is_retried_next_run_up_to_three_runs(
+    server: HTTPServer, fast: Settings
+) -> None:
+    site = make_site(server)
+    site.page("/", index_html(["/news/1-flaky/", "/news/2-gone/"]))
+    site.page("/news/1-flaky/", "down", status=500)  # transient: tried again next run
+    site.page("/news/2-gone/", "gone", status=410)  # permanent: not tried again
+    once = replace(fast, retries=0)
+    per_run = []
+    for _ in range(4):
+        site.log.clear()
+        run_crawl([site.url("/")], once)
+        per_run.append((site.paths().count("/news/1-flaky/"), site.paths().count("/news/2-gone/")))
+    assert per_run == [(1, 1), (1, 0), (1, 0), (0, 0)]
+    states = rows(
+        fast.db, "SELECT state, attempts FROM frontier WHERE url LIKE '%/news/%' ORDER BY url"
+    )
+    assert states == [("failed", 3), ("failed", 3)]
+
+
+# ---------------------------------------------------------------- scope
+def chain(site, n: int) -> None:  # type: ignore[no-untyped-def]
+    """/ -> story 1 -> story 2 -> ... -> story n, each one link deeper."""
+    site.page("/", index_html(["/news/1-story/"]))
+    for k in range(1, n + 1):
+        site.page(f"/news/{k}-story/", article_html(k, [f"/news/{k + 1}-story/"]))
+
+
+def test_max_depth_follows_links_that_deep_and_no_deeper(
+    server: HTTPServer, fast: Settings
+) -> None:
+    site = make_site(server)
+    chain(site, 5)
+    run_crawl([site.url("/")], replace(fast, max_depth=3))
+    fetched = [p for p in site.paths() if p.startswith("/news/")]
+    assert sorted(fetched) == ["/news/1-story/", "/news/2-story/", "/news/3-story/"]
+    assert rows(fast.db, "SELECT count(*) FROM frontier WHERE url LIKE '%/news/4-story/'") == [(0,)]
+
+
+def test_links_to_other_sites_are_followed_only_with_offsite(
+    server: HTTPServer, fast: Settings
+) -> None:
+    site = make_site(server)
+    # the other site is the same server by another name, itself a seed (so that its
+    # loopback address is allowed); the link to it is found only on the first site
+    site.page("/", index_html(["/news/1-story/", site.url("/news/9-elsewhere/", "localhost")]))
+    site.page("/news/1-story/", article_html(1))
+    site.page("/news/9-elsewhere/", article_html(9))
+    site.page("/other-home/", index_html([]))
+    seeds = [site.url("/"), site.url("/other-home/", "localhost")]
+    run_crawl(seeds, fast)
+    assert "/news/1-story/" in site.paths("127.0.0.1")
+    assert "/news/9-elsewhere/" not in site.paths()
+    site.log.clear()
+    run_crawl(seeds, fast, CrawlOptions(offsite=True))
+    assert site.paths("localhost").count("/news/9-elsewhere/") == 1
+
+
+def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) -> None:  # type: ignore[no-untyped-def]
+    site = make_site(server)
+    chain(site, 3)
+    site.page("/", index_html(["/news/1-story/", site.url("/x/", "localhost")]))
+    site.page("/x/", article_html(9))
+    site.page("/other-home/", index_html([]))
+    r = cli(
+        "crawl",
+        site.url("/"),
+        site.url("/other-home/", "localhost"),
+        "--max-depth",
+        "1",
+        "--offsite",
+        "--json",
+        env={"SCRAPER_CRAWL_DELAY": "0"},
+    )
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["archived"] == 2
+    assert "/news/2-story/" not in site.paths()  # depth 2
+    assert site.paths("localhost").count("/x/") == 1  # another site, depth 1
