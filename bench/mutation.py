@@ -50,52 +50,86 @@ class Target:
     match: str = ""  # only on lines holding this text
 
 
+PROMISE_FETCH = "tests/test_promises_fetch.py"
+PROMISE_CRAWL = "tests/test_promises_crawl.py"
 TARGETS: dict[str, Target] = {
-    "fetch": Target(
-        "scraper/fetch.py",
+    "urls": Target("scraper/urls.py", ("tests/test_urls.py", "tests/test_settings.py")),
+    "netguard": Target(
+        "scraper/netguard.py",
         (
-            "tests/test_fetch.py",
-            "tests/test_fetch_hostile.py",
-            "tests/test_fetch_failures.py",
-            "tests/test_promises_fetch.py",
+            "tests/test_fetch.py::test_a_name_is_connected_only_at_the_public_addresses_it_resolves_to",
+            "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
+            "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",
         ),
     ),
-    "urls": Target(
-        "scraper/urls.py",
-        ("tests/test_settings.py", "tests/test_urls.py", "tests/test_promises_fetch.py"),
-    ),
-    "netguard": Target("scraper/netguard.py", ("tests/test_fetch.py",)),
     "robots": Target(
         "scraper/crawl/robots.py",
-        ("tests/test_promises_crawl.py", "tests/test_crawl.py"),
-    ),
-    "frontier": Target(
-        "scraper/crawl/frontier.py",
-        ("tests/test_promises_crawl.py", "tests/test_crawl.py"),
-    ),
-    "queue": Target(
-        "scraper/archive/queue.py",
-        ("tests/test_promises_crawl.py", "tests/test_crawl.py", "tests/test_archive.py"),
+        (
+            "tests/test_crawl_robots.py",
+            PROMISE_CRAWL,
+            "tests/test_crawl.py::test_robots_crawl_delay_spaces_requests",
+        ),
     ),
     "shrink guard": Target(
         "scraper/archive/articles.py",
-        ("tests/test_promises_fetch.py", "tests/test_archive.py"),
+        (
+            f"{PROMISE_FETCH}::test_the_shrink_guard_at_half_and_at_600_characters",
+            "tests/test_archive.py",
+        ),
         functions=("ArticleStore._shrunk",),
     ),
     "exit codes": Target(
         "scraper/cli/__init__.py",
-        ("tests/test_promises_cli.py", "tests/test_cli.py"),
+        (
+            "tests/test_promises_cli.py",
+            "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
+        ),
         functions=("main",),
     ),
     "exit constants": Target(
         "scraper/cli/common.py",
-        ("tests/test_promises_cli.py", "tests/test_cli.py"),
+        (
+            "tests/test_promises_cli.py",
+            "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
+        ),
         match="EXIT_OK, EXIT_FAILED",
     ),
     "crawl exit": Target(
         "scraper/cli/crawl.py",
-        ("tests/test_promises_cli.py", "tests/test_crawl.py::test_cli_json_summary_and_lock"),
+        (
+            "tests/test_promises_cli.py::test_a_crawl_whose_seed_fails_exits_1_with_one_line",
+            f"{PROMISE_CRAWL}::test_the_crawl_command_takes_max_depth_and_offsite",
+            "tests/test_crawl.py::test_cli_json_summary_and_lock",
+        ),
         functions=("crawl",),
+    ),
+    "frontier": Target(
+        "scraper/crawl/frontier.py",
+        (
+            PROMISE_CRAWL,
+            "tests/test_crawl.py::test_max_pages_leaves_the_rest_queued_for_the_next_run",
+            "tests/test_crawl.py::test_a_small_page_budget_still_reaches_articles_run_after_run",
+            "tests/test_crawl.py::test_first_crawl_archives_articles_and_follows_index_pages",
+        ),
+    ),
+    "queue": Target(
+        "scraper/archive/queue.py",
+        (
+            "tests/test_archive_contract.py",
+            "tests/test_archive.py",
+            PROMISE_CRAWL,
+            "tests/test_crawl.py::test_second_run_fetches_nothing_and_revalidates_what_lastmod_says_changed",
+            "tests/test_crawl.py::test_max_pages_leaves_the_rest_queued_for_the_next_run",
+        ),
+    ),
+    "fetch": Target(
+        "scraper/fetch.py",
+        (
+            "tests/test_fetch.py",
+            PROMISE_FETCH,
+            "tests/test_fetch_hostile.py",
+            "tests/test_fetch_failures.py",
+        ),
     ),
 }
 
@@ -301,41 +335,63 @@ def _run_tests(copy_root: Path, tests: tuple[str, ...], report: Path) -> int:
     return int(pytest.main(args, plugins=[Record()]))
 
 
-def run_mutant(m: Mutant, timeout: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
-        root = _package_copy(Path(tmp))
-        (root / TARGETS[m.target].path).write_text(mutated_source(m), encoding="utf-8")
-        report = Path(tmp) / "failed.txt"
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # the child runs the tests and exits with pytest's code
-            code = 3
-            try:
-                os.setsid()
-                code = _run_tests(root, TARGETS[m.target].tests, report)
-            finally:
-                os._exit(code)
-        code = None
-        while time.monotonic() - started < timeout:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                code = os.waitstatus_to_exitcode(status)
-                break
-            time.sleep(0.05)
-        if code is None:  # the whole group: pytest and the scraper processes it started
-            os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        m.seconds = round(time.monotonic() - started, 1)
-        m.failed = report.read_text() if report.exists() else ""
-        m.status = (
-            "timeout"
-            if code is None
-            else "survived"
-            if code == 0
-            else "killed"
-            if code == 1
-            else f"error (pytest exit {code})"
-        )
+@dataclass
+class Running:
+    mutant: Mutant
+    pid: int
+    tmp: tempfile.TemporaryDirectory[str]
+    started: float
+
+
+def start_mutant(m: Mutant) -> Running:
+    tmp = tempfile.TemporaryDirectory(prefix="mutant-")
+    root = _package_copy(Path(tmp.name))
+    (root / TARGETS[m.target].path).write_text(mutated_source(m), encoding="utf-8")
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child runs the tests and exits with pytest's code
+        code = 3
+        try:
+            os.setsid()
+            code = _run_tests(root, TARGETS[m.target].tests, Path(tmp.name) / "failed.txt")
+        finally:
+            os._exit(code)
+    return Running(m, pid, tmp, started)
+
+
+def finish_mutant(run: Running, code: int | None) -> None:
+    m = run.mutant
+    if code is None:  # timed out: the whole group, pytest and the processes it started
+        os.killpg(run.pid, signal.SIGKILL)
+        os.waitpid(run.pid, 0)
+    m.seconds = round(time.monotonic() - run.started, 1)
+    report = Path(run.tmp.name) / "failed.txt"
+    m.failed = report.read_text() if report.exists() else ""
+    run.tmp.cleanup()
+    m.status = (
+        "timeout"
+        if code is None
+        else "survived"
+        if code == 0
+        else "killed"
+        if code == 1
+        else f"error (pytest exit {code})"
+    )
+    print(f"  {m.status:9} {m.seconds:5.1f}s {m.label()}", file=sys.stderr, flush=True)
+
+
+def run_mutants(found: list[Mutant], timeout: float, jobs: int) -> None:
+    """Each mutant in a process of its own, ``jobs`` at a time."""
+    waiting, running = list(found), []
+    while waiting or running:
+        while waiting and len(running) < jobs:
+            running.append(start_mutant(waiting.pop(0)))
+        time.sleep(0.05)
+        for run in list(running):
+            done, status = os.waitpid(run.pid, os.WNOHANG)
+            if done or time.monotonic() - run.started > timeout:
+                running.remove(run)
+                finish_mutant(run, os.waitstatus_to_exitcode(status) if done else None)
 
 
 def baseline(name: str) -> float:
@@ -367,6 +423,7 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--line", type=int, action="append", help="only mutants on these lines")
+    ap.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     args = ap.parse_args()
     names = args.target or list(TARGETS)
     # the test tooling is imported once; each mutant's process is forked from here
@@ -385,9 +442,7 @@ def main() -> None:
             continue
         started = time.monotonic()
         timeout = max(30.0, 3 * baseline(name))
-        for m in found:
-            run_mutant(m, timeout)
-            print(f"  {m.status:9} {m.seconds:5.1f}s {m.label()}", file=sys.stderr, flush=True)
+        run_mutants(found, timeout, args.jobs)
         results += found
         killed = sum(m.status == "killed" for m in found)
         timeouts = sum(m.status == "timeout" for m in found)
