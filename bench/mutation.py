@@ -52,11 +52,20 @@ class Target:
 
 PROMISE_FETCH = "tests/test_promises_fetch.py"
 PROMISE_CRAWL = "tests/test_promises_crawl.py"
+CTRL_C = "tests/test_crawl.py::test_ctrl_c_prints_what_was_done_and_exits_130"
 TARGETS: dict[str, Target] = {
-    "urls": Target("scraper/urls.py", ("tests/test_urls.py", "tests/test_settings.py")),
+    "urls": Target(
+        "scraper/urls.py",
+        (
+            "tests/test_urls.py",
+            "tests/test_settings.py",
+            f"{PROMISE_FETCH}::test_a_name_is_public_only_when_every_address_is",
+        ),
+    ),
     "netguard": Target(
         "scraper/netguard.py",
         (
+            "tests/test_netguard.py",
             "tests/test_fetch.py::test_a_name_is_connected_only_at_the_public_addresses_it_resolves_to",
             "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
             "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",
@@ -83,6 +92,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/test_promises_cli.py",
             "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
+            CTRL_C,
         ),
         functions=("main",),
     ),
@@ -100,12 +110,14 @@ TARGETS: dict[str, Target] = {
             "tests/test_promises_cli.py::test_a_crawl_whose_seed_fails_exits_1_with_one_line",
             f"{PROMISE_CRAWL}::test_the_crawl_command_takes_max_depth_and_offsite",
             "tests/test_crawl.py::test_cli_json_summary_and_lock",
+            CTRL_C,
         ),
         functions=("crawl",),
     ),
     "frontier": Target(
         "scraper/crawl/frontier.py",
         (
+            "tests/test_frontier.py",
             PROMISE_CRAWL,
             "tests/test_crawl.py::test_max_pages_leaves_the_rest_queued_for_the_next_run",
             "tests/test_crawl.py::test_a_small_page_budget_still_reaches_articles_run_after_run",
@@ -126,10 +138,11 @@ TARGETS: dict[str, Target] = {
         "scraper/fetch.py",
         (
             "tests/test_fetch.py",
-            PROMISE_FETCH,
+            f"{PROMISE_FETCH}::test_the_size_cap_takes_max_bytes_exactly_and_not_one_more",
+            f"{PROMISE_FETCH}::test_a_refetch_sends_if_modified_since",
             "tests/test_fetch_hostile.py",
-            "tests/test_fetch_failures.py",
         ),
+        functions=("Fetcher._read", "Fetcher._attempt", "parse_retry_after"),
     ),
 }
 

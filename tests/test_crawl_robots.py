@@ -8,7 +8,13 @@ from dataclasses import replace
 
 from pytest_httpserver import HTTPServer
 
-from scraper.crawl.robots import MAX_CRAWL_DELAY, RobotsCache, agent_token, origin
+from scraper.crawl.robots import (
+    MAX_CRAWL_DELAY,
+    MAX_ROBOTS_BYTES,
+    RobotsCache,
+    agent_token,
+    origin,
+)
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind
 from scraper.settings import Settings
@@ -59,7 +65,47 @@ def test_crawl_delay_is_capped_and_never_under_the_crawls_own(
     server: HTTPServer, settings: Settings
 ) -> None:
     (robots, _), _, delay = load(server, settings, "3600")
-    assert robots.delay == delay == MAX_CRAWL_DELAY
+    assert robots.delay == delay == MAX_CRAWL_DELAY == 60.0
     server.clear()
     (robots, _), _, delay = load(server, replace(settings), "0.5", min_delay=2.0)
     assert robots.delay == delay == 2.0
+
+
+def robots_of(server: HTTPServer, settings: Settings, status: int, body: str = ""):  # type: ignore[no-untyped-def]
+    server.expect_request("/robots.txt").respond_with_data(
+        body, status=status, content_type="text/plain"
+    )
+
+    async def go():  # type: ignore[no-untyped-def]
+        async with Fetcher(replace(settings, retries=0)) as fetcher:
+            cache = RobotsCache(fetcher)  # the crawl's own delay left at its default
+            paths = ("/early/x", "/late/x", "/other")
+            return await cache.get(server.url_for("/")), [
+                await cache.refusal(server.url_for(p)) for p in paths
+            ]
+
+    return asyncio.run(go())
+
+
+def test_the_4xx_answers_allow_all_and_5xx_is_unavailable(
+    server: HTTPServer, settings: Settings
+) -> None:
+    for status in (400, 499):
+        robots, refusals = robots_of(server, settings, status, "User-agent: *\nDisallow: /\n")
+        assert robots.rules is None and refusals == [None, None, None], status
+        server.clear()
+    robots, refusals = robots_of(server, settings, 500)
+    reason = "robots.txt unavailable (HTTP 500 INTERNAL SERVER ERROR)"
+    assert robots.unavailable == reason
+    assert refusals == [(FailureKind.TRANSIENT, reason)] * 3
+
+
+def test_the_first_512_kib_are_read_and_no_more(server: HTTPServer, settings: Settings) -> None:
+    head = "User-agent: *\nCrawl-delay: 0.5\nDisallow: /early/\n"
+    pad = "#" * (MAX_ROBOTS_BYTES - len(head) - 1) + "\n"
+    body = head + pad + "Disallow: /late/\n"
+    assert len((head + pad).encode()) == MAX_ROBOTS_BYTES == 512 * 1024
+    robots, refusals = robots_of(server, settings, 200, body)
+    disallowed = (FailureKind.ROBOTS, "disallowed by robots.txt")
+    assert refusals == [disallowed, None, None]
+    assert robots.delay == 0.5  # not raised: the crawl's own delay defaults to none

@@ -128,16 +128,13 @@ def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) 
     site.page("/", index_html(["/news/1-story/", site.url("/x/", "localhost")]))
     site.page("/x/", article_html(9))
     site.page("/other-home/", index_html([]))
-    r = cli(
-        "crawl",
-        site.url("/"),
-        site.url("/other-home/", "localhost"),
-        "--max-depth",
-        "1",
-        "--offsite",
-        "--json",
-        env={"SCRAPER_CRAWL_DELAY": "0"},
-    )
+    seeds = [site.url("/"), site.url("/other-home/", "localhost")]
+    env = {"SCRAPER_CRAWL_DELAY": "0"}
+    r = cli("crawl", *seeds, "--max-depth", "1", "--json", "--db", "a.db", env=env)
+    assert r.code == 0, r.err
+    assert json.loads(r.out)["archived"] == 1
+    assert "/x/" not in site.paths()  # another site: not without --offsite
+    r = cli("crawl", *seeds, "--max-depth", "1", "--offsite", "--json", "--db", "b.db", env=env)
     assert r.code == 0, r.err
     assert json.loads(r.out)["archived"] == 2
     assert "/news/2-story/" not in site.paths()  # depth 2

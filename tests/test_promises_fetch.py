@@ -12,6 +12,7 @@ import socket
 from dataclasses import replace
 
 import pytest
+from promise_site import rows
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -96,21 +97,31 @@ def test_the_shrink_guard_at_half_and_at_600_characters(
 ) -> None:
     # (archived text, new text, kept?) - kept only when the new text is under half of
     # an archived text of at least 600 characters
-    cases = {"/a": (600, 300, False), "/b": (600, 299, True), "/c": (599, 299, False)}
+    cases = {
+        "/a": (600, 300, False),
+        "/b": (600, 299, True),
+        "/c": (599, 299, False),
+        "/d": (2000, 409, True),
+    }
     serving = {path: old for path, (old, _, _) in cases.items()}
     for path in cases:
         server.expect_request(path).respond_with_handler(
             lambda r: Response(page_of(serving[r.path]), content_type="text/html")
         )
     urls = [server.url_for(p) for p in cases]
-    assert archive(urls, settings).counts["archived"] == 3
+    assert archive(urls, settings).counts["archived"] == 4
     serving.update({path: new for path, (_, new, _) in cases.items()})
     second = archive(urls, settings)
-    assert second.counts["kept"] == 1 and second.counts["updated"] == 2
+    assert second.counts["kept"] == 2 and second.counts["updated"] == 2
     with Archive(settings.db) as arc:
         for path, (old, new, kept) in cases.items():
             text = arc.get_article(server.url_for(path))["text"]
             assert text == text_of(old if kept else new), path
+    reasons = rows(settings.db, "SELECT url, error FROM fetches WHERE error IS NOT NULL")
+    assert sorted(reasons) == [
+        (server.url_for("/b"), "kept the archived article: the new text is 50% of its length"),
+        (server.url_for("/d"), "kept the archived article: the new text is 20% of its length"),
+    ]
 
 
 def resolving_to(*addresses: str):  # type: ignore[no-untyped-def]

@@ -1,0 +1,109 @@
+"""One site's queue in a run (``SiteQueue``) over a real archive: the --max-pages budget,
+listings' half of it, the sitemaps cap, pages given back, and the end of the queue."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from scraper.archive import Archive, Discovered
+from scraper.crawl.frontier import MAX_SITEMAPS, READ_AHEAD, SiteQueue
+
+SITE = "example.com"
+
+
+def entry(path: str, kind: str = "page", priority: int = 3) -> Discovered:
+    return Discovered(url=f"https://{SITE}{path}", host=SITE, kind=kind, priority=priority)
+
+
+def drain(archive: Archive, max_pages: int, *, finish: bool = True) -> list[tuple[str, str]]:
+    """(kind, path) of what the queue hands out, each finished as it comes."""
+
+    async def go() -> list[tuple[str, str]]:
+        queue = SiteQueue(archive, SITE, max_pages)
+        out = []
+        while (item := await queue.next()) is not None:
+            out.append((item.kind, item.url.removeprefix(f"https://{SITE}")))
+            if finish:
+                archive.frontier_finish(item.url, "done")
+            await queue.done(item)
+        return out
+
+    return asyncio.run(go())
+
+
+def test_pages_up_to_the_budget_lowest_priority_first(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/p{i}", priority=3 - i % 2) for i in range(6)])
+        got = drain(archive, 4)
+    assert got == [("page", "/p1"), ("page", "/p3"), ("page", "/p5"), ("page", "/p0")]
+
+
+def test_listings_take_at_most_half_of_the_budget(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/s{i}.xml", "sitemap", 0) for i in range(5)])
+        archive.frontier_add(SITE, [entry(f"/f{i}.xml", "feed", 0) for i in range(5)])
+        archive.frontier_add(SITE, [entry(f"/p{i}") for i in range(10)])
+        got = drain(archive, 7)
+    kinds = [k for k, _ in got]
+    assert len(got) == 7 and kinds.count("page") == 4  # 7 // 2 = 3 listings
+    assert kinds[:3] != ["page"] * 3 and set(kinds[:3]) <= {"sitemap", "feed"}
+
+
+def test_at_most_max_sitemaps_sitemaps_a_run(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(
+            SITE, [entry(f"/s{i}.xml", "sitemap", 0) for i in range(MAX_SITEMAPS + 5)]
+        )
+        archive.frontier_add(SITE, [entry(f"/f{i}.xml", "feed", 1) for i in range(3)])
+        got = drain(archive, 10_000)
+        left = archive.frontier_counts(SITE)
+    kinds = [k for k, _ in got]
+    assert kinds.count("sitemap") == MAX_SITEMAPS == 300 and kinds.count("feed") == 3
+    assert left == {"done": MAX_SITEMAPS + 3, "queued": 5}
+
+
+def test_a_page_not_fetched_gives_its_budget_back(tmp_path: Path) -> None:
+    async def go(archive: Archive) -> tuple[int, int, bool]:
+        queue = SiteQueue(archive, SITE, 2)
+        first = await queue.next()
+        assert first is not None
+        archive.frontier_finish(first.url, "done")
+        await queue.done(first, fetched=False)  # already archived: no request made
+        second = await queue.next()
+        assert second is not None
+        archive.frontier_finish(second.url, "done")
+        await queue.done(second)
+        return queue.pages, len(queue._busy), queue.budget_left
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/p{i}") for i in range(5)])
+        assert asyncio.run(go(archive)) == (1, 0, True)
+
+
+def test_a_read_ahead_holds_no_more_than_the_budget(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/p{i:03}") for i in range(READ_AHEAD * 2)])
+        got = drain(archive, READ_AHEAD + 3)
+    assert len(got) == READ_AHEAD + 3 == 67
+
+
+def test_the_queue_waits_for_busy_urls_and_ends_when_stopped(tmp_path: Path) -> None:
+    async def go(archive: Archive) -> tuple[object, object, object]:
+        queue = SiteQueue(archive, SITE, 10)
+        first = await queue.next()
+        assert first is not None
+        # the only URL is busy (not finished): a second worker waits for it
+        waiter = asyncio.ensure_future(queue.next())
+        await asyncio.sleep(0)
+        assert not waiter.done()
+        archive.frontier_finish(first.url, "done")
+        await queue.done(first)
+        drained = await waiter  # nothing else queued: the queue is drained
+        archive.frontier_add(SITE, [entry("/later")])
+        await queue.stop("stopped for the test")
+        return drained, await queue.next(), queue.stopped
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry("/only")])
+        assert asyncio.run(go(archive)) == (None, None, "stopped for the test")
