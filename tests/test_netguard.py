@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import httpcore
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from scraper.netguard import public_only_transport
+from scraper.netguard import PublicOnlyBackend, public_only_transport
 
 
 async def _never(host: str, port: int) -> list[str]:
@@ -68,3 +69,56 @@ def test_a_resolver_that_does_not_answer_is_a_connect_timeout(server: HTTPServer
     transport = public_only_transport(lambda host: False, resolve=_never)
     with pytest.raises(httpx.ConnectTimeout, match=r"^resolving slow\.test timed out$"):
         get(transport, f"http://slow.test:{server.port}/")
+
+
+class Recording(httpcore.AsyncNetworkBackend):
+    """httpcore's network layer as the guard's inner backend: records each connect and
+    fails on the addresses in ``down`` (no socket is opened)."""
+
+    def __init__(self, down: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        self.calls: list[tuple[str, dict[str, object]]] = []
+        self.slept: list[float] = []
+        self.down = down
+        self.stream = object()
+
+    async def connect_tcp(self, host: str, port: int, **options: object):  # type: ignore[no-untyped-def, override]
+        self.calls.append((host, options))
+        if host in self.down:
+            raise httpcore.ConnectError(f"{host} unreachable")
+        return self.stream
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def backend(inner: Recording, table: dict[str, list[str]]) -> PublicOnlyBackend:
+    return PublicOnlyBackend(lambda host: host == "intranet", resolve=resolver(table), inner=inner)
+
+
+def test_a_public_name_is_connected_at_its_addresses_ipv4_first() -> None:
+    v6, v4 = "2606:2800:220:1:248:1893:25c8:1946", "93.184.216.34"
+    inner = Recording(down={v4})
+    guard = backend(inner, {"news.test": [v6, v4]})
+    stream = asyncio.run(guard.connect_tcp("news.test", 80, timeout=1, socket_options=[(1, 2, 3)]))
+    assert stream is inner.stream  # the second address, once the first failed
+    assert [host for host, _ in inner.calls] == [v4, v6]
+    assert inner.calls[0][1] == {"timeout": 1, "local_address": None, "socket_options": [(1, 2, 3)]}
+
+
+def test_every_address_failing_is_the_last_failure() -> None:
+    inner = Recording(down={"93.184.216.34", "93.184.216.35"})
+    guard = backend(inner, {"news.test": ["93.184.216.34", "93.184.216.35"]})
+    with pytest.raises(httpcore.ConnectError, match=r"^93\.184\.216\.35 unreachable$"):
+        asyncio.run(guard.connect_tcp("news.test", 80))
+    assert inner.calls[0][1] == {"timeout": None, "local_address": None}  # no socket options
+
+
+def test_trusted_hosts_unix_sockets_and_sleep() -> None:
+    inner = Recording()
+    guard = backend(inner, {})
+    assert asyncio.run(guard.connect_tcp("INTRANET", 80)) is inner.stream
+    assert inner.calls == [("INTRANET", {"timeout": None, "local_address": None})]
+    with pytest.raises(httpcore.ConnectError, match=r"^private address: a unix socket$"):
+        asyncio.run(guard.connect_unix_socket("/run/docker.sock"))
+    asyncio.run(guard.sleep(0.01))
+    assert inner.slept == [0.01]

@@ -24,6 +24,7 @@ from scraper.urls import host_key, is_public_address, normalize_url, redact, sam
         ("http://example.com/a?b=1&utm_source=x&Fbclid=2", "http://example.com/a?b=1"),
         ("http://example.com/a?pk_campaign=1", "http://example.com/a"),
         ("http://example.com/a?x=&y=1", "http://example.com/a?x=&y=1"),  # kept as written
+        ("http://example.com/a?x=&utm_source=1", "http://example.com/a?x="),  # blank kept
         ("http://example.com/a?q=a%20b&ref=c", "http://example.com/a?q=a%20b&ref=c"),
         ("http://example.com:99999/a", "http://example.com:99999/a"),  # not a URL: as is
         ("  http://example.com/a  ", "http://example.com/a"),
