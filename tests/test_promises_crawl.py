@@ -132,10 +132,10 @@ def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) 
     env = {"SCRAPER_CRAWL_DELAY": "0"}
     r = cli("crawl", *seeds, "--max-depth", "1", "--json", "--db", "a.db", env=env)
     assert r.code == 0, r.err
-    assert json.loads(r.out)["archived"] == 1
+    assert json.loads(r.out.splitlines()[-1])["archived"] == 1
     assert "/x/" not in site.paths()  # another site: not without --offsite
     r = cli("crawl", *seeds, "--max-depth", "1", "--offsite", "--json", "--db", "b.db", env=env)
     assert r.code == 0, r.err
-    assert json.loads(r.out)["archived"] == 2
+    assert json.loads(r.out.splitlines()[-1])["archived"] == 2
     assert "/news/2-story/" not in site.paths()  # depth 2
     assert site.paths("localhost").count("/x/") == 1  # another site, depth 1
