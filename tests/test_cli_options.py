@@ -115,7 +115,7 @@ def test_help_shows_conventional_metavars(cli, command: str) -> None:
         "": ["-V, --version", "--install-completion", "config"],
         "fetch": ["[URL]...", "--input FILE", "--timeout SECONDS", "--concurrency N", "--db FILE"],
         "crawl": ["[URL]...", "--since DATE", "--include REGEX", "--delay SECONDS", "(default 1)"],
-        "show": ["[OPTIONS] URL\n", "--format [text|markdown|json]"],
+        "show": ["[OPTIONS] URL|ID\n", "--format [text|markdown|json]"],
         "export": ["--format [jsonl|json|csv|markdown|warc]", "--output FILE", "--site HOST"],
         "reextract": ["--site HOST", "--config FILE"],
         "import": ["FILES...", "--processes N"],
