@@ -17,6 +17,9 @@ A failed fetch is not raised: it is *recorded* (a ``FetchResult`` with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class ScraperError(Exception):
     """Base class of every error scraper raises on purpose."""
@@ -54,3 +57,17 @@ class ArchiveError(ScraperError):
 
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's exclusive crawl lock."""
+
+
+@contextmanager
+def reading(name: str) -> Iterator[None]:
+    """Turn an OS error opening or reading the input file ``name`` into an
+    ``InputFileError`` with a short reason."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        raise InputFileError(name, "no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputFileError(name, "is a directory") from exc
+    except OSError as exc:
+        raise InputFileError(name, exc.strerror or "cannot read") from exc

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from multiprocessing import get_context
@@ -57,10 +57,10 @@ from warcio.warcwriter import WARCWriter
 
 from scraper import __version__
 from scraper.archive import Archive, Capture
-from scraper.errors import InputFileError, ScraperError
+from scraper.errors import ScraperError, reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
-from scraper.pipeline import Outcome, Status, extract_fetched, process
+from scraper.pipeline import Outcome, Status, Summary, extract_fetched, process
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -93,19 +93,14 @@ class Page:
 
 
 @dataclass(slots=True)
-class ImportSummary:
+class ImportSummary(Summary):
+    """The pipeline's counts by outcome, plus what was read."""
+
     files: int = 0
     records: int = 0  # WARC records read, of every type
     bytes: int = 0  # bytes of the files read (compressed, as stored)
     pages: int = 0  # HTML response records with status 200
     errors: int = 0  # records or files that could not be read
-    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
-    failures: list[Outcome] = field(default_factory=list)
-
-    def add(self, outcome: Outcome) -> None:
-        self.counts[outcome.status.value] += 1
-        if outcome.status is Status.FAILED:
-            self.failures.append(outcome)
 
     def as_dict(self) -> dict[str, Any]:
         c = self.counts
@@ -337,14 +332,8 @@ class _Inline:
 def _open(path: str) -> tuple[str, IO[bytes], int | None]:
     if path == "-":
         return "<stdin>", sys.stdin.buffer, None
-    try:
+    with reading(path):
         handle = Path(path).open("rb")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputFileError(path, "is a directory") from exc
-    except OSError as exc:
-        raise InputFileError(path, exc.strerror or "cannot read") from exc
     return path, handle, os.fstat(handle.fileno()).st_size
 
 

@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
-from scraper.errors import InputFileError, UsageError
+from scraper.errors import InputFileError, UsageError, reading
 from scraper.settings import DEFAULTS, RULES, Settings, parse_setting, resolve_settings
 from scraper.urls import check_url, redact
 from scraper.when import FORMS, parse_when
@@ -231,15 +231,10 @@ def read_urls(args: list[str] | None, input_path: str | None) -> list[str]:
     else:
         name = input_path
         try:
-            lines = Path(input_path).read_text(encoding="utf-8-sig").splitlines()
-        except FileNotFoundError as exc:
-            raise InputFileError(name, "no such file") from exc
-        except IsADirectoryError as exc:
-            raise InputFileError(name, "is a directory") from exc
+            with reading(name):
+                lines = Path(input_path).read_text(encoding="utf-8-sig").splitlines()
         except UnicodeDecodeError as exc:
             raise InputFileError(name, "not a UTF-8 text file") from exc
-        except OSError as exc:
-            raise InputFileError(name, exc.strerror or "cannot read") from exc
     for number, line in enumerate(lines, 1):
         line = line.strip()
         if not line or line.startswith("#"):
