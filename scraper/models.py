@@ -14,6 +14,13 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class DayDate(datetime):
+    """A date the page gave without a time of day: midnight UTC for comparisons, but
+    the archive keeps it as a day (``published_precision`` 'day'), inventing no time."""
+
+    __slots__ = ()
+
+
 @dataclass(slots=True)
 class Link:
     """One ``<a href>`` of a page, made absolute."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from scraper.extract.dates import DayDate
+from scraper.models import DayDate
 
 DAY, SECOND = "day", "second"
 _AGE = re.compile(r"(\d{1,6})\s*([hdw])")

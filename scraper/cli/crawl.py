@@ -33,10 +33,6 @@ from scraper.cli.common import (
     urls_argument,
     when_option,
 )
-from scraper.cli.report import Reporter
-from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
-from scraper.crawl import crawl as run_crawl
-from scraper.errors import ArchiveLocked
 
 
 def crawl(
@@ -95,6 +91,11 @@ def crawl(
     json: JsonLinesOption = False,
 ) -> None:
     """Crawl sites into the archive: new and changed articles only, politely, resumably."""
+    from scraper.cli.report import Reporter
+    from scraper.crawl import CrawlOptions, CrawlResult, crawl_lock
+    from scraper.crawl import crawl as run_crawl
+    from scraper.errors import ArchiveLocked
+
     seeds = read_urls(urls, input)
     if not seeds:
         err("no seed URLs given (pass URLs or --input FILE)")

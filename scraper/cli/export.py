@@ -20,7 +20,6 @@ from scraper.cli.common import (
 )
 from scraper.errors import InputFileError
 from scraper.export import WRITERS
-from scraper.warc import write_warc
 
 FORMATS = (*WRITERS, "warc")
 ExportFormat = choices("ExportFormat", FORMATS)
@@ -41,6 +40,8 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Write the archived articles to stdout or a file."""
+    from scraper.warc import write_warc
+
     after = when_option(since, "--since")
     settings = settings_for(config, db=db)
     with open_reader(settings) as archive:

@@ -26,8 +26,6 @@ from scraper.cli.common import (
     settings_for,
     urls_argument,
 )
-from scraper.cli.report import Reporter
-from scraper.pipeline import archive_urls
 
 
 def fetch(
@@ -49,6 +47,9 @@ def fetch(
     json: JsonLinesOption = False,
 ) -> None:
     """Fetch article pages and store their clean text and metadata in the archive."""
+    from scraper.cli.report import Reporter
+    from scraper.pipeline import archive_urls
+
     targets = read_urls(urls, input)
     if not targets:
         err("no URLs given (pass URLs or --input FILE)")

@@ -7,8 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
 from scraper.cli.common import (
     EXIT_FAILED,
@@ -19,8 +17,6 @@ from scraper.cli.common import (
     open_archive,
     settings_for,
 )
-from scraper.pipeline import Outcome, Status
-from scraper.warc import ImportSummary, check_inputs, default_processes, import_warcs
 
 
 def import_warc(
@@ -46,6 +42,12 @@ def import_warc(
     record's WARC-Date as the fetch time. A record already archived (same URL,
     same payload) is skipped, so an interrupted import can simply be run again.
     """
+    from rich.console import Console
+    from rich.progress import DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from scraper.pipeline import Outcome, Status
+    from scraper.warc import ImportSummary, check_inputs, default_processes, import_warcs
+
     total = check_inputs(files)
     settings = settings_for(config, db=db, max_bytes=max_bytes)
     console = Console(stderr=True)

@@ -14,8 +14,6 @@ from scraper.cli.common import (
     open_archive,
     settings_for,
 )
-from scraper.cli.report import Reporter
-from scraper.pipeline import reextract as reextract_archive
 
 
 def reextract(
@@ -31,6 +29,9 @@ def reextract(
     metadata and links. An article whose new extraction finds no text keeps the
     stored one.
     """
+    from scraper.cli.report import Reporter
+    from scraper.pipeline import reextract as reextract_archive
+
     settings = settings_for(config, db=db)
     with (
         open_archive(settings) as archive,

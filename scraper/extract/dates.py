@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
+from scraper.models import DayDate
+
 _MIN_YEAR = 1990
 
 _ISO = re.compile(
@@ -212,13 +214,6 @@ def plausible(value: datetime | None, now: datetime | None = None) -> datetime |
     if value.year < _MIN_YEAR or value > now + timedelta(days=1):
         return None
     return value
-
-
-class DayDate(datetime):
-    """A date the page gave without a time of day: midnight UTC for comparisons, but
-    the archive keeps it as a day (``published_precision`` 'day'), inventing no time."""
-
-    __slots__ = ()
 
 
 def _make(
