@@ -67,7 +67,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/test_netguard.py",
             "tests/test_fetch_hostile.py::test_fetch_refuses_a_redirect_to_a_private_address",
-            "tests/test_crawl.py::test_links_to_private_addresses_are_refused_from_public_pages",
+            "tests/test_crawl_guard.py::test_links_to_private_addresses_are_refused_from_public_pages",
             "tests/test_fetch.py::test_a_name_is_connected_only_at_the_public_addresses_it_resolves_to",
             "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
             "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",

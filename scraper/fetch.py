@@ -137,7 +137,7 @@ class Fetcher:
         public addresses, resolved when connecting (``netguard``); not behind a
         proxy from the environment, which resolves names itself."""
         self.settings = settings
-        self.guard = guard
+        self._guard = guard  # given when built: never changed afterwards
         self._transport = transport
         self._trusted = trusted
         self._client: httpx.AsyncClient | None = None
@@ -273,7 +273,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         while True:
-            if self.guard is not None and (refusal := await self.guard(current)):
+            if self._guard is not None and (refusal := await self._guard(current)):
                 raise _Failure(*refusal)
             async with self._slot(current):
                 try:

@@ -25,11 +25,7 @@ from werkzeug import Request, Response
 
 from scraper.archive import Archive
 from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
-from scraper.crawl.crawler import Crawler
 from scraper.crawl.frontier import MAX_SITEMAPS
-from scraper.fetch import Fetcher
-from scraper.models import FailureKind
-from scraper.netguard import PRIVATE_REFUSAL
 from scraper.settings import Settings
 
 SENTENCE = (
@@ -535,23 +531,6 @@ def test_endless_sitemap_indexes_are_read_to_a_bounded_depth_and_number(
     reasons = {r for (r,) in rows(fast.db, "SELECT reason FROM frontier WHERE reason NOT NULL")}
     word = "nested more than 3 deep" if fan == 3 else f"over the {MAX_SITEMAPS} a site and run"
     assert any(word in r for r in reasons), reasons
-
-
-# ---------------------------------------------------------------- safety
-def test_links_to_private_addresses_are_refused_from_public_pages(settings: Settings) -> None:
-    async def go() -> tuple[str | None, str | None]:
-        async with Fetcher(settings) as fetcher:
-            with Archive(settings.db) as archive:
-                crawler = Crawler(archive, fetcher, CrawlOptions(), CrawlResult())
-                crawler.trust(["http://10.1.2.3/"])
-                return (
-                    await crawler.guard("http://127.0.0.1:9/admin"),
-                    await crawler.guard("ftp://example.com/x"),
-                )
-
-    private, ftp = asyncio.run(go())
-    assert private == (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
-    assert ftp == (FailureKind.INVALID_URL, "not an http(s) URL")
 
 
 # ---------------------------------------------------------------- the command

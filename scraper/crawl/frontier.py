@@ -37,13 +37,6 @@ class SiteQueue:
         self.sitemaps = 0  # ... of which sitemaps
         self.sitemaps_listed = 0  # sitemap URLs queued in this run (at most MAX_SITEMAPS)
         self.stopped: str | None = None  # why the run of this site stopped early
-        # links found on pages, by source ("link": on index pages, "related": on
-        # articles): how many were fetched, how many were dead (404, 410), and,
-        # once most are, why no more of them are followed
-        self.tried: dict[str, int] = {}
-        self.dead: dict[str, int] = {}
-        self.links_off: dict[str, str] = {}
-        self.links_seen: dict[str, set[str]] = {"link": set(), "related": set()}
         self._buffer: deque[Queued] = deque()
         self._busy: set[str] = set()
         self._changed = asyncio.Condition()

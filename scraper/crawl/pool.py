@@ -1,0 +1,87 @@
+"""Extraction in worker processes, so the event loop keeps fetching and writing meanwhile.
+
+Extraction is CPU-bound (a few ms a page).  ``ExtractPool`` starts its workers
+(a forkserver's children) on the first page, extracts there, and extracts in
+the crawl's own process instead when there is no core to spare or once a
+worker died (out of memory?).  A worker exits when the crawl that started it
+is gone (``kill -9``), and ignores Ctrl-C: the crawl shuts the pool down itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from scraper.models import Article, FetchResult
+from scraper.pipeline import extract_fetched
+
+# Worker processes for extraction: the cores the event loop leaves free.
+EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
+PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that its crawl is still there
+
+
+def exit_with(crawl_pid: int) -> None:
+    """In an extraction worker: exit once the crawl that started it is gone.
+
+    A crawl killed by cron's timeout or the OOM killer (SIGKILL) cannot shut its
+    pool down; its workers, children of the forkserver, would wait on their queue
+    forever (and keep the forkserver alive), about 75 MB a killed run.
+
+    Ctrl-C reaches the whole process group: a worker ignores it (it printed a
+    KeyboardInterrupt traceback), and the crawl shuts the pool down itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_CHECK_SECONDS)
+            try:
+                os.kill(crawl_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except OSError:  # alive, owned by someone else: not ours to judge
+                pass
+
+    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
+
+
+class ExtractPool:
+    """``await pool.extract(fetch)``: ``extract_fetched(fetch)``, in a worker process."""
+
+    def __init__(self, processes: int = EXTRACT_PROCESSES) -> None:
+        self.processes = processes
+        self.in_process = processes <= 0  # no worker: extract in this process
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def extract(self, fetch: FetchResult) -> Article:
+        if self.in_process:
+            return extract_fetched(fetch)
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["scraper.pipeline"])
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=context,
+                initializer=exit_with,
+                initargs=(os.getpid(),),
+            )
+        try:
+            # submitted from a thread: the first submit starts the forkserver and its
+            # workers (seconds on a busy machine), which must not stall the fetches
+            future = await asyncio.to_thread(self._pool.submit, extract_fetched, fetch)
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
+            self.in_process = True
+            return extract_fetched(fetch)
+
+    def close(self) -> None:
+        """Stop the workers (waiting for the page each is on); extract no more here."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

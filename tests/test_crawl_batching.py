@@ -1,0 +1,66 @@
+"""Group commit (``crawl/batching.py``) over a real archive, its commits seen from
+a second SQLite connection, with a clock the test moves."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from scraper.archive import Archive, Discovered
+from scraper.crawl.batching import CommitBatch
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def committed(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM frontier").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def write(archive: Archive, batch: CommitBatch, n: int) -> None:
+    batch.page()
+    with archive.transaction():  # one page's writes: a savepoint in the batch
+        archive.frontier_add("s.test", [Discovered(url=f"http://s.test/{n}", host="s.test")])
+
+
+def test_pages_are_committed_when_the_batch_is_full_or_old(archive: Archive) -> None:
+    clock = Clock()
+    db = Path(archive.path)
+    batch = CommitBatch(archive, pages=3, seconds=2.0, clock=clock)
+    for n in range(3):
+        write(archive, batch, n)
+    assert committed(db) == 0  # a full batch is committed by the next page
+    write(archive, batch, 3)
+    assert committed(db) == 3
+    clock.now += 2.0  # exactly the age: not yet
+    write(archive, batch, 4)
+    assert committed(db) == 3
+    clock.now += 0.01
+    write(archive, batch, 5)  # older than 2 s: committed first
+    assert committed(db) == 5
+    batch.close()
+    assert committed(db) == 6
+
+
+def test_a_page_that_fails_loses_only_its_own_writes(archive: Archive) -> None:
+    batch = CommitBatch(archive, pages=10, clock=Clock())
+    write(archive, batch, 0)
+    batch.page()
+    with pytest.raises(RuntimeError), archive.transaction():
+        archive.frontier_add("s.test", [Discovered(url="http://s.test/bad", host="s.test")])
+        raise RuntimeError("the page's extraction failed")
+    write(archive, batch, 2)
+    batch.close()
+    urls = [r[0] for r in sqlite3.connect(archive.path).execute("SELECT url FROM frontier")]
+    assert sorted(urls) == ["http://s.test/0", "http://s.test/2"]

@@ -1,0 +1,68 @@
+"""Extraction in worker processes (``crawl/pool.py``): the same article as in
+process, a worker that dies, and a pool that stops its workers (Linux /proc)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from scraper.crawl.pool import ExtractPool
+from scraper.models import FetchResult
+from scraper.pipeline import extract_fetched
+
+PROC = Path("/proc")
+
+
+def children(pid: int) -> list[int]:
+    """Live child processes of ``pid`` (from /proc/*/stat)."""
+    found = []
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def page(seed_page: bytes) -> FetchResult:
+    url = "https://time.com/4563685/vladimir-putin-donald-trump-expectations/"
+    return FetchResult(url=url, final_url=url, status=200, body=seed_page, content_type="text/html")
+
+
+def test_no_worker_extracts_in_this_process(seed_page: bytes) -> None:
+    pool = ExtractPool(0)
+    before = children(os.getpid())
+    article = asyncio.run(pool.extract(page(seed_page)))
+    assert article == extract_fetched(page(seed_page)) and article.text
+    assert pool.in_process and children(os.getpid()) == before
+    pool.close()
+
+
+@pytest.mark.skipif(not (PROC / "self" / "stat").exists(), reason="reads /proc")
+def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
+    seed_page: bytes,
+) -> None:
+    fetch = page(seed_page)
+    expected = extract_fetched(fetch)
+    pool = ExtractPool(1)
+    ours = set(children(os.getpid()))
+    try:
+        assert asyncio.run(pool.extract(fetch)) == expected
+        assert not pool.in_process
+        # new children: the forkserver, whose child the worker is (and a resource tracker)
+        (forkserver,) = [p for p in set(children(os.getpid())) - ours if children(p)]
+        (worker,) = children(forkserver)
+        os.kill(worker, signal.SIGKILL)  # out of memory, say
+        assert asyncio.run(pool.extract(fetch)) == expected
+        assert pool.in_process  # from now on, here
+        assert asyncio.run(pool.extract(fetch)) == expected
+    finally:
+        pool.close()
+    assert children(forkserver) == []
