@@ -10,6 +10,7 @@ with their line, so that each is either killed by a new test or named as equival
     python bench/mutation.py --target urls    # one target (repeatable)
     python bench/mutation.py --list           # the mutants, without running them
     python bench/mutation.py --json out.json  # also every result as JSON
+    python bench/mutation.py --components     # the crawl's components, each with its tests
 
 Why not mutmut: mutmut 3 rewrites the package into ``mutants/`` with trampolines and
 runs pytest there, but this suite's CLI tests run the real ``python -m scraper`` in a
@@ -48,6 +49,7 @@ class Target:
     tests: tuple[str, ...]  # pytest arguments (files, node ids, -k expressions)
     functions: tuple[str, ...] = ()  # only inside these (qualified) functions; () = all
     match: str = ""  # only on lines holding this text
+    component: bool = False  # a crawl component (issue 13 item 3): run with --components
 
 
 PROMISE_FETCH = "tests/test_promises_fetch.py"
@@ -146,6 +148,14 @@ TARGETS: dict[str, Target] = {
         ),
         functions=("Fetcher._read", "Fetcher._attempt", "parse_retry_after"),
     ),
+}
+# The crawl's components, each against its own test module only: a check that each
+# module's tests fail when it breaks (not part of the issue's score).
+TARGETS |= {
+    f"crawl {name}": Target(
+        f"scraper/crawl/{name}.py", (f"tests/test_crawl_{name}.py",), component=True
+    )
+    for name in ("guard", "health", "pool", "batching", "deadlinks", "scope", "report")
 }
 
 COMPARE = {
@@ -439,8 +449,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write every result here")
     ap.add_argument("--line", type=int, action="append", help="only mutants on these lines")
     ap.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
+    ap.add_argument("--components", action="store_true", help="the crawl's components instead")
     args = ap.parse_args()
-    names = args.target or list(TARGETS)
+    names = args.target or [n for n, t in TARGETS.items() if t.component == args.components]
     # the test tooling is imported once; each mutant's process is forked from here
     import httpx  # noqa: F401
     import pytest  # noqa: F401

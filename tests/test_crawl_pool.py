@@ -17,18 +17,28 @@ from scraper.pipeline import extract_fetched
 PROC = Path("/proc")
 
 
-def children(pid: int) -> list[int]:
-    """Live child processes of ``pid`` (from /proc/*/stat)."""
-    found = []
+def processes() -> dict[int, int]:
+    """Live processes: pid -> parent pid (from /proc/*/stat)."""
+    found = {}
     for entry in PROC.iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
+            if fields[0] != "Z":
+                found[int(entry.name)] = int(fields[1])
     return found
+
+
+def children(pid: int) -> list[int]:
+    return [p for p, parent in processes().items() if parent == pid]
+
+
+def grandchildren(pid: int) -> set[int]:
+    """Processes whose parent is a child of ``pid`` (the forkserver's workers)."""
+    ours = set(children(pid))
+    return {p for p, parent in processes().items() if parent in ours}
 
 
 def page(seed_page: bytes) -> FetchResult:
@@ -52,17 +62,16 @@ def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
     fetch = page(seed_page)
     expected = extract_fetched(fetch)
     pool = ExtractPool(1)
-    ours = set(children(os.getpid()))
+    before = grandchildren(os.getpid())
     try:
         assert asyncio.run(pool.extract(fetch)) == expected
         assert not pool.in_process
-        # new children: the forkserver, whose child the worker is (and a resource tracker)
-        (forkserver,) = [p for p in set(children(os.getpid())) - ours if children(p)]
-        (worker,) = children(forkserver)
+        # the worker: a child of the forkserver (started now, or by an earlier test)
+        (worker,) = grandchildren(os.getpid()) - before
         os.kill(worker, signal.SIGKILL)  # out of memory, say
         assert asyncio.run(pool.extract(fetch)) == expected
         assert pool.in_process  # from now on, here
         assert asyncio.run(pool.extract(fetch)) == expected
     finally:
         pool.close()
-    assert children(forkserver) == []
+    assert grandchildren(os.getpid()) - before == set()
