@@ -4,6 +4,8 @@ written: a newer release's, a corrupted file, a read-only mount, a mistyped path
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 import re
 import shutil
@@ -13,9 +15,12 @@ import sys
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
 from werkzeug import Request, Response
 
 from scraper.archive import Archive
@@ -126,6 +131,61 @@ def test_fetch_crawl_and_reextract_at_once_archive_every_url_once(
     urls = [u for (u,) in sql(Path(db), "SELECT url FROM articles")]
     assert sorted(urls) == sorted(first + a + b + crawled)  # each once
     assert '"reextracted": 10' in results[3][1]
+
+
+def warc_of(path: Path, urls: list[str]) -> None:
+    """A gzip WARC with one HTML response record per URL (its own page)."""
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url in urls:
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
+            payload = io.BytesIO(page(f"Story {urlsplit(url).path}").encode())
+            writer.write_record(
+                writer.create_warc_record(url, "response", payload=payload, http_headers=http)
+            )
+
+
+def test_import_fetch_and_crawl_write_while_readers_read(
+    pages: HTTPServer, tmp_path: Path, settings: Settings
+) -> None:
+    """``import`` beside ``fetch`` and ``crawl`` on one archive, with every read command
+    reading at the same time: each URL archived once, and no reader fails or sees a
+    half-written archive."""
+    db = str(tmp_path / "shared.db")
+    first = [pages.url_for(f"/w/old{n}") for n in range(5)]
+    fetched_into(Path(db), first, settings)
+    imported = [f"https://warc.example/news/{n}" for n in range(40)]
+    warc_of(tmp_path / "in.warc.gz", imported)
+    fetched = [pages.url_for(f"/w/a{n}") for n in range(30)]
+    readers = [
+        ["search", "Paragraph", "--db", db, "--limit", "500"],
+        ["list", "--db", db, "--json"],
+        ["stats", "--db", db, "--json"],
+        ["export", "--db", db],
+        ["show", first[0], "--db", db],
+    ]
+    results = run_at_once(
+        tmp_path,
+        [
+            ["import", "in.warc.gz", "--db", db, "--quiet", "--processes", "1"],
+            ["fetch", "--db", db, "--quiet", *fetched],
+            ["crawl", pages.url_for("/c/"), "--db", db, "--quiet"],
+            *readers,
+        ],
+    )
+    for (code, _, err), command in zip(
+        results, [["import"], ["fetch"], ["crawl"], *readers], strict=True
+    ):
+        assert (code, err) == (0, ""), command
+    assert results[0][1] == ""  # import --quiet: silent when all went well
+    crawled = [pages.url_for(f"/c/news/{n}-story/") for n in range(20)]
+    urls = [u for (u,) in sql(Path(db), "SELECT url FROM articles")]
+    assert sorted(urls) == sorted(first + imported + fetched + crawled)  # each once
+    assert sql(Path(db), "PRAGMA integrity_check") == [("ok",)]
+    exported = [json.loads(line)["url"] for line in results[6][1].splitlines()]
+    assert set(first) <= set(exported) and len(exported) == len(set(exported))
+    listed = [json.loads(line)["url"] for line in results[4][1].splitlines()]
+    assert set(first) <= set(listed) and len(listed) == len(set(listed))
 
 
 def test_processes_creating_one_archive_at_once_all_succeed_and_readers_see_it_whole(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import threading
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +169,62 @@ def test_an_archive_of_the_previous_release_migrates_and_exports(cli, tmp_path: 
         "ETag": '"e1"',
         "Content-Length": str(len(body)),
     }
+
+
+# A response whose header block a WARC writer can trip on: a 64 KiB value, bytes that
+# are not ASCII, a header repeated, an empty value, and no space after a colon.
+HOSTILE_HEAD = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"Content-Type: text/html; charset=utf-8\r\n"
+    b"X-Big: " + b"a" * 65536 + b"\r\n"
+    b"X-Bytes: caf\xe9 \xff\xfe\r\n"
+    b"Set-Cookie: a=1\r\n"
+    b"Set-Cookie: b=2\r\n"
+    b"X-Empty:\r\n"
+    b"X-Tight:value\r\n"
+    b"Connection: close\r\n"
+)
+
+
+@pytest.fixture
+def hostile_url() -> Iterator[str]:
+    """An article served by a raw socket server that writes HOSTILE_HEAD as it is."""
+    body = NEWS[0].read_bytes()
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(HOSTILE_HEAD + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        await writer.drain()
+        writer.close()
+
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(asyncio.start_server(answer, "127.0.0.1", 0))
+    port = server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}/news/hostile"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    server.close()
+    loop.close()
+
+
+def test_hostile_response_headers_export_to_a_warc_that_reads_back(
+    cli, hostile_url: str, tmp_path: Path
+) -> None:
+    assert cli("fetch", hostile_url, "--db", "a.db").code == 0
+    run = cli("export", "--db", "a.db", "--format", "warc", "--output", "h.warc.gz")
+    assert run.code == 0 and run.err == "", run.err
+    [response] = [r for r in records(tmp_path / "h.warc.gz") if r["type"] == "response"]
+    assert response["body"] == NEWS[0].read_bytes()  # the digest was checked too
+    headers = response["headers"]
+    assert isinstance(headers, dict)
+    assert len(headers["x-big"]) == 65536 and headers["x-tight"] == "value"
+    assert headers["x-empty"] == ""
+    with (tmp_path / "h.warc.gz").open("rb") as fh:
+        [pairs] = [r.http_headers.headers for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert [v for k, v in pairs if k.lower() == "set-cookie"] == ["a=1", "b=2"]
+    assert "caf" in dict(pairs)["x-bytes"]  # bytes that are not ASCII are escaped, not lost
+    run = cli("import", "h.warc.gz", "--db", "b.db", "--json")
+    assert run.code == 0 and json.loads(run.out)["archived"] == 1
+    assert articles(tmp_path / "b.db") == articles(tmp_path / "a.db")

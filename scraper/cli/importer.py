@@ -101,10 +101,13 @@ def import_warc(
             if progress is not None:
                 progress.stop()
     done = summary.as_dict()
+    failed = bool(summary.counts["failed"] or summary.errors)
+    if quiet and not failed:  # quiet: silent when all went well, as fetch and crawl
+        return
     if json:
         failures = [{"url": o.url, "reason": o.reason} for o in summary.failures]
         print(jsonlib.dumps({**done, "failures": failures}), flush=True)
     else:
         print(", ".join(f"{k} {v:,}" for k, v in done.items()), file=sys.stderr, flush=True)
-    if summary.counts["failed"] or summary.errors:
+    if failed:
         raise typer.Exit(EXIT_FAILED)
