@@ -285,7 +285,14 @@ def test_a_damaged_archive_is_one_line_exit_3(
         assert len(data) > keep + 8 * 4096
         path.write_bytes(data[:keep] + b"\xff" * (len(data) - keep))
     before = path.read_bytes()
-    for args in (["export", "--output", "out.jsonl"], ["show", urls[0]]):
+    for args in (
+        ["export", "--output", "out.jsonl"],
+        ["show", urls[0]],
+        ["list"],
+        ["search", "Paragraph"],
+        ["stats"],
+        ["serve", "--port", "9"],  # refused before it listens: no port is opened
+    ):
         r = cli(*args, "--db", "a.db")
         assert r.code == 3, (args, r.code, r.err)  # type: ignore[attr-defined]
         assert r.err.startswith("scraper: error: a.db: ")  # type: ignore[attr-defined]
