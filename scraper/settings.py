@@ -13,6 +13,7 @@ environment or a flag - so all three obey the same rules.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tomllib
@@ -99,6 +100,9 @@ TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 def env_var(name: str) -> str:
     return ENV_PREFIX + name.upper()
+
+
+_ENV_VARS = frozenset(env_var(name) for name in NAMES)
 
 
 def parse_setting(name: str, value: object) -> Any:
@@ -214,6 +218,14 @@ def resolve_settings(
             except ValueError as exc:
                 raise SettingError(f"{var}={raw!r}: {exc}") from None
             sources[name] = Source("env", var)
+    unknown = sorted(v for v in env if v.startswith(ENV_PREFIX) and v not in _ENV_VARS)
+    if unknown:  # a typo would silently leave the default in force
+        typed = unknown[0].removeprefix(ENV_PREFIX).lower()
+        close = difflib.get_close_matches(typed, NAMES, n=1)
+        hint = (
+            f" (did you mean {env_var(close[0])}?)" if close else " (`scraper config` lists them)"
+        )
+        raise SettingError(f"{unknown[0]}: unknown setting{hint}")
     for name, (flag, value) in (flags or {}).items():
         if value is not None:
             values[name] = value

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scraper.errors import InputFileError, InvalidURL
+from scraper.errors import InputFileError, InvalidURL, SettingError
 from scraper.settings import (
     DEFAULTS,
     NAMES,
@@ -155,3 +155,16 @@ def test_sources_of_each_value(tmp_path: Path) -> None:
     assert r.sources["db"] == Source("flag", "--db")
     assert r.sources["retries"] == Source("default")  # empty variable, None flag: not given
     assert resolve_settings(env={}).config is None
+
+
+def test_an_unknown_scraper_variable_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(
+        SettingError,
+        match=r"^SCRAPER_CONCURENCY: unknown setting \(did you mean SCRAPER_CONCURRENCY\?\)$",
+    ):
+        load_settings(env={"SCRAPER_CONCURENCY": "4"})
+    with pytest.raises(
+        SettingError, match=r"SCRAPER_X: unknown setting \(`scraper config` lists them\)$"
+    ):
+        load_settings(env={"SCRAPER_X": "1", "SCRAPER_PER_HOST": "4"})
+    assert load_settings(env={"_SCRAPER_COMPLETE": "bash_source", "SCRAPERS": "x"}) == Settings()
