@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from scraper.archive import Archive
+from scraper.archive.raw import Packed
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.fetch import Fetcher
@@ -120,11 +121,13 @@ def process(
     *,
     require_text: bool = True,
     article: Article | None = None,
+    packed: Packed | None = None,
 ) -> Outcome:
     """Record or store one fetch; never raises for a bad page.
 
     ``article`` is the page already extracted (the crawler extracts first, to
     tell articles from index pages); by default the page is extracted here.
+    ``packed`` is its body hashed and compressed for the archive, if it was.
     """
     if fetch.not_modified:
         archive.record_fetch(fetch)
@@ -142,7 +145,7 @@ def process(
             fetch.url, Status.FAILED, fetch.error, article=article, fetch=fetch, kind=fetch.kind
         )
     key = article_key(fetch.final_url or fetch.url, article.canonical_url)
-    stored = archive.store(fetch, article, key)
+    stored = archive.store(fetch, article, key, packed)
     if stored.kept:
         return Outcome(
             fetch.url, Status.KEPT, stored.kept, stored.article_id, article.title, article, fetch

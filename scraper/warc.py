@@ -57,6 +57,7 @@ from warcio.warcwriter import WARCWriter
 
 from scraper import __version__
 from scraper.archive import Archive, Capture
+from scraper.archive.raw import Packed, pack
 from scraper.errors import ScraperError, reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
@@ -274,9 +275,10 @@ def _reason(exc: BaseException) -> str:
     return (text or type(exc).__name__)[:100]
 
 
-def _extract(page: Page) -> Article:
-    """In a worker process: the page's article (never raises, as ``extract``)."""
-    return extract_fetched(_fetch_of(page))
+def _extract(page: Page) -> tuple[Article, Packed]:
+    """In a worker process: the page's article (never raises, as ``extract``), and its
+    body hashed and compressed for ``raw_pages``, so the storing process only writes."""
+    return extract_fetched(_fetch_of(page)), pack(page.body)
 
 
 def _fetch_of(page: Page) -> FetchResult:
@@ -320,8 +322,10 @@ def _context() -> Any:
 class _Inline:
     """Extraction in this process (``--processes 1``), with the pool's interface."""
 
-    def submit(self, fn: Callable[[Page], Article], page: Page) -> Future[Article]:
-        future: Future[Article] = Future()
+    def submit(
+        self, fn: Callable[[Page], tuple[Article, Packed]], page: Page
+    ) -> Future[tuple[Article, Packed]]:
+        future: Future[tuple[Article, Packed]] = Future()
         future.set_result(fn(page))
         return future
 
@@ -370,7 +374,7 @@ def import_warcs(
         if processes > 1
         else _Inline()
     )
-    pending: deque[tuple[Page, Future[Article]]] = deque()
+    pending: deque[tuple[Page, Future[tuple[Article, Packed]]]] = deque()
 
     def report(outcome: Outcome) -> None:
         summary.add(outcome)
@@ -382,13 +386,13 @@ def import_warcs(
         in_flight.discard(page.key)
         fetch = _fetch_of(page)
         try:
-            article = future.result()
+            article, packed = future.result()
         except BrokenProcessPool as exc:
             raise ScraperError(f"an extraction process died ({exc})") from exc
         if not article.text.strip():  # nothing is recorded: a new import tries it again
             report(Outcome(page.url, Status.FAILED, "no article text found"))
             return
-        report(process(fetch, archive, article=article))
+        report(process(fetch, archive, article=article, packed=packed))
 
     done_bytes = 0
     try:

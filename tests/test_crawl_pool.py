@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scraper.archive.raw import pack
 from scraper.crawl.pool import ExtractPool
 from scraper.models import FetchResult
 from scraper.pipeline import extract_fetched
@@ -49,8 +50,9 @@ def page(seed_page: bytes) -> FetchResult:
 def test_no_worker_extracts_in_this_process(seed_page: bytes) -> None:
     pool = ExtractPool(0)
     before = children(os.getpid())
-    article = asyncio.run(pool.extract(page(seed_page)))
+    article, packed = asyncio.run(pool.extract(page(seed_page)))
     assert article == extract_fetched(page(seed_page)) and article.text
+    assert packed is None  # the archive packs the body when it stores it
     assert pool.in_process and children(os.getpid()) == before
     pool.close()
 
@@ -64,14 +66,14 @@ def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
     pool = ExtractPool(1)
     before = grandchildren(os.getpid())
     try:
-        assert asyncio.run(pool.extract(fetch)) == expected
+        assert asyncio.run(pool.extract(fetch)) == (expected, pack(seed_page))
         assert not pool.in_process
         # the worker: a child of the forkserver (started now, or by an earlier test)
         (worker,) = grandchildren(os.getpid()) - before
         os.kill(worker, signal.SIGKILL)  # out of memory, say
-        assert asyncio.run(pool.extract(fetch)) == expected
+        assert asyncio.run(pool.extract(fetch)) == (expected, None)
         assert pool.in_process  # from now on, here
-        assert asyncio.run(pool.extract(fetch)) == expected
+        assert asyncio.run(pool.extract(fetch)) == (expected, None)
     finally:
         pool.close()
     assert grandchildren(os.getpid()) - before == set()

@@ -18,7 +18,7 @@ from typing import Any
 
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
-from scraper.archive.raw import Capture, Newest, RawPage, RawPageStore
+from scraper.archive.raw import Capture, Newest, Packed, RawPage, RawPageStore
 from scraper.archive.sqlite import Backend
 from scraper.models import Article, FetchResult
 
@@ -63,19 +63,22 @@ class Archive:
             article_id = self.articles.id_for(fetch.final_url or fetch.url)
             return self.articles.add_fetch(fetch, article_id)
 
-    def store(self, fetch: FetchResult, article: Article, key: str) -> Stored:
+    def store(
+        self, fetch: FetchResult, article: Article, key: str, packed: Packed | None = None
+    ) -> Stored:
         """Archive one page in one transaction: fetch row, article, links, raw body.
 
         ``key`` is the article's canonical URL (chosen by the pipeline). A new text
         much shorter than a stored article's (a paywall, a consent wall, a
         takedown notice, a broken template) does not replace it: the fetch is
         recorded with the reason in ``error`` and its raw page kept, and the
-        article row and its links stay as they were (``Stored.kept``).
+        article row and its links stay as they were (``Stored.kept``).  ``packed``
+        is the body already hashed and compressed (``raw.pack``), if it was.
         """
         with self.transaction():
             stored = self.articles.put(key, fetch, article)
             fetch_id = self.articles.add_fetch(fetch, stored.article_id, error=stored.kept)
-            self.raw.put(stored.article_id, fetch_id, fetch)
+            self.raw.put(stored.article_id, fetch_id, fetch, packed)
         return stored
 
     def update_extraction(self, article_id: int, article: Article) -> bool:

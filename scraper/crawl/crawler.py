@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from scraper.archive import Archive, Discovered, Queued
+from scraper.archive.raw import Packed
 from scraper.crawl import discovery
 from scraper.crawl.batching import CommitBatch
 from scraper.crawl.deadlinks import LINK_SOURCES
@@ -251,10 +252,11 @@ class Crawler:
             etag, last_modified = self.archive.validators(url)
         fetch = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
         article: Article | None = None
+        packed: Packed | None = None
         kind: str | None = None
         entries: list[Discovered] = []
         if fetch.ok:
-            article = await self.pool.extract(fetch)
+            article, packed = await self.pool.extract(fetch)
             kind = page_kind(item, article)
             entries = await run.scope.page_links(item, fetch, article, kind)
         self.batch.page()
@@ -266,7 +268,7 @@ class Crawler:
                 self.archive.record_fetch(fetch)
                 outcome = Outcome(url, Status.SKIPPED, old, title=article.title)
             else:
-                outcome = process(fetch, self.archive, article=article)
+                outcome = process(fetch, self.archive, article=article, packed=packed)
             state, reason, final = _frontier_state(outcome)
             self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
             self.result.discovered += self.archive.frontier_add(run.site, entries)

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FetchResult
 from scraper.pipeline import extract_fetched
 
@@ -51,17 +52,24 @@ def exit_with(crawl_pid: int) -> None:
     threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
+def extract_and_pack(fetch: FetchResult) -> tuple[Article, Packed]:
+    """In a worker: the page extracted, and its body hashed and compressed for the
+    archive (the event loop's process then only writes them)."""
+    return extract_fetched(fetch), pack(fetch.body)
+
+
 class ExtractPool:
-    """``await pool.extract(fetch)``: ``extract_fetched(fetch)``, in a worker process."""
+    """``await pool.extract(fetch)``: ``extract_fetched(fetch)``, in a worker process,
+    with the body packed for ``raw_pages`` there too (None when extracted here)."""
 
     def __init__(self, processes: int = EXTRACT_PROCESSES) -> None:
         self.processes = processes
         self.in_process = processes <= 0  # no worker: extract in this process
         self._pool: ProcessPoolExecutor | None = None
 
-    async def extract(self, fetch: FetchResult) -> Article:
+    async def extract(self, fetch: FetchResult) -> tuple[Article, Packed | None]:
         if self.in_process:
-            return extract_fetched(fetch)
+            return extract_fetched(fetch), None
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["scraper.pipeline"])
@@ -74,11 +82,11 @@ class ExtractPool:
         try:
             # submitted from a thread: the first submit starts the forkserver and its
             # workers (seconds on a busy machine), which must not stall the fetches
-            future = await asyncio.to_thread(self._pool.submit, extract_fetched, fetch)
+            future = await asyncio.to_thread(self._pool.submit, extract_and_pack, fetch)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
             self.in_process = True
-            return extract_fetched(fetch)
+            return extract_fetched(fetch), None
 
     def close(self) -> None:
         """Stop the workers (waiting for the page each is on); extract no more here."""
