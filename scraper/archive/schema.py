@@ -13,8 +13,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from scraper import when as dates
+from scraper.urls import host_key, normalize_url
 
 SET = "scraper"  # the migration set of this project in _sqlite_migrations
 TABLE = "_sqlite_migrations"
@@ -233,6 +235,82 @@ def _fts_sqlite_utils(conn: sqlite3.Connection) -> None:
     )
     run_script(conn, FTS_DDL)
     conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
+@migration("0007_url_keys")
+def _url_keys(conn: sqlite3.Connection) -> None:
+    """The keys of archives of earlier releases in the form ``normalize_url`` gives
+    now (IDNA hosts, percent-escapes normalized, dot segments resolved, query
+    parameters sorted): ``articles.canonical_url`` (and ``host``) and the crawl
+    queue's ``frontier.url`` (and ``host``, ``site``).  The other URL columns
+    record what was fetched or written on a page, not keys, and stay.
+
+    Articles are never merged: when several rows meet at one new key, a row that
+    holds that key already keeps it, else the one fetched last takes it; the others
+    keep their old keys (reachable by them and by id, nothing lost).  Frontier rows
+    that meet are one URL of the queue: the most settled one (done, skipped,
+    failed, queued; then updated last) stays, under the new key.
+    """
+    keys: dict[str, int] = {}  # read from the key's index, not the rows (with their texts)
+    moving: dict[str, list[int]] = {}
+    known: dict[str, str] = {}  # new keys of articles (most are in the crawl queue too)
+    for article_id, key in conn.execute("SELECT id, canonical_url FROM articles"):
+        keys[key] = article_id
+        if (new := known.setdefault(key, normalize_url(key))) != key:
+            moving.setdefault(new, []).append(article_id)
+    updates = []
+    for new, ids in moving.items():
+        if new in keys:
+            continue  # held by an article already: it keeps it, these keep theirs
+        if len(ids) > 1:  # the one fetched last takes it
+            marks = ",".join("?" * len(ids))
+            ids = [
+                row[0]
+                for row in conn.execute(
+                    f"SELECT id FROM articles WHERE id IN ({marks}) "
+                    "ORDER BY last_fetched DESC, id DESC LIMIT 1",
+                    ids,
+                )
+            ]
+        updates.append((new, urlsplit(new).hostname or "", ids[0]))
+    # the full-text index's update trigger would index every text moved again (90 s for
+    # 75,000 articles): their titles and texts stay, so it sleeps meanwhile
+    trigger = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+    ).fetchone()
+    if trigger and updates:
+        conn.execute("DROP TRIGGER articles_au")
+    conn.executemany("UPDATE articles SET canonical_url = ?, host = ? WHERE id = ?", updates)
+    if trigger and updates:
+        conn.execute(trigger[0])
+
+    moved_urls: dict[str, list[str]] = {}
+    for (url,) in conn.execute("SELECT url FROM frontier"):
+        if (new := known.get(url) or normalize_url(url)) != url:
+            moved_urls.setdefault(new, []).append(url)
+    gone, moved = [], []
+    for new, urls in moved_urls.items():
+        keep = urls[0]
+        if len(urls) > 1 or conn.execute("SELECT 1 FROM frontier WHERE url = ?", [new]).fetchone():
+            # one URL of the queue now: the most settled row stays, of equals the one updated last
+            marks = ",".join("?" * (len(urls) + 1))
+            keep = conn.execute(
+                f"SELECT url FROM frontier WHERE url IN ({marks}) ORDER BY CASE state "
+                "WHEN 'done' THEN 0 WHEN 'skipped' THEN 1 WHEN 'failed' THEN 2 ELSE 3 END, "
+                "updated_at DESC LIMIT 1",
+                [new, *urls],
+            ).fetchone()[0]
+        gone += [(url,) for url in [new, *urls] if url != keep]
+        if keep != new:
+            moved.append((new, urlsplit(new).netloc, keep))
+    conn.executemany("DELETE FROM frontier WHERE url = ?", gone)
+    conn.executemany("UPDATE frontier SET url = ?, host = ? WHERE url = ?", moved)
+    sites = [
+        (new, site)
+        for (site,) in conn.execute("SELECT DISTINCT site FROM frontier").fetchall()
+        if (new := host_key(normalize_url(f"http://{site}/"))) and new != site
+    ]
+    conn.executemany("UPDATE frontier SET site = ? WHERE site = ?", sites)
 
 
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
