@@ -533,6 +533,21 @@ def test_endless_sitemap_indexes_are_read_to_a_bounded_depth_and_number(
     assert any(word in r for r in reasons), reasons
 
 
+def test_a_second_run_reads_the_sitemaps_the_first_did_not(
+    server: HTTPServer, fast: Settings
+) -> None:
+    """--max-pages 20 reads 10 listings a run: the index, /sitemap.xml, its 5
+    sitemaps and 3 of theirs; the next run reads the indexes again, then 3 others."""
+    endless = EndlessSitemaps(server, lambda name: 5)
+    leaves = []
+    for _ in range(2):
+        endless.paths.clear()
+        run(server.url_for("/"), replace(fast, max_pages=20))
+        leaves.append({p for p in endless.paths if p.count("-") == 2})
+    assert len(leaves[0]) == len(leaves[1]) == 3
+    assert not leaves[0] & leaves[1]
+
+
 # ---------------------------------------------------------------- the command
 def test_cli_json_summary_and_lock(
     server: HTTPServer, site: Site, tmp_path: Path, cli: Callable[..., object]

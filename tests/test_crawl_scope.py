@@ -155,6 +155,28 @@ def test_sitemaps_too_deep_or_too_many_are_noted_and_a_feeds_pages_one_deeper(
     assert [(e.depth, e.source) for e in pages] == [(3, "feed")]
 
 
+def test_sitemaps_queued_before_do_not_count_against_a_runs_cap(
+    server: HTTPServer, settings: Settings, archive: Archive
+) -> None:
+    """Every run queues the sitemaps it knew again: only new ones count against
+    MAX_SITEMAPS, so a run over an index of more lists the next ones."""
+    url = server.url_for
+    index = Listing("sitemap", [Entry(url(f"/m{n}.xml"), sitemap=True) for n in range(3)])
+    archive.frontier_add("127.0.0.1", [Discovered(url("/m1.xml"), "127.0.0.1", kind="sitemap")])
+    queue = SiteQueue(archive, "127.0.0.1", 100)
+    queue.sitemaps_listed = MAX_SITEMAPS - 1
+
+    async def work(scope: Scope) -> tuple[list[Discovered], list[str]]:
+        return await scope.listing_entries(
+            queue, item(url("/top.xml"), "sitemap", 0, "robots"), index
+        )
+
+    entries, notes = scoped(server, settings, CrawlOptions(), work)
+    assert [e.url for e in entries] == [url("/m0.xml"), url("/m1.xml")]  # m1 known: no count
+    assert notes == [f"1 sitemaps over the {MAX_SITEMAPS} a site and run not read"]
+    assert queue.sitemaps_listed == MAX_SITEMAPS
+
+
 def fetched(url: str, html: str) -> tuple[FetchResult, object]:
     fetch = FetchResult(url=url, final_url=url, status=200, body=html.encode())
     return fetch, extract(fetch.body, url)

@@ -4,10 +4,12 @@ listings' half of it, the sitemaps cap, pages given back, and the end of the que
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from scraper.archive import Archive, Discovered
 from scraper.crawl.frontier import MAX_SITEMAPS, READ_AHEAD, SiteQueue
+from scraper.models import FetchResult
 
 SITE = "example.com"
 
@@ -109,3 +111,20 @@ def test_the_queue_waits_for_busy_urls_and_ends_when_stopped(tmp_path: Path) -> 
     with Archive(tmp_path / "a.db") as archive:
         archive.frontier_add(SITE, [entry("/only")])
         assert asyncio.run(go(archive)) == (None, None, "stopped for the test")
+
+
+def test_sitemaps_not_read_lately_come_first(tmp_path: Path) -> None:
+    """Each run re-queues every sitemap and may read only some (MAX_SITEMAPS, the
+    budget): the least nested first, then those never read, then the ones read
+    longest ago, so that a second run reads the ones the first did not."""
+    with Archive(tmp_path / "a.db") as archive:
+        deep = [replace(entry(f"/s{i}.xml", "sitemap", 0), depth=1) for i in range(5)]
+        archive.frontier_add(SITE, [*deep, entry("/index.xml", "sitemap", 0)])
+        for path in ("/s1.xml", "/s0.xml"):  # s1 read first, then s0
+            url = f"https://{SITE}{path}"
+            archive.record_fetch(FetchResult(url=url, final_url=url, status=200))
+        archive.frontier_add(SITE, [entry("/p0")])
+        got = drain(archive, 100)
+    assert [path for _, path in got] == [
+        "/index.xml", "/s2.xml", "/s3.xml", "/s4.xml", "/s1.xml", "/s0.xml", "/p0",
+    ]  # fmt: skip

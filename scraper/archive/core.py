@@ -175,6 +175,9 @@ class Archive:
     ) -> None:
         self.queue.finish(url, state, kind=kind, reason=reason, final=final)
 
+    def frontier_known(self, urls: Iterable[str]) -> set[str]:
+        return self.queue.known(urls)
+
     def frontier_alias(self, site: str, url: str, host: str, of: str) -> None:
         self.queue.alias(site, url, host, of)
 

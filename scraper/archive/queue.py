@@ -8,7 +8,7 @@ of the enums below (the file is a public interface).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -49,6 +49,12 @@ class Source(StrEnum):
 
 
 LISTINGS = (Source.SITEMAP, Source.FEED)  # sources that make a URL an article candidate
+LISTING_KINDS = (Kind.SITEMAP.value, Kind.FEED.value)
+
+
+def marks(values: Sequence[object]) -> str:
+    """``?, ?, ?``: a placeholder for each value."""
+    return ", ".join("?" * len(values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,18 +187,51 @@ class CrawlQueue:
         return rows
 
     def next(self, site: str, limit: int, kinds: Iterable[str] | None = None) -> list[Queued]:
-        """Up to ``limit`` queued URLs of ``site``, lowest priority first."""
-        sql = (
+        """Up to ``limit`` queued URLs of ``site``, lowest priority first.
+
+        Sitemaps and feeds (of a priority) come first, the least nested first, then
+        those never read, then the one read longest ago: a run that may read only
+        some of them reads the ones the last runs did not, not the same ones again.
+        Pages keep the order they were found in."""
+        select = (
             "SELECT url, kind, depth, source, lastmod, revisit, priority FROM frontier "
-            "WHERE site = ? AND state = 'queued'"
+            "WHERE site = ? AND state = 'queued' AND kind "
         )
-        params: list[Any] = [site]
-        if kinds is not None:
-            kinds = [str(k) for k in kinds]
-            sql += f" AND kind IN ({', '.join('?' * len(kinds))})"
-            params += kinds
-        sql += " ORDER BY priority, rowid LIMIT ?"
-        return [Queued(*row) for row in self._db.rows(sql, [*params, limit])]
+        wanted = None if kinds is None else [str(k) for k in kinds]
+        listings = [k for k in (LISTING_KINDS if wanted is None else wanted) if k in LISTING_KINDS]
+        found: list[Queued] = []
+        if listings:
+            read = "(SELECT max(f.id) FROM fetches f WHERE f.url = frontier.url)"  # last read
+            found += self._queued(
+                f"{select} IN ({marks(listings)}) "
+                f"ORDER BY priority, depth, {read} IS NOT NULL, {read}, rowid LIMIT ?",
+                [site, *listings, limit],
+            )
+        if wanted is None:
+            pages = f"NOT IN ({marks(LISTING_KINDS)})"
+            params = [site, *LISTING_KINDS]
+        else:
+            others = [k for k in wanted if k not in LISTING_KINDS]
+            pages = f"IN ({marks(others)})"
+            params = [site, *others]
+        if len(params) > 1:
+            sql = f"{select} {pages} ORDER BY priority, rowid LIMIT ?"
+            found += self._queued(sql, [*params, limit])
+        found.sort(key=lambda q: q.priority)  # stable: listings before pages of a priority
+        return found[:limit]
+
+    def _queued(self, sql: str, params: list[Any]) -> list[Queued]:
+        return [Queued(*row) for row in self._db.rows(sql, params)]
+
+    def known(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` the crawl queue has a row for."""
+        urls = list(dict.fromkeys(urls))
+        found: set[str] = set()
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            sql = f"SELECT url FROM frontier WHERE url IN ({marks(chunk)})"
+            found.update(str(row[0]) for row in self._db.rows(sql, chunk))
+        return found
 
     def finish(
         self,

@@ -6,8 +6,10 @@ A URL is in scope when it is http(s), looks like a page (not an image, a PDF,
 ``max_depth`` from a seed; ``rel="next"`` pagination keeps its page's depth.
 Sitemap indexes nest at most ``MAX_SITEMAP_DEPTH`` levels, and a site reads at
 most ``MAX_SITEMAPS`` sitemaps a run: what is left out is noted on the listing's
-frontier row.  Entries that may not be fetched (robots.txt, a private address)
-are queued as skipped, with the reason, by the crawl's ``check``.
+frontier row.  Only sitemaps new to the queue count against it (every run queues
+the known ones again), so a site of more is listed in turn, run after run.
+Entries that may not be fetched (robots.txt, a private address) are queued as
+skipped, with the reason, by the crawl's ``check``.
 """
 
 from __future__ import annotations
@@ -125,14 +127,22 @@ class Scope:
         nested = item.depth + 1 if item.kind == "sitemap" else 1
         depth = 1 if item.kind == "sitemap" else item.depth + 1
         too_deep = too_many = 0
+        # sitemaps queued by an earlier run are queued again by every run: only new
+        # ones count against the run's MAX_SITEMAPS, so each run adds the next ones
+        known = (
+            queue.archive.frontier_known(normalize_url(e.url) for e in listing.entries if e.sitemap)
+            if nested < MAX_SITEMAP_DEPTH
+            else set()
+        )
         for e in listing.entries:
             if e.sitemap:
+                url = normalize_url(e.url)
                 if nested >= MAX_SITEMAP_DEPTH:
                     too_deep += 1
-                elif queue.sitemaps_listed >= MAX_SITEMAPS:
+                elif url not in known and queue.sitemaps_listed >= MAX_SITEMAPS:
                     too_many += 1
-                elif same_site(url := normalize_url(e.url), self.seed):
-                    queue.sitemaps_listed += 1
+                elif same_site(url, self.seed):
+                    queue.sitemaps_listed += url not in known
                     out.append(entry(url, "sitemap", nested, "sitemap", e.lastmod))
                 continue
             url = normalize_url(e.url)
