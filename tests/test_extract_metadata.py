@@ -40,6 +40,45 @@ def test_html_escaped_json_ld_headline_is_unescaped() -> None:
     assert title == "Rene Benko-Firma Signa in Sorge – Finanzdaten & Beraterauftrag"
 
 
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        (
+            '<span class="dachzeile">Nach Corona-Lockerungen</span> '
+            '<span class="headline">Autohäuser rechnen mit langsamem Anlauf</span>',
+            "Autohäuser rechnen mit langsamem Anlauf",
+        ),
+        (
+            "<span><small>Einheit der Woche</small><br>Lagen-Pyramide mit GA2 und mehr</span>",
+            "Lagen-Pyramide mit GA2 und mehr",
+        ),
+        (
+            "<span>Klimaschutz</span><span>: </span><span>Bohren, bis es heiß wird</span>",
+            "Bohren, bis es heiß wird",
+        ),
+        # emphasis in the heading's sentence is no kicker; nor is a word before plain text
+        ("<b>Editor’s Letter:</b><i> bye OC Baby, hi Bernsi!</i>", None),
+        ("<span>Star Wars</span> Original Cuts Might Get Released", None),
+    ],
+)
+def test_kicker_line_of_the_heading_is_not_the_title(heading: str, expected: str | None) -> None:
+    a = extract(page("", f"<h1>{heading}</h1>" + FILLER))
+    h1 = " ".join(extract(page("", f"<div>{heading}</div>")).text.split())
+    assert a.title == (expected or h1)
+
+
+def test_social_title_that_the_title_tag_extends_keeps_its_parts() -> None:
+    head = (
+        '<meta property="og:title" content="Bericht vom 22.04.2020 – worauf wartet die Politik?">'
+        "<title>Bericht vom 22.04.2020 – worauf wartet die Politik? – ACHGUT.COM</title>"
+    )
+    a = extract(page(head, FILLER))
+    assert a.title == "Bericht vom 22.04.2020 – worauf wartet die Politik?"
+    # without the longer <title>, a short part may still be the site's name
+    a = extract(page(head.split("<title>")[0], FILLER))
+    assert a.title == "worauf wartet die Politik?"
+
+
 # ---------------------------------------------------------------- authors
 
 
@@ -112,11 +151,33 @@ def test_bylines_in_several_languages(byline: str, expected: list[str]) -> None:
         ("<p>Jane Doe | 3. Mai 2021</p>", ["Jane Doe"]),
         ("<p>01. November 2021 | Naturschutz, BUND</p>", []),
         ("<p>By</p>", []),
+        # a user name in an element of its own after the byline's word
+        ("<p>Von <a href='/u/7'>zahlenzauberin</a> am 3. Mai 2021</p>", ["zahlenzauberin"]),
+        ("<p><span>by</span> <a href='/u/7'>LD</a></p>", ["LD"]),
+        ("<p>Von <a href='/u/1'>admin</a></p>", []),
+        # "von" in a caption's sentence names no author
+        ("<p>Die Polizei fand die Leiche von Esmeralda Merlot</p>", []),
     ],
 )
 def test_byline_text_under_the_title(under_title: str, expected: list[str]) -> None:
     body = f"<h1>A longer title of the article</h1>{under_title}{FILLER}"
     assert extract(page("<title>A longer title of the article</title>", body)).authors == expected
+
+
+def test_separator_after_a_name_goes_with_the_label_after_it() -> None:
+    byline = "erstellt von Dominique — veröffentlicht 28.01.2022 06:00"
+    body = f'<h1>A title</h1><div class="byline">{byline}</div><p>Body text.</p>'
+    assert extract(page("", body)).authors == ["Dominique"]
+
+
+@pytest.mark.parametrize(("site", "expected"), [("Elavegan", ["Ela"]), ("Ela Kocht", [])])
+def test_author_is_dropped_only_when_it_names_the_site_in_whole_words(
+    site: str, expected: list[str]
+) -> None:
+    ld = """<script type="application/ld+json">{"@type": "Article", "headline": "A title",
+      "author": {"@type": "Person", "name": "Ela"}}</script>"""
+    head = f'{ld}<meta property="og:site_name" content="{site}">'
+    assert extract(page(head, "<h1>A title</h1><p>By Ela</p>" + FILLER)).authors == expected
 
 
 def test_writer_credit_at_the_end_of_the_article_names_the_author() -> None:

@@ -480,24 +480,84 @@ def title_of(src: Sources, site: str | None) -> str | None:
     og = src.first("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")
     item = (src.itemprops.get("headline") or [None])[0]
     folded = {_norm(t) for t in (headline, og, item, src.title_tag) if t}
-    for h, node in zip(src.h1, src.h1_nodes, strict=False):
+    # "<span>Nach Corona-Lockerungen</span> <span>Autohäuser rechnen ...</span>": the
+    # heading without its kicker line, when it has one, is the title
+    h1 = [
+        (_without_kicker(node) or h, h, node) for h, node in zip(src.h1, src.h1_nodes, strict=False)
+    ]
+    for title, h, node in h1:
         n = _norm(h)
-        if n in folded or (src.title_tag and n and _norm(src.title_tag).startswith(n)):
+        if (
+            n in folded
+            or _norm(title) in folded
+            or (src.title_tag and n and _norm(src.title_tag).startswith(n))
+        ):
             src.title_node = node
-            return h
+            return title
     # a heading that is one part of a title: "Chronik: Lotte Tobisch ist tot - ORF"
     # (it may be a blog's name as well: not an anchor for bylines and dates)
     parts = {p for t in folded for part in _TITLE_SEPARATORS.split(t) for p in _KICKER.split(part)}
-    for h in src.h1:
-        if _norm(h) in parts and not _generic_title(h, site):
-            return h
+    for title, _, _ in h1:
+        if _norm(title) in parts and not _generic_title(title, site):
+            return title
     found = next((c for c in (headline, item, og, src.title_tag) if c), None)
-    # a headline names the article: only a part that is the site's name goes from it
-    found = _strip_site(found, site, src.h1, guess=found not in (headline, item)) if found else None
-    h1 = src.h1[0] if src.h1 else None
-    if h1 and (not found or _generic_title(found, site)) and not _generic_title(h1, site):
-        return h1
+    # a headline names the article: only a part that is the site's name goes from it; so
+    # does a social title that the <title> repeats with more after it ("T" and "T - Site")
+    guess = found not in (headline, item) and not (found == og and _extended_by(og, src.title_tag))
+    found = _strip_site(found, site, src.h1, guess=guess) if found else None
+    first = h1[0][0] if h1 else None
+    if first and (not found or _generic_title(found, site)) and not _generic_title(first, site):
+        return first
     return found
+
+
+def _extended_by(title: str | None, longer: str | None) -> bool:
+    """Whether ``longer`` is ``title`` with a part added after a separator ("T | Site")."""
+    if not title or not longer or len(longer) <= len(title):
+        return False
+    t, n = _norm(title), _norm(longer)
+    return (
+        n.startswith(t) and bool(_TITLE_SEPARATORS.match(" " + n[len(t) :].lstrip() + " "))
+    ) or (n.endswith(t) and bool(_TITLE_SEPARATORS.search(n[: -len(t)].rstrip() + " ")))
+
+
+_KICKER_CHARS = 60
+_TEXT_TAGS = frozenset(("-text",))
+# emphasis inside a heading's sentence, not a line of its own
+_EMPHASIS = frozenset("b i em strong u mark q cite abbr code sup sub".split())
+
+
+def _without_kicker(node: LexborNode) -> str | None:
+    """A heading's text after its kicker: a short first element that a line break follows
+    (``<span>Dachzeile</span><br>Title``), or the first of the elements that hold all of its
+    text (``<span class=kicker>Klimaschutz</span><span>: </span><span>Title</span>``)."""
+    while True:  # into a lone wrapper: <h1><span>...</span></h1>
+        kids = [
+            k
+            for k in node.iter(include_text=True)
+            if (k.tag == "-text" and (k.text_content or "").strip())
+            or not (k.tag or "-").startswith("-")  # no comments
+        ]
+        if len(kids) == 1 and kids[0].tag != "-text":
+            node = kids[0]
+            continue
+        break
+    if len(kids) < 2 or kids[0].tag in _TEXT_TAGS or kids[0].tag in _EMPHASIS:
+        return None
+    first = clean(kids[0].text_lexbor())
+    if not first or len(first) > _KICKER_CHARS:
+        return None
+    second = kids[1]
+    all_elements = all(k.tag not in _TEXT_TAGS for k in kids)
+    if second.tag != "br" and not all_elements:
+        return None
+    rest = clean(
+        " ".join(k.text_lexbor() if k.tag != "-text" else k.text_content or "" for k in kids[1:])
+    )
+    rest = rest.lstrip(" :-–—|·•") if rest else None
+    if not rest or len(rest) <= len(first):
+        return None
+    return rest
 
 
 def _unescaped(text: str | None) -> str | None:
@@ -585,7 +645,8 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
         for index, part in enumerate(_AUTHOR_SPLIT.split(value)):
             part = _BY_PREFIX.sub("", part)
             part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
-            part = _LABEL_TAIL.sub("", part)
+            # "Jane Doe — veröffentlicht": the label goes, then the separator before it
+            part = _LABEL_TAIL.sub("", part).rstrip(" :-–—|·•")
             last = part.rsplit(None, 1)[-1].lower().rstrip(".") if part else ""
             if last in dates.MONTHS:
                 part = part[: -len(last) - 1].rstrip() if " " in part else ""
@@ -606,13 +667,28 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
                 len(words) > 1 and any(w[0].islower() and w not in _PARTICLES for w in words[1:-1])
             ):
                 continue  # words run together ("DoeFollowLike319"), a phrase ("Expertin für X")
-            if site_key and (part.casefold() in site_key or site_key in part.casefold()):
+            if site_key and _names_site(part.casefold(), site_key):
                 continue
             key = part.casefold()
             if key not in seen:
                 seen.add(key)
                 names.append(part)
     return names
+
+
+def _names_site(name: str, site: str) -> bool:
+    """Whether a (casefolded) name is the site's name or a run of its words, or holds it:
+    "Ela" does not name the site "Elavegan"."""
+    short, long = (name, site) if len(name) <= len(site) else (site, name)
+    at = long.find(short)
+    while at >= 0:
+        end = at + len(short)
+        if (at == 0 or not long[at - 1].isalnum()) and (
+            end == len(long) or not long[end].isalnum()
+        ):
+            return True
+        at = long.find(short, at + 1)
+    return False
 
 
 _LD_ORGANISATIONS = frozenset(("organization", "newsmediaorganization", "corporation"))
@@ -716,6 +792,34 @@ def _text_byline(text: str, site: str | None) -> list[str]:
     return [n for n in _person_names([text], site) if _full_name(n)]
 
 
+_HANDLE = re.compile(r"^[^\W_][\w.\-]{1,39}$")
+_PLACEHOLDER = re.compile(
+    r"^(?:admin|administrator|webmaster|anonymous|anonym|unknown|guest|wordpressadmin|user|"
+    r"editor|redaktion|team|staff)$",
+    re.IGNORECASE,
+)
+
+
+def _handle(text: str, site: str | None) -> list[str]:
+    """A user name ("zahlenzauberin", "Isabella.DiBiase", "LD") as a byline gives it:
+    one token with a letter, not a placeholder, a date's word or the site's name."""
+    text = text.strip(" :-–—|·•,;()[]\"'")
+    if not _HANDLE.match(text) or not any(c.isalpha() for c in text) or _PLACEHOLDER.match(text):
+        return []
+    folded = text.casefold()
+    if folded.rstrip(".") in dates.MONTHS or (site and _names_site(folded, site.casefold())):
+        return []
+    return [text]
+
+
+_SENTENCE_WORDS = 5
+
+
+def _sentence(text: str) -> bool:
+    """Words of a sentence, not of a byline's opening ("Posted on May 2, 2020 by")."""
+    return len(text.split()) >= _SENTENCE_WORDS and not any(c.isdigit() for c in text)
+
+
 def _authors_near_title(src: Sources) -> list[str]:
     """A "By Jane Doe" line just under (or over) the title."""
     after, before = src.near_title()
@@ -727,9 +831,13 @@ def _authors_near_title(src: Sources) -> list[str]:
             opened = _BYLINE_OPEN.match(chunk)
             if opened:
                 rest = _PARENTHESES.sub("", chunk[opened.end() :])
-                if not rest and i + 1 < len(chunks):
+                own = not rest and i + 1 < len(chunks)
+                if own:
                     rest = chunks[i + 1]  # "Von" <a>Jane Doe</a>
                 names = _text_byline(_BYLINE_END.split(rest, maxsplit=1)[0], src.site)
+                if not names and own:
+                    # "Von" <a>zahlenzauberin</a>: a user name in an element of its own
+                    names = _handle(rest, src.site)
                 if names:
                     return names
                 continue
@@ -744,6 +852,8 @@ def _authors_near_title(src: Sources) -> list[str]:
                             if names:
                                 return names
             tail = _BYLINE_TAIL.search(chunk)
+            if tail and _sentence(chunk[: tail.start()]):
+                tail = None  # "Die Polizei fand die Leiche von Jane Doe": a caption's words
             if tail:
                 names = _text_byline(tail.group(1), src.site)
                 if not names and dates.find_date(chunk[: tail.start()], short_years=True):
