@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from scraper.extract import dates, extract
+from scraper.models import DayDate
 
 FILLER = "<p>" + "Filler paragraph of the page's template and text. " * 120 + "</p>"
 
@@ -170,7 +171,10 @@ def test_separator_after_a_name_goes_with_the_label_after_it() -> None:
     assert extract(page("", body)).authors == ["Dominique"]
 
 
-@pytest.mark.parametrize(("site", "expected"), [("Elavegan", ["Ela"]), ("Ela Kocht", [])])
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [("Elavegan", ["Ela"]), ("Ela Kocht", []), ("ela.com", []), ("E-L-A", []), ("e.la.com", [])],
+)
 def test_author_is_dropped_only_when_it_names_the_site_in_whole_words(
     site: str, expected: list[str]
 ) -> None:
@@ -357,3 +361,41 @@ def test_labelled_date_anywhere_in_the_body() -> None:
 )
 def test_organisations_and_labels_are_not_authors(value: str) -> None:
     assert extract(page(f'<meta name="author" content="{value}">', "<p>x</p>")).authors == []
+
+
+def test_machine_date_that_a_time_element_shows_is_not_overruled_by_a_date_in_the_text() -> None:
+    head = '<meta property="article:published_time" content="2016-01-15T09:00:18+00:00">'
+    time = '<time class="entry-date" datetime="2016-01-15T09:00:18+00:00">15/01/2016</time>'
+    body = f"<h1>A title</h1><p>Wir suchen zum 1. April 2016 eine Kraft.</p>{FILLER}{time}"
+    assert extract(page(head, body)).published == datetime(2016, 1, 15, 9, 0, 18, tzinfo=UTC)
+    # the same time element without the day in its text: the shown date wins, as before
+    body = body.replace(">15/01/2016<", "><")
+    assert extract(page(head, body)).published == datetime(2016, 4, 1, tzinfo=UTC)
+
+
+def test_published_microdata_wins_over_a_meta_tag_that_says_only_date() -> None:
+    head = '<meta name="dcterms.date" content="2022-01-21T15:38:44+01:00">'
+    body = '<h1>T</h1><meta itemprop="datePublished" content="2022-01-27T08:00:00Z"><p>x</p>'
+    assert extract(page(head, body)).published == datetime(2022, 1, 27, 8, tzinfo=UTC)
+    assert extract(page(head, "<p>x</p>")).published == datetime(
+        2022, 1, 21, 14, 38, 44, tzinfo=UTC
+    )
+    head += '<meta property="article:published_time" content="2022-01-20T10:00:00Z">'
+    assert extract(page(head, body)).published == datetime(2022, 1, 20, 10, tzinfo=UTC)
+
+
+def test_day_without_time_takes_the_time_a_machine_date_of_that_day_gives() -> None:
+    ld = """<script type="application/ld+json">{"@type": "NewsArticle", "headline": "T",
+      "datePublished": "2021-03-04"}</script>"""
+    head = ld + '<meta property="article:published_time" content="2021-03-04T09:30:00+01:00">'
+    published = extract(page(head, "<p>x</p>")).published
+    assert published is not None and published.isoformat() == "2021-03-04T09:30:00+01:00"
+    # a time of another day is another date: the day stays a day
+    head = head.replace("2021-03-04T", "2021-03-05T")
+    published = extract(page(head, "<p>x</p>")).published
+    assert isinstance(published, DayDate) and published.date() == date(2021, 3, 4)
+
+
+def test_og_article_modified_time_is_the_modified_date() -> None:
+    head = '<meta property="og:article:modified_time" content="2021-05-06T10:00:00Z">'
+    assert extract(page(head, "<p>x</p>")).modified == datetime(2021, 5, 6, 10, tzinfo=UTC)

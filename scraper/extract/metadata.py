@@ -19,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from scraper.extract import dates
 from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS
 from scraper.extract.tags import ROOT_IDS, TEXT_ID, tag_ids
+from scraper.models import DayDate
 
 
 def clean(text: Any) -> str | None:
@@ -676,9 +677,19 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
     return names
 
 
+_TLD = re.compile(r"\.[a-z]{2,6}$")
+
+
+def _squash(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
 def _names_site(name: str, site: str) -> bool:
     """Whether a (casefolded) name is the site's name or a run of its words, or holds it:
     "Ela" does not name the site "Elavegan"."""
+    squashed = _squash(name)
+    if squashed and squashed in (_squash(site), _squash(_TLD.sub("", site))):
+        return True  # "Ultima Hora" and "ultimahora.com", "Deutsche Wirtschafts Nachrichten"
     short, long = (name, site) if len(name) <= len(site) else (site, name)
     at = long.find(short)
     while at >= 0:
@@ -934,6 +945,7 @@ _PUBLISHED_META = (
 )
 _MODIFIED_META = (
     "article:modified_time",
+    "og:article:modified_time",
     "og:updated_time",
     "article:modified",
     "datemodified",
@@ -973,8 +985,16 @@ def _first_date(values: dict[str, list[str]], keys: Iterable[str]) -> datetime |
     return None
 
 
+# keys that say only "date": a CMS's creation or indexing date as often as the publication's
+_GENERIC_DATE_META = frozenset(("date", "dc.date", "dcterms.date", "dc:date", "created"))
+
+
 def _published_meta(src: Sources) -> datetime | None:
-    return _first_date(src.meta, _PUBLISHED_META)
+    return _first_date(src.meta, (k for k in _PUBLISHED_META if k not in _GENERIC_DATE_META))
+
+
+def _published_generic_meta(src: Sources) -> datetime | None:
+    return _first_date(src.meta, (k for k in _PUBLISHED_META if k in _GENERIC_DATE_META))
 
 
 def _published_microdata(src: Sources) -> datetime | None:
@@ -1066,6 +1086,7 @@ PUBLISHED_STEPS = (
     _published_ld,
     _published_meta,
     _published_microdata,
+    _published_generic_meta,
     _published_time_tag,
     _published_url,
     _published_near_title,
@@ -1083,9 +1104,45 @@ def published_of(src: Sources) -> datetime | None:
         shown = _published_near_title(src)
         after, before = _near_title_dates(src)
         days = {d.date() for d in after + before}
-        if shown is not None and found.date() not in days and _swapped(found.date()) not in days:
-            return shown
+        if (
+            shown is not None
+            and found.date() not in days
+            and _swapped(found.date()) not in days
+            and not _time_tag_shows(src, found.date())
+        ):
+            return _with_time(src, shown)
+    return _with_time(src, found)
+
+
+def _with_time(src: Sources, found: datetime | None) -> datetime | None:
+    """A day given without a time, as a machine date of the same day gives it with its time
+    (a JSON-LD "2021-03-04" beside an ``article:published_time`` "2021-03-04T09:30+01:00")."""
+    if not isinstance(found, DayDate):
+        return found
+    ld = src.article_ld or {}
+    values = [ld.get("datePublished"), ld.get("dateCreated")]
+    values += [v for key in _PUBLISHED_META for v in src.meta.get(key, ())]
+    values += src.itemprops.get("datePublished", []) + src.itemprops.get("dateCreated", [])
+    values += [
+        v for v, context in src.times() if "modif" not in context and "update" not in context
+    ]
+    day = found.date()
+    for value in values[:50]:
+        timed = dates.parse_iso(value)
+        if timed is not None and not isinstance(timed, DayDate) and timed.date() == day:
+            return timed
     return found
+
+
+def _time_tag_shows(src: Sources, day: date) -> bool:
+    """Whether a ``<time>`` element shows this day in its text: the page writes it too."""
+    for node in src.time_nodes:
+        found = dates.parse_iso(node.attributes.get("datetime"))
+        if found is not None and found.date() == day:
+            text = node.text_lexbor()
+            if dates.find_date(text, short_years=True):
+                return True
+    return False
 
 
 def _swapped(day: date) -> date | None:
