@@ -399,3 +399,53 @@ def test_day_without_time_takes_the_time_a_machine_date_of_that_day_gives() -> N
 def test_og_article_modified_time_is_the_modified_date() -> None:
     head = '<meta property="og:article:modified_time" content="2021-05-06T10:00:00Z">'
     assert extract(page(head, "<p>x</p>")).modified == datetime(2021, 5, 6, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("<p>von <a href='/author/seifert/'>Redaktion</a></p>", ["Redaktion"]),
+        ("<p>By Staff Writer</p>", ["Staff Writer"]),
+        ("<p>By Jane Doe, Staff Writer</p>", ["Jane Doe"]),
+        ("<p>By Senior Editor</p>", []),
+        ("<p>By Staff Photographer</p>", []),
+    ],
+)
+def test_newsroom_byline_is_the_author_when_no_person_is_named(
+    byline: str, expected: list[str]
+) -> None:
+    body = f'<h1>A longer title of the article</h1><div class="byline">{byline}</div>{FILLER}'
+    assert extract(page("", body)).authors == expected
+
+
+def test_first_name_in_the_metadata_is_completed_by_the_byline_at_the_title() -> None:
+    ld = """<script type="application/ld+json">{"@type": "Article", "headline": "A title here",
+      "author": {"@type": "Person", "name": "Todd"}}</script>"""
+    body = "<h1>A title here</h1><p>By</p><p>Todd Bates</p>" + FILLER
+    assert extract(page(ld, body)).authors == ["Todd Bates"]
+    # another name at the title completes nothing
+    body = "<h1>A title here</h1><p>By</p><p>Jane Bates</p><p>Todd</p>" + FILLER
+    assert extract(page(ld, body)).authors == ["Todd"]
+
+
+def test_byline_at_the_title_wins_over_microdata_authors_of_the_page() -> None:
+    teaser = '<div itemprop="author" itemscope><span itemprop="name">{}</span></div>'
+    body = (
+        "<h1>A title here</h1><p>by</p><p>Jake Goulding</p>"
+        + FILLER
+        + "".join(teaser.format(n) for n in ("Jake Goulding", "Ben Popper", "Emma Bostian"))
+    )
+    assert extract(page("", body)).authors == ["Jake Goulding"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.org/media-news/meldungen/29-10-2021", (2021, 10, 29)),
+        ("https://x.org/news/10-29-2021/", (2021, 10, 29)),
+        ("https://x.org/news/05-06-2021", None),  # 5 June or May 6: unread
+    ],
+)
+def test_url_date_with_the_year_last(url: str, expected: tuple[int, int, int] | None) -> None:
+    published = extract(page("", "<p>x</p>"), url).published
+    assert published == (datetime(*expected, tzinfo=UTC) if expected else None)

@@ -195,6 +195,10 @@ _URL_DATE = re.compile(
 )
 
 
+# a path segment that is a date with the year last: "/29-10-2021", "/29.10.2021/"
+_URL_DATE_LAST = re.compile(r"/([0-3]?\d)[-.]([0-3]?\d)[-.]((?:19|20)\d\d)(?:/|$|\.html?|[?#])")
+
+
 def _tz(value: str | None) -> timezone:
     if not value or value in ("Z", "UTC", "GMT"):
         return UTC
@@ -366,6 +370,15 @@ def date_from_url(url: str | None) -> datetime | None:
         return None
     m = _URL_DATE.search(url)
     if not m:
+        m = _URL_DATE_LAST.search(url)
+        if not m:
+            return None
+        # "/meldungen/29-10-2021": the day first, or the month: whichever only one reads
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        if a > 12:
+            return _make(year, b, a)
+        if b > 12:
+            return _make(year, a, b)
         return None
     g = [x for x in m.groups() if x]
     return _make(int(g[0]), int(g[1]), int(g[2]))

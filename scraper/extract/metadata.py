@@ -630,7 +630,18 @@ _LABEL_TAIL = re.compile(
 )
 
 
-def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
+_DESK = re.compile(
+    r"\b(?:redaktion|redacción|rédaction|redazione|redactie|staff|writer|team|desk|newsroom)\b",
+    re.IGNORECASE,
+)
+
+
+def _desk_only(part: str) -> bool:
+    """Whether the only role words of a name say newsroom ("Redaktion", "HLNF Staff Report")."""
+    return _DESK.search(part) is not None and not _ROLE_WORDS.search(_DESK.sub(" ", part))
+
+
+def _person_names(values: Iterable[str], site: str | None = None, desk: bool = False) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     site_key = (site or "").casefold()
@@ -662,7 +673,7 @@ def _person_names(values: Iterable[str], site: str | None = None) -> list[str]:
                 if index == 0:
                     break  # "Departement für Wirtschaft, Bildung und Forschung": all one name
                 continue
-            if _ROLE_WORDS.search(part):
+            if _ROLE_WORDS.search(part) and not (desk and _desk_only(part)):
                 continue
             if any(len(w) > _NAME_WORD_CHARS for w in words) or (
                 len(words) > 1 and any(w[0].islower() and w not in _PARTICLES for w in words[1:-1])
@@ -740,21 +751,24 @@ def _shown_names(names: list[str], src: Sources) -> list[str]:
     return names if all(src.shown(n) for n in names) else []
 
 
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "og:article:author",
+    "article:author_name",
+    "cxenseparse:author",
+    "citation_author",
+)
+
+
 def _authors_meta(src: Sources) -> list[str]:
     values: list[str] = []
-    for key in (
-        "author",
-        "article:author",
-        "parsely-author",
-        "sailthru.author",
-        "dc.creator",
-        "dcterms.creator",
-        "byl",
-        "og:article:author",
-        "article:author_name",
-        "cxenseparse:author",
-        "citation_author",
-    ):
+    for key in _AUTHOR_META:
         values.extend(v for v in src.meta.get(key, ()) if "://" not in v)
     return _shown_names(_person_names(values, src.site), src)
 
@@ -883,11 +897,43 @@ def _authors_dom(src: Sources) -> list[str]:
     return []
 
 
-AUTHOR_STEPS = (_authors_ld, _authors_meta, _authors_microdata, _authors_near_title, _authors_dom)
+def _authors_desk(src: Sources) -> list[str]:
+    """No person named: a newsroom's byline ("von Redaktion", "By Staff Writer") as given."""
+    ld = src.article_ld or {}
+    sources = [
+        _ld_author_values(ld.get("author") or ld.get("creator"), src.jsonld),
+        [v for key in _AUTHOR_META for v in src.meta.get(key, ()) if "://" not in v],
+    ]
+    for values in sources:
+        names = _shown_names(_person_names(values, src.site, desk=True), src)
+        if names:
+            return names
+    for text in src.bylines():
+        names = _person_names([text], src.site, desk=True)
+        if names:
+            return names
+    return []
+
+
+# the byline at the title before microdata, which may name the authors of teasers too
+AUTHOR_STEPS = (
+    _authors_ld,
+    _authors_meta,
+    _authors_near_title,
+    _authors_microdata,
+    _authors_dom,
+    _authors_desk,
+)
 
 
 def authors_of(src: Sources) -> list[str]:
-    return _cascade(AUTHOR_STEPS, src) or []
+    found = _cascade(AUTHOR_STEPS, src) or []
+    if len(found) == 1 and " " not in found[0]:
+        # "Todd" in the metadata, "By Todd Bates" at the title: the name in full
+        shown = _authors_near_title(src)
+        if len(shown) == 1 and shown[0].split()[0].casefold() == found[0].casefold():
+            return shown
+    return found
 
 
 def authors_from_bylines(lines: list[str], site: str | None) -> list[str]:
