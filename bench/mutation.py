@@ -50,11 +50,24 @@ class Target:
     functions: tuple[str, ...] = ()  # only inside these (qualified) functions; () = all
     match: str = ""  # only on lines holding this text
     component: bool = False  # a crawl component (issue 13 item 3): run with --components
+    # a fuller selection each survivor of ``tests`` is run again against (slower tests
+    # that may catch it too): a survivor is one that the whole relevant suite lets pass
+    wide: tuple[str, ...] = ()
 
 
 PROMISE_FETCH = "tests/test_promises_fetch.py"
 PROMISE_CRAWL = "tests/test_promises_crawl.py"
 CTRL_C = "tests/test_crawl.py::test_ctrl_c_prints_what_was_done_and_exits_130"
+# the command line's tests: each survivor of an exit-code target is run again on them all
+CLI_TESTS = (
+    "tests/test_promises_cli.py",
+    "tests/test_cli.py",
+    "tests/test_cli_options.py",
+    "tests/test_cli_json.py",
+    "tests/test_read_commands.py",
+)
+# Each target's tests are the narrowest that cover it (a killed mutant dies fast); its
+# survivors are run again against ``wide``, the other tests that reach the module.
 TARGETS: dict[str, Target] = {
     "urls": Target(
         "scraper/urls.py",
@@ -62,6 +75,14 @@ TARGETS: dict[str, Target] = {
             "tests/test_urls.py",
             "tests/test_settings.py",
             f"{PROMISE_FETCH}::test_a_name_is_public_only_when_every_address_is",
+        ),
+        wide=(
+            "tests/test_crawl_scope.py",
+            "tests/test_pipeline.py",
+            "tests/test_fetch.py",
+            PROMISE_FETCH,
+            PROMISE_CRAWL,
+            "tests/test_crawl.py",
         ),
     ),
     "netguard": Target(
@@ -74,14 +95,12 @@ TARGETS: dict[str, Target] = {
             "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
             "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",
         ),
+        wide=("tests/test_fetch.py", "tests/test_fetch_hostile.py", "tests/test_crawl_guard.py"),
     ),
     "robots": Target(
         "scraper/crawl/robots.py",
-        (
-            "tests/test_crawl_robots.py",
-            PROMISE_CRAWL,
-            "tests/test_crawl.py::test_robots_crawl_delay_spaces_requests",
-        ),
+        ("tests/test_crawl_robots.py", "tests/test_crawl_guard.py"),
+        wide=(PROMISE_CRAWL, "tests/test_crawl.py::test_robots_crawl_delay_spaces_requests"),
     ),
     "shrink guard": Target(
         "scraper/archive/articles.py",
@@ -90,6 +109,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_archive.py",
         ),
         functions=("ArticleStore._shrunk",),
+        wide=("tests/test_pipeline.py", "tests/test_archive_contract.py"),
     ),
     "exit codes": Target(
         "scraper/cli/__init__.py",
@@ -99,6 +119,7 @@ TARGETS: dict[str, Target] = {
             CTRL_C,
         ),
         functions=("main",),
+        wide=CLI_TESTS,
     ),
     "exit constants": Target(
         "scraper/cli/common.py",
@@ -107,6 +128,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
         ),
         match="EXIT_OK, EXIT_FAILED",
+        wide=CLI_TESTS,
     ),
     "crawl exit": Target(
         "scraper/cli/crawl.py",
@@ -117,36 +139,46 @@ TARGETS: dict[str, Target] = {
             CTRL_C,
         ),
         functions=("crawl",),
+        wide=(
+            *CLI_TESTS,
+            "tests/test_crawl.py::test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted",
+            "tests/test_crawl.py::test_what_needs_a_look_is_told_apart_from_what_is_only_counted",
+        ),
     ),
     "frontier": Target(
         "scraper/crawl/frontier.py",
-        (
-            "tests/test_frontier.py",
+        ("tests/test_frontier.py",),
+        wide=(
             PROMISE_CRAWL,
             "tests/test_crawl.py::test_max_pages_leaves_the_rest_queued_for_the_next_run",
             "tests/test_crawl.py::test_a_small_page_budget_still_reaches_articles_run_after_run",
             "tests/test_crawl.py::test_first_crawl_archives_articles_and_follows_index_pages",
+            "tests/test_crawl.py::test_a_sitemap_index_of_thousands_of_sitemaps_keeps_to_the_page_budget",
         ),
     ),
     "queue": Target(
         "scraper/archive/queue.py",
-        (
-            "tests/test_archive_contract.py",
+        ("tests/test_archive_contract.py", "tests/test_frontier.py"),
+        wide=(
             "tests/test_archive.py",
             PROMISE_CRAWL,
             "tests/test_crawl.py::test_second_run_fetches_nothing_and_revalidates_what_lastmod_says_changed",
             "tests/test_crawl.py::test_max_pages_leaves_the_rest_queued_for_the_next_run",
+            "tests/test_crawl.py::test_first_crawl_archives_articles_and_follows_index_pages",
         ),
     ),
     "fetch": Target(
         "scraper/fetch.py",
-        (
-            "tests/test_fetch.py",
+        ("tests/test_fetch.py",),
+        functions=("Fetcher._read", "Fetcher._attempt", "Fetcher.fetch", "parse_retry_after"),
+        wide=(
+            "tests/test_fetch_hostile.py",
+            "tests/test_fetch_failures.py",
             f"{PROMISE_FETCH}::test_the_size_cap_takes_max_bytes_exactly_and_not_one_more",
             f"{PROMISE_FETCH}::test_a_refetch_sends_if_modified_since",
-            "tests/test_fetch_hostile.py",
+            "tests/test_crawl_guard.py",
+            "tests/test_crawl_robots.py",
         ),
-        functions=("Fetcher._read", "Fetcher._attempt", "parse_retry_after"),
     ),
 }
 # The crawl's components, each against its own test module only: a check that each
@@ -368,7 +400,7 @@ class Running:
     started: float
 
 
-def start_mutant(m: Mutant) -> Running:
+def start_mutant(m: Mutant, tests: tuple[str, ...]) -> Running:
     tmp = tempfile.TemporaryDirectory(prefix="mutant-")
     root = _package_copy(Path(tmp.name))
     (root / TARGETS[m.target].path).write_text(mutated_source(m), encoding="utf-8")
@@ -378,7 +410,7 @@ def start_mutant(m: Mutant) -> Running:
         code = 3
         try:
             os.setsid()
-            code = _run_tests(root, TARGETS[m.target].tests, Path(tmp.name) / "failed.txt")
+            code = _run_tests(root, tests, Path(tmp.name) / "failed.txt")
         finally:
             os._exit(code)
     return Running(m, pid, tmp, started)
@@ -405,12 +437,16 @@ def finish_mutant(run: Running, code: int | None) -> None:
     print(f"  {m.status:9} {m.seconds:5.1f}s {m.label()}", file=sys.stderr, flush=True)
 
 
-def run_mutants(found: list[Mutant], timeout: float, jobs: int) -> None:
-    """Each mutant in a process of its own, ``jobs`` at a time."""
+def run_mutants(
+    found: list[Mutant], timeout: float, jobs: int, tests: tuple[str, ...] | None = None
+) -> None:
+    """Each mutant in a process of its own, ``jobs`` at a time, against ``tests`` (by
+    default its target's)."""
     waiting, running = list(found), []
     while waiting or running:
         while waiting and len(running) < jobs:
-            running.append(start_mutant(waiting.pop(0)))
+            m = waiting.pop(0)
+            running.append(start_mutant(m, tests or TARGETS[m.target].tests))
         time.sleep(0.05)
         for run in list(running):
             done, status = os.waitpid(run.pid, os.WNOHANG)
@@ -419,7 +455,7 @@ def run_mutants(found: list[Mutant], timeout: float, jobs: int) -> None:
                 finish_mutant(run, os.waitstatus_to_exitcode(status) if done else None)
 
 
-def baseline(name: str) -> float:
+def baseline(name: str, tests: tuple[str, ...] | None = None) -> float:
     """Seconds the chosen tests take on the unchanged package (they must pass)."""
     m = Mutant(name, -1, 0, "", "baseline", "", "")
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
@@ -431,7 +467,7 @@ def baseline(name: str) -> float:
             code = 3
             try:
                 os.setsid()
-                code = _run_tests(root, TARGETS[name].tests, report)
+                code = _run_tests(root, tests or TARGETS[name].tests, report)
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
@@ -469,6 +505,11 @@ def main() -> None:
         started = time.monotonic()
         timeout = max(30.0, 3 * baseline(name))
         run_mutants(found, timeout, args.jobs)
+        survivors = [m for m in found if m.status == "survived"]
+        wide = TARGETS[name].wide
+        if survivors and wide:  # run again against the fuller selection
+            print(f"  {len(survivors)} survivors, again with {wide}", file=sys.stderr)
+            run_mutants(survivors, max(60.0, 3 * baseline(name, wide)), args.jobs, wide)
         results += found
         killed = sum(m.status == "killed" for m in found)
         timeouts = sum(m.status == "timeout" for m in found)

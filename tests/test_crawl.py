@@ -696,31 +696,46 @@ def test_ctrl_c_prints_what_was_done_and_exits_130(
 def test_killed_crawl_resumes_without_losing_or_repeating_articles(
     server: HTTPServer, site: Site, tmp_path: Path
 ) -> None:
+    # One worker, and each article held until the test lets it go: one at a time, each
+    # once it was asked for (so after the one before was written), at least 50 ms after
+    # the one before, and at most 14 of the 16. The writes of 12 pages then span more
+    # than the group commit's 0.5 s, so articles are committed before the kill, and
+    # pages are left for the next run, however fast or slow the machine.
+    asked: list[str] = []
+    let_go: dict[str, threading.Event] = {}
     paths = []
     for n in range(16):
-        html = article_html(n)
+        path = f"/news/{n}-story-number-{n}/"
+        let_go[path] = threading.Event()
 
-        def slow(request: Request, html: str = html) -> Response:
-            time.sleep(0.15)
+        def held(request: Request, html: str = article_html(n), path: str = path) -> Response:
+            asked.append(path)
+            let_go[path].wait(60)
             return Response(html, content_type="text/html")
 
-        path = f"/news/{n}-story-number-{n}/"
-        site.add(path, slow)
+        site.add(path, held)
         paths.append(path)
     site.add("/", index_html(paths))
     db = tmp_path / "k.db"
     args = [sys.executable, "-m", "scraper", "crawl", server.url_for("/"), "--db", str(db)]
-    env = {"SCRAPER_CRAWL_DELAY": "0", "SCRAPER_PER_HOST": "2", "PATH": "/usr/bin:/bin"}
+    env = {"SCRAPER_CRAWL_DELAY": "0", "SCRAPER_PER_HOST": "1", "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
+        released = 0
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if db.exists() and _count(db, "articles") >= 3:
                 break
+            waiting = [p for p in asked if not let_go[p].is_set()]
+            if waiting and released < 14:
+                let_go[waiting[0]].set()
+                released += 1
             time.sleep(0.05)
         proc.kill()  # SIGKILL, mid-crawl
     finally:
         proc.wait()
+        for event in let_go.values():  # the next run's pages are not held
+            event.set()
     before = _count(db, "articles")
     assert 3 <= before < 16
     # its extraction workers (and their forkserver) do not outlive it

@@ -38,19 +38,20 @@ def test_pages_are_committed_when_the_batch_is_full_or_old(archive: Archive) -> 
     clock = Clock()
     db = Path(archive.path)
     batch = CommitBatch(archive, pages=3, seconds=2.0, clock=clock)
-    for n in range(3):
+    seen = []
+    for n in range(7):
         write(archive, batch, n)
-    assert committed(db) == 0  # a full batch is committed by the next page
-    write(archive, batch, 3)
-    assert committed(db) == 3
+        seen.append(committed(db))
+    # a full batch is committed by the next page, and the next batch is as full
+    assert seen == [0, 0, 0, 3, 3, 3, 6]
     clock.now += 2.0  # exactly the age: not yet
-    write(archive, batch, 4)
-    assert committed(db) == 3
-    clock.now += 0.01
-    write(archive, batch, 5)  # older than 2 s: committed first
-    assert committed(db) == 5
-    batch.close()
+    write(archive, batch, 7)
     assert committed(db) == 6
+    clock.now += 0.01
+    write(archive, batch, 8)  # older than 2 s: committed first
+    assert committed(db) == 8
+    batch.close()
+    assert committed(db) == 9
 
 
 def test_a_page_that_fails_loses_only_its_own_writes(archive: Archive) -> None:

@@ -18,7 +18,7 @@ from scraper.settings import Settings
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 0.0  # a monotonic clock starts anywhere
 
     def __call__(self) -> float:
         return self.now
@@ -52,7 +52,7 @@ def test_a_failing_host_is_paused_then_its_site_stopped(
             clock.now += 0.04
             seen.append(await after("/down"))  # still paused: not a new pause
             seen.append(health.paused_until(host))
-            clock.now += 0.02
+            clock.now = health.paused_until(host) or 0.0  # the pause is over
             seen.append(await after("/down"))  # pause 2
             clock.now += 0.06
             seen.append(await after("/down"))  # pause 3: the site stops
@@ -70,7 +70,7 @@ def test_a_failing_host_is_paused_then_its_site_stopped(
         stop,
     ) = asyncio.run(go())
     assert first is None and unpaused is None
-    assert second is None and until == pytest.approx(1000.05) and waits is True
+    assert second is None and until == pytest.approx(0.05) and waits is True
     assert within is None and same == until
     assert pause2 is None
     assert stop == f"{host} kept failing (HTTP 503 SERVICE UNAVAILABLE); the rest is left queued"
@@ -101,3 +101,25 @@ def test_a_success_starts_the_count_again_and_another_sites_host_is_only_paused(
     assert asyncio.run(go(site, ["/down"] * 3))[2] is not None
     # a host of another site (an offsite link) is paused again and again, never stops one
     assert asyncio.run(go("example.com", ["/down"] * 5)) == [None] * 5
+
+
+def test_the_host_that_failed_is_the_one_a_redirect_led_to(
+    server: HTTPServer, settings: Settings
+) -> None:
+    port = server.url_for("/").split(":")[2].rstrip("/")
+    server.expect_request("/down").respond_with_data("down", status=503)
+    server.expect_request("/hop").respond_with_data(
+        "", status=302, headers={"Location": f"http://localhost:{port}/down"}
+    )
+    settings = replace(settings, retries=0, host_failures=1, host_pause=0.01)
+
+    async def go() -> tuple[float | None, float | None]:
+        async with Fetcher(settings) as fetcher:
+            health = HostHealth(fetcher, clock=Clock())
+            assert health.after(await fetcher.fetch(server.url_for("/hop")), "127.0.0.1") is None
+            return health.paused_until(f"localhost:{port}"), health.paused_until(
+                f"127.0.0.1:{port}"
+            )
+
+    there, here = asyncio.run(go())
+    assert there == pytest.approx(0.01) and here is None

@@ -60,6 +60,14 @@ def test_dead_links_are_failed_pages_found_on_pages_that_were_404_or_410() -> No
 
 
 def test_extra_holds_the_optional_figures_only_when_there_are_some() -> None:
+    assert CrawlResult().extra() == {
+        "discovered": 0,
+        "known": 0,
+        "listings": 0,
+        "left": 0,
+        "dead_links": 0,
+        "seconds": 0.0,
+    }
     result = CrawlResult(discovered=5, known=1, listings=2, left=3, dead_links=4, seconds=1.234)
     assert result.extra() == {
         "discovered": 5,
