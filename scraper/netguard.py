@@ -56,9 +56,6 @@ class AddressGuard:
         self._trusted = hosts_of(trusted_urls)
         self._public: dict[str, bool] = {}
 
-    def trust(self, urls: Iterable[str]) -> None:
-        self._trusted.update(hosts_of(urls))
-
     def trusts(self, host: str) -> bool:
         """Whether ``host`` (a host name, lowercased) was named by the user."""
         return host in self._trusted

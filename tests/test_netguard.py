@@ -12,7 +12,8 @@ import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 
-from scraper.netguard import PublicOnlyBackend, public_only_transport
+from scraper.models import FailureKind
+from scraper.netguard import PRIVATE_REFUSAL, AddressGuard, PublicOnlyBackend, public_only_transport
 
 
 async def _never(host: str, port: int) -> list[str]:
@@ -122,3 +123,17 @@ def test_trusted_hosts_unix_sockets_and_sleep() -> None:
         asyncio.run(guard.connect_unix_socket("/run/docker.sock"))
     asyncio.run(guard.sleep(0.01))
     assert inner.slept == [0.01]
+
+
+def test_the_request_guard_lets_public_addresses_through_and_refuses_the_others() -> None:
+    guard = AddressGuard(["http://intranet.test/"])
+
+    async def go() -> list[object]:
+        urls = ["http://93.184.216.34/a", "http://93.184.216.34/b", "http://10.0.0.7/"]
+        return [await guard(u) for u in [*urls, "http://INTRANET.test/x", "http://[::1/"]]
+
+    public, again, private, trusted, broken = asyncio.run(go())
+    assert broken == (FailureKind.INVALID_URL, "not a valid URL")
+    assert public is None and again is None  # the second answer from what the first learnt
+    assert private == (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
+    assert trusted is None and guard.trusts("intranet.test") and not guard.trusts("other.test")
