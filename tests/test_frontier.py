@@ -128,3 +128,105 @@ def test_sitemaps_not_read_lately_come_first(tmp_path: Path) -> None:
     assert [path for _, path in got] == [
         "/index.xml", "/s2.xml", "/s3.xml", "/s4.xml", "/s1.xml", "/s0.xml", "/p0",
     ]  # fmt: skip
+
+
+def test_stop_wakes_a_worker_waiting_for_a_busy_url(tmp_path: Path) -> None:
+    async def go(archive: Archive) -> tuple[bool, object]:
+        queue = SiteQueue(archive, SITE, 10)
+        first = await queue.next()
+        assert first is not None
+        waiter = asyncio.ensure_future(queue.next())  # waits: the only URL is busy
+        for _ in range(5):
+            await asyncio.sleep(0)
+        waiting = not waiter.done()
+        await queue.stop("the host kept failing")
+        for _ in range(5):  # woken by stop, not by the busy URL's end
+            await asyncio.sleep(0)
+        return waiting, waiter.result() if waiter.done() else "still waiting"
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry("/only")])
+        assert asyncio.run(go(archive)) == (True, None)
+
+
+def test_the_read_ahead_passes_over_the_busy_urls(tmp_path: Path) -> None:
+    async def go(archive: Archive) -> list[str]:
+        queue = SiteQueue(archive, SITE, 1000)
+        busy = [await queue.next() for _ in range(READ_AHEAD)]  # the whole first read
+        nxt = await asyncio.wait_for(queue.next(), 10)  # the busy rows are still queued
+        return [i.url for i in busy if i] + [nxt.url if nxt else ""]
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/p{i:03}") for i in range(READ_AHEAD + 5)])
+        got = asyncio.run(go(archive))
+    assert got == [f"https://{SITE}/p{i:03}" for i in range(READ_AHEAD + 1)]
+
+
+def test_a_refill_keeps_to_the_budget_left_when_urls_finish_before_they_are_done(
+    tmp_path: Path,
+) -> None:
+    # a worker finishes its URL's row, then tells the queue: a refill in between reads
+    # more rows than the budget leaves room for, and must take no more than that
+    async def go(archive: Archive) -> list[str]:
+        queue = SiteQueue(archive, SITE, 3)
+        first = await queue.next()
+        assert first is not None
+        archive.frontier_add(SITE, [entry(f"/p{i}") for i in range(1, 6)])
+        archive.frontier_finish(first.url, "done")  # ... but not queue.done yet
+        out = [first.url]
+        while True:  # what the queue hands out while the first URL is still busy
+            task = asyncio.ensure_future(queue.next())
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if not task.done():  # it waits for the busy URL: nothing more to hand out
+                task.cancel()
+                break
+            item = task.result()
+            assert item is not None
+            out.append(item.url)
+            archive.frontier_finish(item.url, "done")
+            await queue.done(item)
+        return out
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry("/p0")])
+        got = asyncio.run(go(archive))
+    assert got == [f"https://{SITE}/p{i}" for i in range(3)]
+
+
+def test_listings_found_later_keep_to_what_is_left_of_their_half(tmp_path: Path) -> None:
+    async def go(archive: Archive) -> list[str]:
+        queue = SiteQueue(archive, SITE, 10)  # listings: at most 5
+        out = []
+        for _ in range(2):
+            item = await queue.next()
+            assert item is not None
+            out.append(item.kind)
+            archive.frontier_finish(item.url, "done")
+            await queue.done(item)
+        # an index of sitemaps read: more sitemaps, and pages
+        archive.frontier_add(SITE, [entry(f"/more{i}.xml", "sitemap", 0) for i in range(6)])
+        archive.frontier_add(SITE, [entry(f"/p{i}") for i in range(10)])
+        while (item := await queue.next()) is not None:
+            out.append(item.kind)
+            archive.frontier_finish(item.url, "done")
+            await queue.done(item)
+        return out
+
+    with Archive(tmp_path / "a.db") as archive:
+        archive.frontier_add(SITE, [entry(f"/s{i}.xml", "sitemap", 0) for i in range(2)])
+        got = asyncio.run(go(archive))
+    assert got == ["sitemap"] * 5 + ["page"] * 5
+
+
+def test_past_max_sitemaps_a_read_ahead_of_sitemaps_still_reaches_the_feeds_and_pages(
+    tmp_path: Path,
+) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        sitemaps = [
+            entry(f"/s{i:04}.xml", "sitemap", 0) for i in range(MAX_SITEMAPS + 2 * READ_AHEAD)
+        ]
+        archive.frontier_add(SITE, sitemaps)
+        archive.frontier_add(SITE, [entry("/feed.xml", "feed", 1), entry("/p0", priority=3)])
+        got = drain(archive, 10_000)
+    assert got[MAX_SITEMAPS:] == [("feed", "/feed.xml"), ("page", "/p0")]
