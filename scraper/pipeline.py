@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from scraper.archive import Archive
+from scraper.archive import Archive, Rebuilt, text_hash
 from scraper.archive.raw import Packed
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
@@ -199,6 +199,83 @@ def _reextract_one(
     changed = archive.update_extraction(article_id, article)
     status = Status.UPDATED if changed else Status.UNCHANGED
     return Outcome(url, status, None, article_id, article.title, article)
+
+
+def reextract_versions(
+    archive: Archive,
+    *,
+    site: str | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> Summary:
+    """Rebuild every archived article's versions from the raw pages it keeps: each
+    page its text was archived from is extracted again, oldest first, and each
+    change of text is a version (a version whose page is no longer kept stays as
+    stored).  The article gets the newest page's extraction, as ``reextract`` gives it."""
+    summary = Summary()
+    for article_id, _, url in archive.raw_pages_newest(site):
+        outcome = _rebuild_one(archive, article_id, url)
+        summary.add(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return summary
+
+
+def _rebuild_one(archive: Archive, article_id: int, url: str) -> Outcome:
+    before = archive.article_versions(article_id)
+    pages = {p.raw_id: p for p in archive.version_sources(article_id)}
+    extractions: dict[int, Rebuilt | None] = {}
+    articles: dict[int, Article] = {}
+
+    def extracted(raw_id: int | None) -> Rebuilt | None:
+        page = pages.get(raw_id) if raw_id is not None else None
+        if page is None or page.body is None:
+            return None
+        if raw_id not in extractions:
+            fetch = FetchResult(url=page.url, final_url=page.url, status=200, body=page.body)
+            article = extract_fetched(replace(fetch, encoding=page.encoding))
+            extractions[page.raw_id] = None
+            if article.text.strip():
+                articles[page.raw_id] = article
+                extractions[page.raw_id] = Rebuilt(
+                    page.fetch_id, page.raw_id, page.fetched_at, text_hash(article.text),
+                    article.title, article.text, article.word_count,
+                    article.modified.isoformat() if article.modified else None,
+                )  # fmt: skip
+        return extractions[page.raw_id]
+
+    # each version from its page again (as stored when its page is gone or gives no text)
+    found: list[tuple[Rebuilt, int | None]] = []
+    for v in before:
+        again = extracted(v["raw_page_id"])
+        if again is not None:
+            found.append((replace(again, fetch_id=v["fetch_id"], fetched_at=v["fetched_at"]),
+                          again.raw_page_id))  # fmt: skip
+        else:
+            found.append((Rebuilt(
+                v["fetch_id"], v["raw_page_id"], v["fetched_at"], v["content_hash"], v["title"],
+                v["text"], v["word_count"], v["modified"],
+            ), None))  # fmt: skip
+    # pages no version names (older releases kept no versions) go in by their date
+    named = {v["raw_page_id"] for v in before}
+    for raw_id, page in pages.items():
+        again = extracted(raw_id) if raw_id not in named else None
+        if again is None:
+            continue
+        at = next((i for i, (v, _) in enumerate(found) if v.fetched_at > page.fetched_at), None)
+        found.insert(len(found) if at is None else at, (again, raw_id))
+    if not found:
+        return Outcome(url, Status.KEPT, "no text in any raw page; kept the stored versions")
+    versions: list[Rebuilt] = []
+    for version, _ in found:
+        if not versions or versions[-1].content_hash != version.content_hash:
+            versions.append(version)
+    last_raw = found[-1][1]
+    latest = articles.get(last_raw) if last_raw is not None else None
+    archive.rebuild_versions(article_id, versions, latest)
+    old = [(v["content_hash"], v["fetch_id"]) for v in before]
+    new = [(v.content_hash, v.fetch_id) for v in versions]
+    status = Status.UNCHANGED if old == new else Status.UPDATED
+    return Outcome(url, status, None, article_id, versions[-1].title, latest)
 
 
 async def archive_urls(

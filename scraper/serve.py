@@ -2,7 +2,8 @@
 
 Datasette is an optional extra (``pip install 'scraper[serve]'``); this module
 imports it only in :func:`run`.  :func:`metadata` builds Datasette's metadata
-from :data:`TABLES`, the descriptions of every table and column of the archive
+from :data:`TABLES` and :data:`VIEWS`, the descriptions of every table, view and
+column of the archive
 (the same as the README's schema table; a test keeps the three in step), plus
 the facets, the full-text search box and the canned queries.
 """
@@ -90,6 +91,23 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "body": "The response body, zstd-compressed.",
         },
     ),
+    "versions": (
+        "Every distinct text an article has had, oldest first; read them with their text "
+        "in the view article_versions.",
+        {
+            "id": "Version row id.",
+            "article_id": "The article (articles.id).",
+            "version": "1, 2, ... in the order the texts were archived.",
+            "fetch_id": "The fetch that brought this text (fetches.id).",
+            "raw_page_id": "The raw page the text was extracted from (raw_pages.id).",
+            "fetched_at": "When this text was first fetched (UTC).",
+            "content_hash": "sha256 of the text.",
+            "title": "Headline of this version.",
+            "text": "The text; NULL for the current version, whose text is articles.text.",
+            "word_count": "Words in the text.",
+            "modified": "The page's own modified date (ISO 8601).",
+        },
+    ),
     "frontier": (
         "The crawl queue: every URL a crawl has discovered.",
         {
@@ -108,6 +126,27 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "reason": "Why it failed or was skipped.",
             "discovered_at": "When it was first found (UTC).",
             "updated_at": "When its row last changed (UTC).",
+        },
+    ),
+}
+# view -> (description, {column: description})
+VIEWS: dict[str, tuple[str, dict[str, str]]] = {
+    "article_versions": (
+        "Every version of every article with its text (the current one's from articles).",
+        {
+            "id": "Version row id (versions.id).",
+            "article_id": "The article (articles.id).",
+            "canonical_url": "The article's canonical URL.",
+            "version": "1, 2, ... in the order the texts were archived.",
+            "fetch_id": "The fetch that brought this text (fetches.id).",
+            "raw_page_id": "The raw page the text was extracted from (raw_pages.id).",
+            "fetched_at": "When this text was first fetched (UTC).",
+            "content_hash": "sha256 of the text.",
+            "title": "Headline of this version.",
+            "text": "The version's text.",
+            "word_count": "Words in the text.",
+            "modified": "The page's own modified date (ISO 8601).",
+            "current": "1 for the article's current version (its text is articles.text).",
         },
     ),
 }
@@ -139,13 +178,13 @@ QUERIES: dict[str, dict[str, str]] = {
     },
     "changed_this_week": {
         "title": "What changed this week",
-        "description": "Articles first archived, or archived again from a changed page, "
+        "description": "Articles first archived, or given a new version (a changed text), "
         "in the last 7 days.",
         "sql": "select a.id, a.title, a.host, a.first_seen, a.last_fetched,\n"
         f"  case when a.first_seen >= {WEEK_AGO} then 'new' else 'changed' end as what\n"
         "from articles a where a.first_seen >= " + WEEK_AGO + "\n"
-        "  or exists (select 1 from raw_pages r where r.article_id = a.id\n"
-        f"    and r.fetched_at >= {WEEK_AGO} and r.fetched_at > a.first_seen)\n"
+        "  or exists (select 1 from versions v where v.article_id = a.id\n"
+        f"    and v.version > 1 and v.fetched_at >= {WEEK_AGO})\n"
         "order by a.last_fetched desc limit 500",
     },
 }
@@ -160,7 +199,7 @@ def metadata(path: Path) -> dict[str, Any]:
     """Datasette metadata for the archive at ``path``."""
     tables: dict[str, Any] = {
         name: {"description": desc, "columns": dict(columns)}
-        for name, (desc, columns) in TABLES.items()
+        for name, (desc, columns) in (TABLES | VIEWS).items()
     }
     tables["articles"].update(
         {
@@ -175,6 +214,7 @@ def metadata(path: Path) -> dict[str, Any]:
     tables["fetches"].update({"sort_desc": "id", "facets": ["status", "content_type"]})
     tables["frontier"]["facets"] = ["site", "state", "kind"]
     tables["raw_pages"]["sort_desc"] = "id"
+    tables["versions"]["sort_desc"] = "id"
     for hidden in ("articles_fts", "_sqlite_migrations"):
         tables[hidden] = {"hidden": True}
     return {

@@ -95,3 +95,26 @@ def cli(tmp_path: Path):  # type: ignore[no-untyped-def]
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture
+def cli_here(capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run the ``scraper`` command in this process (``scraper.cli.main``, the same code
+    as the real command, without a new interpreter's start-up): for tests that run
+    many commands.  Returns a ``Run`` (and ``Run.raw``, stdout's bytes)."""
+    from scraper.cli import main
+
+    def run(*args: str) -> Run:
+        monkeypatch.setattr(sys, "argv", ["scraper", *args])
+        capsysbinary.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsysbinary.readouterr()
+        result = Run(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+        result.raw = out  # type: ignore[attr-defined]
+        return result
+
+    return run

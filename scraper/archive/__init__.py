@@ -4,6 +4,7 @@ A package of small stores behind one seam (:class:`Archive`):
 
 - ``articles`` (:mod:`.articles`)  articles keyed by canonical URL, their links,
   and the ``fetches`` log of every attempt, failed ones included
+- ``versions`` (:mod:`.versions`)  every distinct text an article has had
 - ``raw`` (:mod:`.raw`)            each distinct raw body of an article, zstd-compressed
 - ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
 - :mod:`.schema`                   the DDL as named, append-only migrations
@@ -25,7 +26,8 @@ from scraper.archive.queue import (
     Source,
     State,
 )
-from scraper.archive.raw import Capture, Newest, RawPage
+from scraper.archive.raw import Capture, Newest, PageSource, RawPage
+from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
 
 __all__ = [
@@ -40,8 +42,10 @@ __all__ = [
     "Discovered",
     "Kind",
     "Newest",
+    "PageSource",
     "Queued",
     "RawPage",
+    "Rebuilt",
     "Source",
     "State",
     "Stored",

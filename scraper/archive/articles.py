@@ -1,5 +1,6 @@
-"""The article store: ``articles`` (keyed by canonical URL), their ``links``, and
-the ``fetches`` log of every attempt.  Article versions will live here."""
+"""The article store: ``articles`` (keyed by canonical URL), their ``links``, the
+``fetches`` log of every attempt, and (through :mod:`.versions`) every distinct
+text an article has had."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.archive.sqlite import Backend
+from scraper.archive.versions import VersionStore
 from scraper.models import Article, FetchResult
 from scraper.urls import normalize_url
 from scraper.when import published_columns, range_sql
@@ -21,7 +23,7 @@ from scraper.when import published_columns, range_sql
 SHRUNK_SHARE = 0.5
 SHRUNK_MIN_CHARS = 600
 KEPT = "kept the archived article:"  # starts the fetch's error then
-COUNTED = ("articles", "links", "fetches", "raw_pages")
+COUNTED = ("articles", "links", "fetches", "raw_pages", "versions")
 PUBLISHED = ("published", "published_utc", "published_precision")
 # the date an article is listed and filtered by: its publication, else when first seen
 DATED = "coalesce(published_utc, first_seen)"
@@ -107,12 +109,15 @@ class Stored:
 class ArticleStore:
     def __init__(self, db: Backend) -> None:
         self._db = db
+        self.versions = VersionStore(db)
 
     # ----------------------------------------------------------------- writes
     def put(self, key: str, fetch: FetchResult, article: Article) -> Stored:
         """Insert or update the article keyed ``key`` and its links from a fetched
         page.  A new text under ``SHRUNK_SHARE`` of the stored one's does not
-        replace it (``Stored.kept`` says why).  Call inside a transaction."""
+        replace it (``Stored.kept`` says why), and is no version of it.  When the text
+        changes, the text it replaces is kept in its version row (``Stored.changed``: the
+        caller adds the new version once the fetch is logged).  Call inside a transaction."""
         fetched_at = iso(fetch.fetched_at) or utcnow()
         values: dict[str, Any] = {
             "canonical_url": key,
@@ -136,8 +141,11 @@ class ArticleStore:
         kept = self._shrunk(article_id, len(article.text))
         if kept:
             return Stored(article_id, created=False, changed=False, kept=kept)
+        changed = old_hash != values["content_hash"]
+        if changed:
+            self.versions.freeze(article_id)
         self._replace(article_id, values, article)
-        return Stored(article_id, created=False, changed=old_hash != values["content_hash"])
+        return Stored(article_id, created=False, changed=changed)
 
     def _shrunk(self, article_id: int, new_chars: int) -> str | None:
         """Why a new text of ``new_chars`` must not replace the stored article's, or None."""
@@ -172,6 +180,7 @@ class ArticleStore:
             return False
         values = extracted(article)
         self._replace(article_id, values, article)
+        self.versions.sync_current(article_id)  # the same page's text: no new version
         return bool(row[0] != values["content_hash"])
 
     def add_fetch(

@@ -1,8 +1,9 @@
 """The archive: small stores behind one seam.
 
-``Archive(path)`` opens (and migrates) the file and holds three stores on one
-backend: ``articles`` (articles, their links, the fetch log), ``raw`` (raw
-pages) and ``queue`` (the crawl frontier).  ``transaction()`` groups writes of
+``Archive(path)`` opens (and migrates) the file and holds four stores on one
+backend: ``articles`` (articles, their links, the fetch log), ``versions``
+(every distinct text of an article), ``raw`` (raw pages) and ``queue`` (the
+crawl frontier).  ``transaction()`` groups writes of
 any of them into one all-or-nothing unit; nothing outside this package sees the
 connection, and every backend error reaches callers as an ``ArchiveError``.
 The methods below are the facade the pipeline, the crawler and the CLI use.
@@ -18,8 +19,9 @@ from typing import Any
 
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
-from scraper.archive.raw import Capture, Newest, Packed, RawPage, RawPageStore
+from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
 from scraper.archive.sqlite import Backend
+from scraper.archive.versions import Rebuilt
 from scraper.models import Article, FetchResult
 
 
@@ -35,6 +37,7 @@ class Archive:
         self.path = Path(path)
         self._db = Backend(self.path, readonly=readonly)
         self.articles = ArticleStore(self._db)
+        self.versions = self.articles.versions
         self.raw = RawPageStore(self._db)
         self.queue = CrawlQueue(self._db)
 
@@ -78,7 +81,9 @@ class Archive:
         with self.transaction():
             stored = self.articles.put(key, fetch, article)
             fetch_id = self.articles.add_fetch(fetch, stored.article_id, error=stored.kept)
-            self.raw.put(stored.article_id, fetch_id, fetch, packed)
+            raw_id = self.raw.put(stored.article_id, fetch_id, fetch, packed)
+            if stored.changed:  # a new text (never a kept-out one): a new version
+                self.versions.add(stored.article_id, fetch_id, raw_id)
         return stored
 
     def update_extraction(self, article_id: int, article: Article) -> bool:
@@ -89,6 +94,28 @@ class Archive:
         """
         with self.transaction():
             return self.articles.update_extraction(article_id, article)
+
+    def rebuild_versions(
+        self, article_id: int, versions: list[Rebuilt], article: Article | None
+    ) -> None:
+        """Replace an article's versions (oldest first) in one transaction; ``article``,
+        the last one's extraction, replaces the article's text, metadata and links
+        (None: the article row already holds the last one's text)."""
+        with self.transaction():
+            if article is not None:
+                self.articles.update_extraction(article_id, article)
+            self.versions.rebuild(article_id, versions)
+
+    def article_versions(self, article_id: int) -> list[dict[str, Any]]:
+        """The article's versions, oldest first, each with its text."""
+        return self.versions.list(article_id)
+
+    def article_version(self, article_id: int, version: int) -> dict[str, Any] | None:
+        return self.versions.get(article_id, version)
+
+    def version_sources(self, article_id: int) -> list[PageSource]:
+        """The raw pages an article's texts were archived from, oldest first."""
+        return self.raw.archived(article_id)
 
     def article_id_for(self, url: str) -> int | None:
         return self.articles.id_for(url)

@@ -16,6 +16,13 @@ from scraper.archive.sqlite import Backend
 from scraper.models import FetchResult
 
 
+def _decompressed(body: bytes | None) -> bytes | None:
+    try:
+        return zstandard.ZstdDecompressor().decompress(body)
+    except (zstandard.ZstdError, TypeError):
+        return None
+
+
 class RawPage(NamedTuple):
     url: str
     encoding: str | None  # the charset the HTTP header declared
@@ -61,6 +68,17 @@ def pack(body: bytes) -> Packed:
     return Packed(hashlib.sha256(body).hexdigest(), len(body), compressed)
 
 
+class PageSource(NamedTuple):
+    """A raw page an article's text was archived from (a version's page)."""
+
+    raw_id: int
+    fetch_id: int | None
+    fetched_at: str
+    url: str
+    encoding: str | None
+    body: bytes | None  # None when it cannot be decompressed
+
+
 class RawPageStore:
     def __init__(self, db: Backend) -> None:
         self._db = db
@@ -71,12 +89,13 @@ class RawPageStore:
         fetch_id: int | None,
         fetch: FetchResult,
         packed: Packed | None = None,
-    ) -> None:
+    ) -> int:
         """Keep ``fetch``'s body for the article, unless that very body is kept already;
-        ``packed`` is ``pack(fetch.body)`` when a worker made it already."""
+        ``packed`` is ``pack(fetch.body)`` when a worker made it already.  Returns the id
+        of its row (new or the one kept before)."""
         if packed is None:
             packed = pack(fetch.body)
-        self._db.execute(
+        cur = self._db.execute(
             "INSERT OR IGNORE INTO raw_pages "
             "(article_id, fetch_id, url, fetched_at, encoding, sha256, size, body) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -91,6 +110,13 @@ class RawPageStore:
                 packed.body,
             ],
         )
+        if cur.rowcount == 1:
+            return int(cur.lastrowid or 0)
+        row = self._db.one(
+            "SELECT id FROM raw_pages WHERE article_id = ? AND sha256 = ?",
+            [article_id, packed.sha256],
+        )
+        return int(row[0]) if row else 0
 
     def has(self, url: str, sha256: str) -> bool:
         """Whether a body with this sha256 is kept for this URL (``import`` skips it)."""
@@ -114,6 +140,17 @@ class RawPageStore:
                 data = None
             pairs = [(str(k), str(v)) for k, v in json.loads(headers)] if headers else None
             yield Capture(raw_id, url, at, enc, data, status, ctype, pairs, etag, lm, error)
+
+    def archived(self, article_id: int) -> list[PageSource]:
+        """The raw pages the article's texts were archived from (not those a shrink
+        guard kept out), oldest first."""
+        rows = self._db.rows(
+            "SELECT r.id, r.fetch_id, r.fetched_at, r.url, r.encoding, r.body FROM raw_pages r "
+            "LEFT JOIN fetches f ON f.id = r.fetch_id WHERE r.article_id = ? AND f.error IS NULL "
+            "ORDER BY r.fetched_at, r.id",
+            [article_id],
+        )
+        return [PageSource(*row[:5], _decompressed(row[5])) for row in rows]
 
     def get(self, raw_id: int) -> RawPage | None:
         row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])

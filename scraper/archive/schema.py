@@ -313,6 +313,53 @@ def _url_keys(conn: sqlite3.Connection) -> None:
     conn.executemany("UPDATE frontier SET site = ? WHERE site = ?", sites)
 
 
+# The newest raw page an article's text was archived from (not one a shrink guard kept out).
+NEWEST_ARCHIVED_RAW = """SELECT max(r.id) FROM raw_pages r LEFT JOIN fetches f ON f.id = r.fetch_id
+    WHERE r.article_id = a.id AND f.error IS NULL"""
+
+
+@migration("0008_versions")
+def _versions(conn: sqlite3.Connection) -> None:
+    """Every distinct text an article has had (``versions``), and the view
+    ``article_versions`` that reads them with their text.  The current version's
+    text is the article's own (``articles.text``), not stored twice: its ``text`` is
+    NULL.  Each archived article's current text becomes its version 1."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,       -- 1, 2, ... in the order the texts were archived
+            fetch_id INTEGER REFERENCES fetches(id) ON DELETE SET NULL,
+            raw_page_id INTEGER REFERENCES raw_pages(id) ON DELETE SET NULL,
+            fetched_at TEXT NOT NULL,       -- when this text was first fetched (UTC)
+            content_hash TEXT NOT NULL,     -- sha256 of the text
+            title TEXT,
+            text TEXT,                      -- NULL for the current version: articles.text
+            word_count INTEGER NOT NULL DEFAULT 0,
+            modified TEXT,                  -- the page's own modified date (ISO 8601)
+            UNIQUE (article_id, version)
+        );
+        CREATE INDEX versions_fetch ON versions(fetch_id);
+        CREATE INDEX versions_raw_page ON versions(raw_page_id);
+        CREATE VIEW article_versions AS
+        SELECT v.id, v.article_id, a.canonical_url, v.version, v.fetch_id, v.raw_page_id,
+            v.fetched_at, v.content_hash, v.title,
+            CASE WHEN v.text IS NULL THEN a.text ELSE v.text END AS text,
+            v.word_count, v.modified, v.text IS NULL AS current
+        FROM versions v JOIN articles a ON a.id = v.article_id;
+        """,
+    )
+    conn.execute(
+        "INSERT INTO versions (article_id, version, fetch_id, raw_page_id, fetched_at, "
+        "content_hash, title, text, word_count, modified) "
+        "SELECT a.id, 1, r.fetch_id, r.id, coalesce(r.fetched_at, a.last_fetched), "
+        "a.content_hash, a.title, NULL, a.word_count, a.modified "
+        f"FROM articles a LEFT JOIN raw_pages r ON r.id = ({NEWEST_ARCHIVED_RAW}) ORDER BY a.id"
+    )
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

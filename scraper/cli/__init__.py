@@ -30,6 +30,7 @@ from scraper.cli import (
     serve,
     show,
     stats,
+    versions,
 )
 from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, Command, err
 from scraper.errors import ArchiveError, ScraperError, UsageError
@@ -76,6 +77,8 @@ for name, command in (
     ("search", search.search),
     ("list", listing.list_articles),
     ("stats", stats.stats),
+    ("history", versions.history),
+    ("diff", versions.diff),
 ):
     app.command(name, cls=Command)(command)
 

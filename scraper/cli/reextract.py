@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
+from typing import Annotated
+
+import typer
 
 from scraper.cli.common import (
     ConfigOption,
@@ -22,22 +25,32 @@ def reextract(
     config: ConfigOption = None,
     quiet: QuietOption = False,
     json: JsonLinesOption = False,
+    versions: Annotated[
+        bool,
+        typer.Option(
+            "--versions",
+            help="Also rebuild each article's earlier versions from the raw pages kept.",
+        ),
+    ] = False,
 ) -> None:
     """Run extraction again over the raw pages the archive keeps; nothing is fetched.
 
     Use it after upgrading scraper: every article gets the new extractor's text,
     metadata and links. An article whose new extraction finds no text keeps the
-    stored one.
+    stored one.  With --versions, every page an article's text was archived from is
+    extracted again, oldest first, and its versions are rebuilt from them.
     """
     from scraper.cli.report import Reporter
     from scraper.pipeline import reextract as reextract_archive
+    from scraper.pipeline import reextract_versions
 
     settings = settings_for(config, db=db)
     with (
         open_archive(settings) as archive,
         Reporter(None, quiet=quiet, as_json=json, label="reextracting") as rep,
     ):
-        summary = reextract_archive(archive, site=site, on_outcome=rep)
+        run = reextract_versions if versions else reextract_archive
+        summary = run(archive, site=site, on_outcome=rep)
     c = summary.counts
     done = {
         "reextracted": c["updated"] + c["unchanged"] + c["kept"],
