@@ -268,6 +268,30 @@ class ArticleStore:
         found = self.find(ref, normalize_url(ref), ref.rstrip("/"), ref.rstrip("/") + "/")
         return found[0] if found else None
 
+    def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:
+        """Ids of the articles of ``site`` that the FTS5 ``query`` finds (either may be
+        None), in id order."""
+        where, params = filters(site=site)
+        sql = "SELECT a.id FROM articles a"
+        if query is not None:
+            sql += " JOIN articles_fts f ON f.rowid = a.id"
+            where.insert(0, "articles_fts MATCH ?")
+            params.insert(0, query)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._db.dicts(sql + " ORDER BY a.id", params, user_query=True)
+        return [int(r["id"]) for r in rows]
+
+    def keys_of(self, ids: list[int]) -> list[tuple[int, str]]:
+        """(id, canonical URL) of these articles, in the order given."""
+        keys = {}
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            sql = f"SELECT id, canonical_url FROM articles WHERE id IN ({marks})"
+            keys.update({int(i): str(u) for i, u in self._db.rows(sql, batch)})
+        return [(i, keys[i]) for i in ids if i in keys]
+
     def search(
         self,
         query: str,

@@ -17,12 +17,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scraper.archive import cleanup
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
 from scraper.archive.sqlite import Backend
 from scraper.archive.versions import Rebuilt
 from scraper.models import Article, FetchResult
+from scraper.when import utc_text
 
 
 class Archive:
@@ -116,6 +118,37 @@ class Archive:
     def version_sources(self, article_id: int) -> list[PageSource]:
         """The raw pages an article's texts were archived from, oldest first."""
         return self.raw.archived(article_id)
+
+    def raw_page_of(self, article_id: int, version: int | None = None) -> bytes | str:
+        """The raw page (decompressed, as stored) of the article's newest archived page,
+        or of its version ``version``; a str says why there is none."""
+        return self.raw.page_of(article_id, version)
+
+    # ----------------------------------------------------------------- deleting
+    def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:
+        """Ids of the articles of ``site`` that the FTS5 ``query`` finds (either may be
+        None), in id order; a malformed query raises QueryError."""
+        return self.articles.matching(site=site, query=query)
+
+    def keys_of(self, ids: list[int]) -> list[tuple[int, str]]:
+        """(id, canonical URL) of these articles, in the order given."""
+        return self.articles.keys_of(ids)
+
+    def delete_articles(self, ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
+        """Delete articles with their links, versions, raw pages and fetch rows, in one
+        transaction; returns the rows (to be, with ``dry_run``) deleted per table."""
+        with self.transaction():
+            return cleanup.delete_articles(self._db, ids, dry_run=dry_run)
+
+    def prune(self, before: datetime, *, dry_run: bool = False) -> dict[str, int]:
+        """Delete superseded raw pages and unneeded fetch rows fetched before ``before``,
+        in one transaction; returns the rows (to be) deleted per table."""
+        with self.transaction():
+            return cleanup.prune(self._db, utc_text(before), dry_run=dry_run)
+
+    def vacuum(self) -> None:
+        """Give the space of deleted rows back to the file system."""
+        self._db.vacuum()
 
     def article_id_for(self, url: str) -> int | None:
         return self.articles.id_for(url)

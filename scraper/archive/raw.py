@@ -152,6 +152,37 @@ class RawPageStore:
         )
         return [PageSource(*row[:5], _decompressed(row[5])) for row in rows]
 
+    def page_of(self, article_id: int, version: int | None = None) -> bytes | str:
+        """The body (decompressed) of the article's newest archived page, or of the page
+        its version ``version`` was extracted from; a str says why there is none."""
+        if version is None:
+            row = self._db.one(
+                "SELECT max(r.id) FROM raw_pages r LEFT JOIN fetches f ON f.id = r.fetch_id "
+                "WHERE r.article_id = ? AND f.error IS NULL",
+                [article_id],
+            )
+            raw_id = row[0] if row else None
+            if raw_id is None:
+                return "no raw page kept"
+        else:
+            row = self._db.one(
+                "SELECT raw_page_id FROM versions WHERE article_id = ? AND version = ?",
+                [article_id, version],
+            )
+            if row is None:
+                last = self._db.one(
+                    "SELECT max(version) FROM versions WHERE article_id = ?", [article_id]
+                )
+                n = int(last[0]) if last and last[0] else 0
+                return f"no version {version} (it has {'1' if n == 1 else f'1-{n}'})"
+            raw_id = row[0]
+            if raw_id is None:
+                return f"the raw page of version {version} is no longer kept"
+        page = self.get(int(raw_id))
+        if page is None or page.body is None:
+            return "its raw page cannot be read"
+        return page.body
+
     def get(self, raw_id: int) -> RawPage | None:
         row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])
         if row is None:

@@ -21,10 +21,12 @@ from scraper import __version__
 from scraper.cli import (
     config,
     crawl,
+    delete,
     export,
     fetch,
     importer,
     listing,
+    raw,
     reextract,
     search,
     serve,
@@ -79,6 +81,9 @@ for name, command in (
     ("stats", stats.stats),
     ("history", versions.history),
     ("diff", versions.diff),
+    ("raw", raw.raw),
+    ("delete", delete.delete),
+    ("prune", delete.prune),
 ):
     app.command(name, cls=Command)(command)
 

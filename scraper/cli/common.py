@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
-from scraper.errors import InputFileError, UsageError, reading
+from scraper.errors import ArchiveError, InputFileError, UsageError, reading
 from scraper.settings import DEFAULTS, RULES, Settings, parse_setting, resolve_settings
 from scraper.urls import check_url, redact
 from scraper.when import FORMS, parse_when
@@ -208,6 +208,16 @@ def open_archive(settings: Settings, *, readonly: bool = False) -> Archive:
 def open_reader(settings: Settings) -> Archive:
     """The archive opened read-only: a missing file is an error (exit 3), never created."""
     return Archive(settings.db, readonly=True)
+
+
+def open_existing(settings: Settings) -> Archive:
+    """The archive opened for writing, for commands that change an archive but never
+    make one (``delete``, ``prune``): a missing file is an error (exit 3)."""
+    path = Path(settings.db)
+    if not path.is_file():
+        reason = "is a directory" if path.is_dir() else "no such archive"
+        raise ArchiveError(f"{path}: {reason}")
+    return Archive(path)
 
 
 def when_option(value: str | None, option: str) -> datetime | None:
