@@ -478,9 +478,11 @@ def write_warc(
     out: IO[bytes],
     *,
     filename: str = "archive.warc.gz",
+    latest: bool = False,
 ) -> int:
     """Write the raw pages of the articles ``rows`` (``Archive.iter_articles``) as
-    WARC/1.1 records to ``out``, one at a time; returns the response records written."""
+    WARC/1.1 records to ``out``, one at a time; returns the response records written.
+    Every raw page kept, or with ``latest`` only the newest its text was archived from."""
     writer = WARCWriter(out, gzip=True, warc_version="1.1")
     info = {"software": f"scraper/{__version__}", "format": "WARC File Format 1.1"}
     writer.write_record(writer.create_warcinfo_record(filename, info))
@@ -488,6 +490,8 @@ def write_warc(
     for row in rows:
         captures = [c for c in archive.captures(row["id"]) if c.body is not None]
         text_from = max((c.raw_id for c in captures if c.error is None), default=None)
+        if latest:
+            captures = [c for c in captures if c.raw_id == text_from]
         for capture in captures:
             body = capture.body or b""
             record = writer.create_warc_record(

@@ -5,6 +5,8 @@ and through the real ``scraper`` command."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import sqlite3
@@ -13,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from warcio.archiveiterator import ArchiveIterator
 
 from scraper.archive import Archive
+from scraper.export import COLUMNS
 from scraper.extract import extract
 from scraper.models import Article, FetchResult
 from scraper.serve import TABLES, VIEWS
@@ -270,3 +274,38 @@ def test_the_view_is_described_for_datasette_and_in_the_readme(db: Path) -> None
         assert row is not None, name
         named = set(re.findall(r"`(\w+)`", row.group(1))) | {"id"}
         assert named | set(TABLES["versions"][1]) >= set(columns)
+
+
+def test_export_version_all_writes_a_row_per_version(cli_here, db: Path, tmp_path: Path) -> None:
+    r = cli_here("export", "--db", str(db))  # latest, the default: a row per article
+    assert [sorted(json.loads(line)) == sorted(COLUMNS) for line in r.out.splitlines()] == [
+        True,
+        True,
+    ]
+    r = cli_here("export", "--version", "all", "--db", str(db))
+    rows = [json.loads(line) for line in r.out.splitlines()]
+    assert [(x["id"], x["version"], x["word_count"]) for x in rows] == [
+        (1, 1, 159), (1, 2, 171), (2, 1, rows[2]["word_count"]),
+    ]  # fmt: skip
+    assert rows[0]["text"] == f"{FILL}\n\n{P1}\n\n{P2}" and rows[0]["title"] == "Bridge"
+    # a version keeps the headline its text first came with (a new title alone is no version)
+    assert rows[1]["title"] == "Bridge" and rows[1]["fetched_at"].startswith("2026-11-03")
+    args = ("-f", "csv", "--version", "all", "--site", "example.com", "--db", str(db))
+    r = cli_here("export", *args)
+    table = list(csv.DictReader(io.StringIO(r.out)))
+    assert [(t["id"], t["version"]) for t in table] == [("1", "1"), ("1", "2"), ("2", "1")]
+    r = cli_here("export", "-f", "markdown", "--version", "all", "--db", str(db))
+    assert r.out.count("*Version ") == 3
+    for which, pages in (("latest", 1), ("all", 4)):  # article 1 keeps four raw pages
+        out = tmp_path / f"{which}.warc.gz"
+        r = cli_here("export", "-f", "warc", "--version", which, "-o", str(out), "--db", str(db))
+        assert r.code == 0, r.err
+        with out.open("rb") as stream:
+            urls = [
+                rec.rec_headers.get_header("WARC-Target-URI")
+                for rec in ArchiveIterator(stream)
+                if rec.rec_type == "response"
+            ]
+        assert urls.count(URL) == pages
+    r = cli_here("export", "--version", "some", "--db", str(db))
+    assert r.code == 2 and "--version" in r.err

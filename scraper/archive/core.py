@@ -172,6 +172,24 @@ class Archive:
             since=since, site=site, until=until, newest_first=newest_first, limit=limit
         )
 
+    def iter_versions(
+        self, since: datetime | None = None, site: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every version of the articles ``iter_articles`` gives, oldest first: the
+        article's row with the version's title, text, word_count, content_hash and
+        modified, plus ``version`` and its ``fetched_at`` (its markdown only for the
+        current version: older ones keep none)."""
+        for row in self.articles.iter(since=since, site=site):
+            for v in self.versions.list(row["id"]):
+                yield {
+                    **row,
+                    **{k: v[k] for k in ("title", "text", "word_count", "content_hash")},
+                    "modified": v["modified"],
+                    "markdown": row["markdown"] if v["current"] else None,
+                    "version": v["version"],
+                    "fetched_at": v["fetched_at"],
+                }
+
     def resolve(self, ref: str) -> int | None:
         """The id of the article ``ref`` (an id or a URL) names, or None."""
         return self.articles.resolve(ref)

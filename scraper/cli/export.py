@@ -19,11 +19,13 @@ from scraper.cli.common import (
     when_option,
 )
 from scraper.errors import InputFileError
-from scraper.export import WRITERS
+from scraper.export import COLUMNS, VERSION_COLUMNS, WRITERS
 
 FORMATS = (*WRITERS, "warc")
 ExportFormat = choices("ExportFormat", FORMATS)
 JSONL = ExportFormat("jsonl")
+Versions = choices("Versions", ("latest", "all"))
+LATEST = Versions("latest")
 
 
 def export(
@@ -36,6 +38,14 @@ def export(
     ] = None,
     since: SinceOption = None,
     site: SiteOption = None,
+    version: Annotated[
+        Versions,
+        typer.Option(
+            "--version",
+            help="latest: each article as it is now; all: a row per version of its text "
+            "(warc: every raw page kept).",
+        ),
+    ] = LATEST,
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -45,29 +55,33 @@ def export(
     after = when_option(since, "--since")
     settings = settings_for(config, db=db)
     with open_reader(settings) as archive:
+        every = version == "all"
         rows = archive.iter_articles(since=after, site=site)
         if format == "warc":  # bytes: the raw pages as WARC records, gzip per record
             if output is None:
-                write_warc(archive, rows, sys.stdout.buffer)
+                write_warc(archive, rows, sys.stdout.buffer, latest=not every)
                 sys.stdout.buffer.flush()
                 return
             tmp = output.with_name(output.name + ".part")
             try:
                 with tmp.open("wb") as raw_out:
-                    write_warc(archive, rows, raw_out, filename=output.name)
+                    write_warc(archive, rows, raw_out, filename=output.name, latest=not every)
                 tmp.replace(output)
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
                 raise InputFileError(str(output), exc.strerror or "cannot write") from exc
             return
+        columns = VERSION_COLUMNS if every else COLUMNS
+        if every:
+            rows = archive.iter_versions(since=after, site=site)
         if output is None:
-            WRITERS[format](rows, sys.stdout)
+            WRITERS[format](rows, sys.stdout, columns)
             sys.stdout.flush()
             return
         tmp = output.with_name(output.name + ".part")
         try:
             with tmp.open("w", encoding="utf-8", newline="") as out:
-                WRITERS[format](rows, out)
+                WRITERS[format](rows, out, columns)
             tmp.replace(output)
         except OSError as exc:
             raise InputFileError(str(output), exc.strerror or "cannot write") from exc
