@@ -4,7 +4,14 @@ and export's write-then-rename. A real server on 127.0.0.1, real SQLite files.""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -80,3 +87,35 @@ def test_export_writes_a_temporary_file_and_renames_it(
         db.execute("UPDATE articles SET text = 'fixed' WHERE url = ?", [urls[2]])
     assert cli("export", "--db", "a.db", "--output", "out.jsonl").code == 0
     assert out.read_text().count("\n") == 3
+
+
+def test_ctrl_c_during_fetch_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """README: 130 interrupted (Ctrl-C), the summary of what was done printed."""
+    arrived = threading.Event()
+
+    def hang(conn: socket.socket) -> None:
+        arrived.set()  # the request is out: the fetch is waiting for an answer
+        time.sleep(30)
+        conn.close()
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def accept() -> None:
+            with contextlib.suppress(OSError):
+                hang(listener.accept()[0])
+
+        threading.Thread(target=accept, daemon=True).start()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "scraper", "fetch", f"http://127.0.0.1:{port}/news/1"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert arrived.wait(60)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    # what was done (nothing had finished), as crawl prints it; no traceback
+    assert (proc.returncode, out) == (130, "")
+    assert err == "fetched 0, failed 0, skipped 0, interrupted True\n"

@@ -9,6 +9,7 @@ import typer
 
 from scraper.cli.common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     ConcurrencyOption,
     ConfigOption,
@@ -48,7 +49,7 @@ def fetch(
 ) -> None:
     """Fetch article pages and store their clean text and metadata in the archive."""
     from scraper.cli.report import Reporter
-    from scraper.pipeline import archive_urls
+    from scraper.pipeline import Outcome, Summary, archive_urls
 
     targets = read_urls(urls, input)
     if not targets:
@@ -64,11 +65,23 @@ def fetch(
         max_bytes=max_bytes,
         user_agent=user_agent,
     )
+    done = Summary()  # what finished, for the summary of an interrupted run
+
+    def on_outcome(outcome: Outcome) -> None:
+        done.add(outcome)
+        rep(outcome)
+
     with (
         open_archive(settings) as archive,
         Reporter(len(targets), quiet=quiet, as_json=json) as rep,
     ):
-        summary = asyncio.run(archive_urls(targets, archive, settings, on_outcome=rep))
+        try:
+            summary = asyncio.run(archive_urls(targets, archive, settings, on_outcome=on_outcome))
+        except KeyboardInterrupt:  # Ctrl-C: what finished is stored; say what it was
+            summary = None
+    if summary is None:
+        rep.summary(done, always=True, interrupted=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     rep.summary(summary)
     if summary.failed:
         raise typer.Exit(EXIT_FAILED)
