@@ -89,6 +89,9 @@ ConfigOption = Annotated[
         metavar="FILE",
     ),
 ]
+RefArgument = Annotated[
+    str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")
+]
 InputOption = Annotated[
     str | None,
     typer.Option(
@@ -208,6 +211,15 @@ def open_archive(settings: Settings, *, readonly: bool = False) -> Archive:
 def open_reader(settings: Settings) -> Archive:
     """The archive opened read-only: a missing file is an error (exit 3), never created."""
     return Archive(settings.db, readonly=True)
+
+
+def resolve_ref(archive: Archive, ref: str) -> int:
+    """The id of the archived article ``ref`` (a URL or an id); else one line, exit 1."""
+    found = archive.resolve(ref)
+    if found is None:
+        err(f"{ref}: not in the archive")
+        raise typer.Exit(EXIT_FAILED)
+    return found
 
 
 def open_existing(settings: Settings) -> Archive:

@@ -11,14 +11,16 @@ from scraper.cli.common import (
     EXIT_FAILED,
     ConfigOption,
     DbOption,
+    RefArgument,
     err,
     open_reader,
+    resolve_ref,
     settings_for,
 )
 
 
 def raw(
-    url: Annotated[str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")],
+    url: RefArgument,
     version: Annotated[
         int | None,
         typer.Option(
@@ -31,11 +33,7 @@ def raw(
     """Print the archived HTML of an article (the page its text was extracted from),
     decompressed, byte for byte as stored: the latest, or that of --version N."""
     with open_reader(settings_for(config, db=db)) as archive:
-        article_id = archive.resolve(url)
-        if article_id is None:
-            err(f"{url}: not in the archive")
-            raise typer.Exit(EXIT_FAILED)
-        found = archive.raw_page_of(article_id, version)
+        found = archive.raw_page_of(resolve_ref(archive, url), version)
     if isinstance(found, str):
         err(f"{url}: {found}")
         raise typer.Exit(EXIT_FAILED)

@@ -11,9 +11,11 @@ from scraper.cli.common import (
     EXIT_FAILED,
     ConfigOption,
     DbOption,
+    RefArgument,
     choices,
     err,
     open_reader,
+    resolve_ref,
     settings_for,
 )
 from scraper.export import FORMATS_SHOW, render_markdown, render_text
@@ -23,15 +25,14 @@ TEXT = ShowFormat("text")
 
 
 def show(
-    url: Annotated[str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")],
+    url: RefArgument,
     db: DbOption = None,
     config: ConfigOption = None,
     format: Annotated[ShowFormat, typer.Option("--format", "-f", help="Output format.")] = TEXT,
 ) -> None:
     """Print an archived article: its metadata, then its text."""
     with open_reader(settings_for(config, db=db)) as archive:
-        article_id = archive.resolve(url)
-        row = archive.get_article_by_id(article_id) if article_id is not None else None
+        row = archive.get_article_by_id(resolve_ref(archive, url))
     if row is None:
         err(f"{url}: not in the archive")
         raise typer.Exit(EXIT_FAILED)

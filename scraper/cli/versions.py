@@ -11,28 +11,27 @@ from scraper.cli.common import (
     EXIT_FAILED,
     ConfigOption,
     DbOption,
+    RefArgument,
     choices,
     err,
     open_reader,
+    resolve_ref,
     settings_for,
 )
 from scraper.textdiff import changes, unified, word_diff, word_ops
 
-RefArgument = Annotated[
-    str, typer.Argument(metavar="URL|ID", help="URL or id of an archived article.")
-]
 SHOWN = ("version", "fetched_at", "fetch_id", "content_hash", "title", "word_count", "modified")
 DiffFormat = choices("DiffFormat", ("word", "unified", "json"))
 WORD = DiffFormat("word")
 
 
 def _versions(archive: Any, ref: str) -> tuple[int, list[dict[str, Any]]]:
-    article_id = archive.resolve(ref)
-    versions = archive.article_versions(article_id) if article_id is not None else []
+    found = resolve_ref(archive, ref)
+    versions = archive.article_versions(found)
     if not versions:
         err(f"{ref}: not in the archive")
         raise typer.Exit(EXIT_FAILED)
-    return int(article_id), versions
+    return found, versions
 
 
 def _label(version: dict[str, Any]) -> str:
