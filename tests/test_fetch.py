@@ -11,11 +11,12 @@ from dataclasses import replace
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
+from resolvers import resolver
 from werkzeug import Request, Response
 
 from scraper.fetch import Fetcher, _unknown_host, parse_retry_after
 from scraper.models import FetchResult
-from scraper.netguard import PRIVATE_REFUSAL, Resolver, public_only_transport
+from scraper.netguard import PRIVATE_REFUSAL, public_only_transport
 from scraper.settings import Settings
 
 HTML = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
@@ -221,15 +222,6 @@ def test_unknown_host_fails_at_once_a_resolver_hiccup_is_retried(settings: Setti
 
 
 # ---------------------------------------------------------------- addresses pinned
-
-
-def resolver(table: dict[str, list[str]]) -> Resolver:
-    async def resolve(host: str, port: int) -> list[str]:
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return table[host]
-
-    return resolve
 
 
 def get(transport: httpx.AsyncBaseTransport, url: str) -> httpx.Response:

@@ -5,12 +5,12 @@ resolver (``localhost``, from the hosts file: no DNS is asked)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import httpcore
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
+from resolvers import resolver
 
 from scraper.models import FailureKind
 from scraper.netguard import PRIVATE_REFUSAL, AddressGuard, PublicOnlyBackend, public_only_transport
@@ -19,15 +19,6 @@ from scraper.netguard import PRIVATE_REFUSAL, AddressGuard, PublicOnlyBackend, p
 async def _never(host: str, port: int) -> list[str]:
     await asyncio.Event().wait()  # a resolver that does not answer
     return []
-
-
-def resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    async def resolve(host: str, port: int) -> list[str]:
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return table[host]
-
-    return resolve
 
 
 def get(transport: httpx.AsyncBaseTransport, url: str) -> httpx.Response:

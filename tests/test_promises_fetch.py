@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import socket
 from dataclasses import replace
 
 import pytest
 from promise_site import rows
 from pytest_httpserver import HTTPServer
+from resolvers import resolving_to
 from werkzeug import Request, Response
 
 from scraper.archive import Archive
@@ -122,17 +122,6 @@ def test_the_shrink_guard_at_half_and_at_600_characters(
         (server.url_for("/b"), "kept the archived article: the new text is 50% of its length"),
         (server.url_for("/d"), "kept the archived article: the new text is 20% of its length"),
     ]
-
-
-def resolving_to(*addresses: str):  # type: ignore[no-untyped-def]
-    """A stand-in for the system resolver (no DNS is asked)."""
-
-    def resolve(host: str, port: object) -> list[tuple]:
-        if not addresses:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0)) for a in addresses]
-
-    return resolve
 
 
 @pytest.mark.parametrize(

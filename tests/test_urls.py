@@ -3,11 +3,10 @@ resolver, so no DNS is asked)."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from resolvers import resolving_to
 
 from scraper.urls import (
     _normalized,
@@ -121,15 +120,6 @@ def test_redact_hides_passwords_only() -> None:
     assert redact("https://me:secret@example.com/a failed") == "https://me:***@example.com/a failed"
     assert redact("https://example.com/a") == "https://example.com/a"
     assert redact("mail me@example.com") == "mail me@example.com"
-
-
-def resolving_to(*addresses: str):  # type: ignore[no-untyped-def]
-    def resolve(host: str, port: object) -> list[tuple]:
-        if not addresses:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, 0)) for a in addresses]
-
-    return resolve
 
 
 def test_is_public_address_reads_every_answer() -> None:
