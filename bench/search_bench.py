@@ -29,15 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpus import corpus_pages  # noqa: E402
+
 from scraper.archive import Archive  # noqa: E402
 from scraper.extract import extract  # noqa: E402
 from scraper.models import FetchResult  # noqa: E402
 
-CORPUS = next(
-    (c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
-     if c.is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)  # fmt: skip
 QUERIES = [
     ("common word", ["government"], {}),
     ("two words", ["president election"], {}),
@@ -52,9 +49,7 @@ BATCH = 2000
 
 
 def build(db: Path, n: int) -> float:
-    pages = sorted(CORPUS.glob("*/*.html.gz"))
-    if not pages:
-        sys.exit(f"no pages under {CORPUS}")
+    pages = corpus_pages()
     articles = []
     for page in pages:
         a = extract(gzip.decompress(page.read_bytes()), url="https://x.example/")

@@ -26,15 +26,11 @@ import zstandard
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpus import corpus_pages  # noqa: E402
+
 from scraper.archive import Archive  # noqa: E402
 from scraper.extract import extract  # noqa: E402
 from scraper.models import FetchResult  # noqa: E402
-
-CORPUS = next(
-    (c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
-     if c.is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)  # fmt: skip
 
 
 def table_bytes(conn: sqlite3.Connection, table: str) -> int:
@@ -50,9 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=1, help="edits of each page (default 1)")
     args = parser.parse_args()
-    pages = sorted(CORPUS.glob("*/*.html.gz"))
-    if not pages:
-        sys.exit(f"no pages under {CORPUS}")
+    pages = corpus_pages()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         n = 0

@@ -27,22 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from corpus import corpus_pages
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-ROOT = Path(__file__).resolve().parent.parent
-# ../shared beside the clone (a worktree under wt/ has it one level further up)
-CORPUS = next(
-    (c for c in (ROOT.parent / "shared" / "corpus", ROOT.parent.parent / "shared" / "corpus")
-     if c.is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)  # fmt: skip
-
 
 def build_warc(path: Path, records: int) -> int:
-    pages = sorted(CORPUS.glob("*/*.html.gz"))
-    if not pages:
-        sys.exit(f"no pages under {CORPUS}")
+    pages = corpus_pages()
     bodies = [gzip.decompress(p.read_bytes()) for p in pages]
     with path.open("wb") as out:
         writer = WARCWriter(out, gzip=True, warc_version="1.1")
