@@ -285,9 +285,13 @@ async def archive_urls(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    summary: Summary | None = None,
 ) -> Summary:
-    """Fetch, extract and archive every URL; duplicates (after normalization) are skipped."""
-    summary = Summary()
+    """Fetch, extract and archive every URL; duplicates (after normalization) are skipped.
+
+    The outcomes are counted into ``summary`` (a new one by default), so a caller
+    that is interrupted (Ctrl-C) still has the figures of what finished."""
+    summary = Summary() if summary is None else summary
     seen: set[str] = set()
     queue: list[str] = []
     for url in urls:

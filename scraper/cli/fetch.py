@@ -49,7 +49,7 @@ def fetch(
 ) -> None:
     """Fetch article pages and store their clean text and metadata in the archive."""
     from scraper.cli.report import Reporter
-    from scraper.pipeline import Outcome, Summary, archive_urls
+    from scraper.pipeline import Summary, archive_urls
 
     targets = read_urls(urls, input)
     if not targets:
@@ -65,22 +65,18 @@ def fetch(
         max_bytes=max_bytes,
         user_agent=user_agent,
     )
-    done = Summary()  # what finished, for the summary of an interrupted run
-
-    def on_outcome(outcome: Outcome) -> None:
-        done.add(outcome)
-        rep(outcome)
-
+    summary = Summary()  # filled as URLs finish: the figures of an interrupted run too
+    interrupted = False
     with (
         open_archive(settings) as archive,
         Reporter(len(targets), quiet=quiet, as_json=json) as rep,
     ):
         try:
-            summary = asyncio.run(archive_urls(targets, archive, settings, on_outcome=on_outcome))
+            asyncio.run(archive_urls(targets, archive, settings, on_outcome=rep, summary=summary))
         except KeyboardInterrupt:  # Ctrl-C: what finished is stored; say what it was
-            summary = None
-    if summary is None:
-        rep.summary(done, always=True, interrupted=True)
+            interrupted = True
+    if interrupted:
+        rep.summary(summary, always=True, interrupted=True)
         raise typer.Exit(EXIT_INTERRUPTED)
     rep.summary(summary)
     if summary.failed:
