@@ -34,6 +34,7 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -62,6 +63,7 @@ from scraper.errors import ScraperError, reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
 from scraper.pipeline import Outcome, Status, Summary, extract_fetched, process
+from scraper.settings import DEFAULTS
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -436,6 +438,37 @@ def import_warcs(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return summary
+
+
+FAILURES_KEPT = 1000  # failures a task names (all are counted), so its result stays small
+
+
+def process_warc(path: str, out: str, *, max_bytes: int = DEFAULTS.max_bytes) -> dict[str, Any]:
+    """A task: archive the HTML pages of the WARC file ``path`` into a new archive
+    (a shard) at ``out``, and return the counts (``ImportSummary.as_dict``, plus the
+    first ``failures`` as ``[url, reason]`` and the ``read_errors`` as messages).
+
+    Pure and picklable for a Dask worker or a process pool: it reads one file,
+    writes only ``out``, and returns a few numbers, never pages.  The shard is built
+    under a name of its own beside ``out`` (in one transaction: a private file) and
+    renamed into place complete, so a task killed and run again, or run twice at
+    once, leaves either no shard or a whole one.  Reading, extraction and storing
+    are ``import_warcs``'s, in this process.
+    """
+    target = Path(out)
+    partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
+    errors: list[str] = []
+    try:
+        with Archive(partial) as shard, shard.transaction():
+            summary = import_warcs(
+                [path], shard, processes=1, max_bytes=max_bytes, on_error=errors.append
+            )
+        os.replace(partial, target)
+    finally:
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+    failures = [[o.url, o.reason] for o in summary.failures[:FAILURES_KEPT]]
+    return {**summary.as_dict(), "failures": failures, "read_errors": errors}
 
 
 # ---------------------------------------------------------------------- WARC out

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from scraper.archive import cleanup
+from scraper.archive import cleanup, merge
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
@@ -123,6 +123,15 @@ class Archive:
         """The raw page (decompressed, as stored) of the article's newest archived page,
         or of its version ``version``; a str says why there is none."""
         return self.raw.page_of(article_id, version)
+
+    # ----------------------------------------------------------------- merging
+    def merge_from(self, path: Path | str) -> dict[str, int]:
+        """Fold the archive at ``path`` (a shard) into this one, in one transaction:
+        articles by canonical URL, with their fetches, raw pages, versions and links
+        (see :mod:`.merge`).  Folding the same archive again changes nothing.  Returns
+        the articles archived, updated and unchanged, and the rows added per table."""
+        with Archive(path, readonly=True) as source, self.transaction():
+            return merge.fold(self._db, source._db).as_dict()
 
     # ----------------------------------------------------------------- deleting
     def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:

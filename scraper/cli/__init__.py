@@ -26,6 +26,7 @@ from scraper.cli import (
     fetch,
     importer,
     listing,
+    merge,
     raw,
     reextract,
     search,
@@ -84,6 +85,7 @@ for name, command in (
     ("raw", raw.raw),
     ("delete", delete.delete),
     ("prune", delete.prune),
+    ("merge", merge.merge),
 ):
     app.command(name, cls=Command)(command)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json as jsonlib
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -14,9 +15,11 @@ from scraper.cli.common import (
     DbOption,
     JsonOption,
     QuietOption,
+    err,
     open_archive,
     settings_for,
 )
+from scraper.errors import UsageError
 
 
 def import_warc(
@@ -31,6 +34,16 @@ def import_warc(
         int | None,
         typer.Option(min=1, help="Largest page kept, bytes (default 10 MB).", show_default=False),
     ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run one task per file on Dask: a scheduler (tcp://host:8786) or 'local' "
+            "(a local cluster of --processes workers); needs scraper[dask].",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     quiet: QuietOption = False,
@@ -41,7 +54,12 @@ def import_warc(
     Each page is extracted and stored as if it had been fetched, with the
     record's WARC-Date as the fetch time. A record already archived (same URL,
     same payload) is skipped, so an interrupted import can simply be run again.
+    With --dask, each file is a task that writes its own shard beside the archive;
+    the shards are merged into it.
     """
+    if dask is not None:
+        _import_on_dask(files, dask, processes, max_bytes, db, config, quiet, json)
+        return
     from rich.console import Console
     from rich.progress import DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -106,6 +124,53 @@ def import_warc(
         return
     if json:
         failures = [{"url": o.url, "reason": o.reason} for o in summary.failures]
+        print(jsonlib.dumps({**done, "failures": failures}), flush=True)
+    else:
+        print(", ".join(f"{k} {v:,}" for k, v in done.items()), file=sys.stderr, flush=True)
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _import_on_dask(
+    files: list[str],
+    address: str,
+    processes: int | None,
+    max_bytes: int | None,
+    db: Path | None,
+    config: Path | None,
+    quiet: bool,
+    json: bool,
+) -> None:
+    from scraper.batch import client_for, import_on_dask
+    from scraper.warc import check_inputs, default_processes
+
+    if "-" in files:
+        raise UsageError("-: stdin cannot be read by Dask workers; give files")
+    if not address.strip():
+        raise UsageError("--dask: give a scheduler address or 'local'")
+    check_inputs(files)
+    settings = settings_for(config, db=db, max_bytes=max_bytes)
+
+    def on_file(path: str, counts: dict[str, Any]) -> None:
+        for url, reason in counts.get("failures", []):
+            err(f"{url}: {reason}")
+        if not quiet and not json:
+            shown = ("records", "pages", "archived", "updated", "unchanged", "failed")
+            print(f"{'imported':<12} {path}  " + ", ".join(f"{k} {counts[k]:,}" for k in shown))
+
+    with (
+        open_archive(settings) as archive,
+        client_for(address, processes or default_processes()) as client,
+    ):
+        summary = import_on_dask(
+            files, archive, client, max_bytes=settings.max_bytes, on_file=on_file, on_error=err
+        )
+    done = summary.as_dict()
+    failed = bool(done["failed"] or done["errors"])
+    if quiet and not failed:
+        return
+    if json:
+        failures = [{"url": u, "reason": r} for u, r in summary.failures]
         print(jsonlib.dumps({**done, "failures": failures}), flush=True)
     else:
         print(", ".join(f"{k} {v:,}" for k, v in done.items()), file=sys.stderr, flush=True)

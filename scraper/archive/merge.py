@@ -1,0 +1,251 @@
+"""Folding one archive (a shard) into another: the same keys, upserts only.
+
+``fold(target, source)`` copies every article of ``source`` into ``target``,
+keyed by canonical URL, with its fetches, raw pages, versions and links, the
+ids of the source remapped to the target's.  An article the target lacks is
+copied whole.  An article both have keeps the target's row unless the
+source's current text is newer: the versions of both are put in the order they
+were fetched (a text identical to the one before it is no new version, and one
+already there, same text fetched at the same time, is not added again), and the
+newest is the article's.  Fetch rows match by URL, final URL, status and fetch
+time; raw pages by (article, sha256), as ``raw_pages`` keys them.  So folding
+the same source twice changes nothing the second time.
+
+The columns copied are those both files have (a newer schema's extra columns
+travel as they are added by migrations to both).  The crawl queue is not
+folded.  The caller holds the target's transaction: a source that fails to
+read leaves the target as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from scraper.archive import schema
+from scraper.archive.sqlite import Backend
+from scraper.archive.versions import Rebuilt
+from scraper.errors import ArchiveError
+
+TABLES = ("articles", "fetches", "raw_pages", "versions", "links")
+
+
+@dataclass(slots=True)
+class Folded:
+    """What folding one source did: articles by outcome, and rows added per table."""
+
+    archived: int = 0  # articles new to the target
+    updated: int = 0  # articles whose current text the source's newer one replaced
+    unchanged: int = 0  # articles whose current text stayed (older versions may have come)
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLES, 0))
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "archived": self.archived,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            **{f"{t}_added": n for t, n in self.added.items() if t != "articles"},
+        }
+
+
+def _columns(db: Backend, table: str) -> list[str]:
+    return [str(r[1]) for r in db.rows(f"PRAGMA table_info({table})")]
+
+
+class _Folder:
+    def __init__(self, target: Backend, source: Backend) -> None:
+        self.t, self.s = target, source
+        self.cols = {
+            table: [c for c in _columns(source, table) if c in set(_columns(target, table))]
+            for table in TABLES
+        }
+        self.done = Folded()
+
+    def _insert(self, table: str, row: dict[str, Any], **values: Any) -> int:
+        data = {c: row[c] for c in self.cols[table] if c != "id"} | values
+        cur = self.t.execute(
+            f"INSERT INTO {table} ({', '.join(data)}) VALUES ({', '.join('?' * len(data))})",
+            list(data.values()),
+        )
+        self.done.added[table] += 1
+        return int(cur.lastrowid or 0)
+
+    def _source(self, table: str, article_id: int, order: str = "id") -> list[dict[str, Any]]:
+        return list(
+            self.s.dicts(
+                f"SELECT * FROM {table} WHERE article_id = ? ORDER BY {order}", [article_id]
+            )
+        )
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        last = 0
+        while True:  # in pages, so that no read cursor stays open while the target is written
+            page = list(
+                self.s.dicts("SELECT * FROM articles WHERE id > ? ORDER BY id LIMIT 200", [last])
+            )
+            if not page:
+                return
+            yield from page
+            last = int(page[-1]["id"])
+
+    # ------------------------------------------------------------------ rows
+    def fetch(self, row: dict[str, Any], article_id: int | None) -> int:
+        """The target's id of the source's fetch ``row`` (added when not there)."""
+        found = self.t.one(
+            "SELECT id FROM fetches WHERE url = ? AND fetched_at = ? AND final_url IS ? "
+            "AND status IS ? AND article_id IS ? ORDER BY id LIMIT 1",
+            [row["url"], row["fetched_at"], row["final_url"], row["status"], article_id],
+        )
+        if found is not None:
+            return int(found[0])
+        return self._insert("fetches", row, article_id=article_id)
+
+    def raw_page(self, row: dict[str, Any], article_id: int, fetch_id: int | None) -> int:
+        found = self.t.one(
+            "SELECT id FROM raw_pages WHERE article_id = ? AND sha256 = ?",
+            [article_id, row["sha256"]],
+        )
+        if found is not None:
+            return int(found[0])
+        return self._insert("raw_pages", row, article_id=article_id, fetch_id=fetch_id)
+
+    def links(self, source_id: int, article_id: int) -> None:
+        self.t.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+        for row in self._source("links", source_id):
+            self._insert("links", row, article_id=article_id)
+
+    def dependents(self, source_id: int, article_id: int) -> tuple[dict[int, int], dict[int, int]]:
+        """Fetches and raw pages of the source article, in the target; their id maps."""
+        fetches = {
+            int(f["id"]): self.fetch(f, article_id) for f in self._source("fetches", source_id)
+        }
+        raws = {
+            int(r["id"]): self.raw_page(r, article_id, fetches.get(r["fetch_id"]))
+            for r in self._source("raw_pages", source_id)
+        }
+        return fetches, raws
+
+    # -------------------------------------------------------------- articles
+    def article(self, row: dict[str, Any]) -> None:
+        source_id = int(row["id"])
+        found = self.t.one(
+            "SELECT id, content_hash, first_seen, last_fetched FROM articles "
+            "WHERE canonical_url = ?",
+            [row["canonical_url"]],
+        )
+        if found is None:
+            article_id = self._insert("articles", row)
+            fetches, raws = self.dependents(source_id, article_id)
+            for v in self._source("versions", source_id, "version"):
+                self._insert(
+                    "versions",
+                    v,
+                    article_id=article_id,
+                    fetch_id=fetches.get(v["fetch_id"]),
+                    raw_page_id=raws.get(v["raw_page_id"]),
+                )
+            self.links(source_id, article_id)
+            self.done.archived += 1
+            return
+        article_id, current, first_seen, last_fetched = found
+        fetches, raws = self.dependents(source_id, article_id)
+        ours = [_rebuilt(v) for v in self.t.dicts(_VERSIONS, [article_id])]
+        theirs = [
+            _rebuilt(v, fetches.get(v["fetch_id"]), raws.get(v["raw_page_id"]))
+            for v in self.s.dicts(_VERSIONS, [source_id])
+        ]
+        merged = _merge_versions(ours, theirs)
+        replaced = bool(merged) and merged[-1].content_hash != current
+        if replaced:  # the source's text is newer: the article's row and links are its
+            values = {c: row[c] for c in self.cols["articles"] if c not in ("id", "canonical_url")}
+            values["first_seen"] = min(first_seen, row["first_seen"])
+            values["last_fetched"] = max(last_fetched, row["last_fetched"])
+            self._update(article_id, values)
+            self.links(source_id, article_id)
+            self.done.updated += 1
+        else:
+            self._update(
+                article_id,
+                {
+                    "first_seen": min(first_seen, row["first_seen"]),
+                    "last_fetched": max(last_fetched, row["last_fetched"]),
+                },
+                only_if_changed=True,
+            )
+            self.done.unchanged += 1
+        if merged != ours:
+            self.done.added["versions"] += max(0, len(merged) - len(ours))
+            self.t.execute("DELETE FROM versions WHERE article_id = ?", [article_id])
+            self.t.executemany(
+                "INSERT INTO versions (article_id, version, fetch_id, raw_page_id, fetched_at, "
+                "content_hash, title, text, word_count, modified) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (article_id, n, v.fetch_id, v.raw_page_id, v.fetched_at, v.content_hash,
+                     v.title, None if n == len(merged) else v.text, v.word_count, v.modified)
+                    for n, v in enumerate(merged, 1)
+                ],
+            )  # fmt: skip
+
+    def _update(
+        self, article_id: int, values: dict[str, Any], only_if_changed: bool = False
+    ) -> None:
+        if only_if_changed:
+            now = self.t.one(f"SELECT {', '.join(values)} FROM articles WHERE id = ?", [article_id])
+            if now is not None and list(now) == list(values.values()):
+                return  # an UPDATE would still run the full-text trigger
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        self.t.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
+        )
+
+    def orphan_fetches(self) -> None:
+        """Fetch rows of no article (failures): matched or added as they are."""
+        for row in list(self.s.dicts("SELECT * FROM fetches WHERE article_id IS NULL ORDER BY id")):
+            self.fetch(row, None)
+
+
+_VERSIONS = (
+    "SELECT fetch_id, raw_page_id, fetched_at, content_hash, title, text, word_count, modified "
+    "FROM article_versions WHERE article_id = ? ORDER BY version"
+)
+
+
+def _rebuilt(v: dict[str, Any], fetch_id: Any = ..., raw_page_id: Any = ...) -> Rebuilt:
+    return Rebuilt(
+        v["fetch_id"] if fetch_id is ... else fetch_id,
+        v["raw_page_id"] if raw_page_id is ... else raw_page_id,
+        v["fetched_at"], v["content_hash"], v["title"], v["text"], v["word_count"], v["modified"],
+    )  # fmt: skip
+
+
+def _merge_versions(ours: list[Rebuilt], theirs: list[Rebuilt]) -> list[Rebuilt]:
+    """Both lists, each in its own order, interleaved by fetch time (ours first at equal
+    times), so the last is one side's current text; a text the same as the one before
+    it is no new version (so a version both have, fetched at the same time, is one)."""
+    merged: list[Rebuilt] = []
+    i = j = 0
+    while i < len(ours) or j < len(theirs):
+        if j == len(theirs) or (i < len(ours) and ours[i].fetched_at <= theirs[j].fetched_at):
+            v, i = ours[i], i + 1
+        else:
+            v, j = theirs[j], j + 1
+        if not merged or merged[-1].content_hash != v.content_hash:
+            merged.append(v)
+    return merged
+
+
+def fold(target: Backend, source: Backend) -> Folded:
+    """Fold ``source`` into ``target``; call inside the target's transaction."""
+    with source.errors():
+        newer = schema.unknown(source.conn)
+    if newer:
+        raise ArchiveError(
+            f"{source.path}: written by a newer scraper (migration {newer[0]} is unknown here)"
+        )
+    folder = _Folder(target, source)
+    for row in folder.articles():
+        folder.article(row)
+    folder.orphan_fetches()
+    return folder.done
