@@ -35,6 +35,9 @@ def page(body: str) -> str:
         ("js-code-nav-container", 0),  # a script's hook
         ("story-body", 0),
         ("adler", 0),
+        ("testreport__section--ads", 1),  # a BEM modifier styles the block
+        ("block--with-ads", 1),
+        ("c-newsletter--promo", 2),  # the block itself names boilerplate
     ],
 )
 def test_class_vocabulary(key: str, kind: int) -> None:
@@ -201,6 +204,25 @@ def test_prose_named_like_boilerplate_is_kept_teasers_are_not() -> None:
     text = extract(html).text
     assert "Paragraph 0." in text and "Second half 2." in text
     assert "Another story" not in text
+
+
+def test_two_long_paragraphs_named_like_boilerplate_are_prose() -> None:
+    rest = "".join(f"<p>{SENTENCE * 2}Second half {i}.</p>" for i in range(2))
+    html = page(f'<div class="story">{BODY}<div class="more-stories-body">{rest}</div></div>')
+    assert "Second half 1." in extract(html).text
+    html = page(f'<div class="story">{BODY}<div class="comments-body">{rest}</div></div>')
+    assert "Second half 1." not in extract(html).text  # comments look like prose too
+
+
+def test_a_boilerplate_word_only_in_a_bem_modifier_drops_small_blocks_only() -> None:
+    verdict = f"<h2>Verdict</h2><p>{SENTENCE * 4}The verdict.</p>"
+    html = page(
+        f'<div class="review">{BODY}<section class="Report__Section Report__Section--Ads">'
+        f'{verdict}</section><div class="Report__Box--ads">Anzeige</div></div>'
+    )
+    text = extract(html).text
+    assert "Verdict" in text and "The verdict." in text
+    assert "Anzeige" not in text
 
 
 def test_an_id_spelling_the_sections_heading_names_nothing() -> None:

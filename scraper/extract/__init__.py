@@ -38,7 +38,8 @@ The stages, in order:
    hidden elements and elements whose class/id word parts say boilerplate
    (``rules``), unless they hold a large share of the page's text; a content
    class beside a boilerplate one ("entry share"), layout words ("one-sidebar")
-   and script hooks ("js-nav") only drop small elements or none; an element of
+   and script hooks ("js-nav") only drop small elements or none, and so does a word
+   only in a BEM modifier ("Section--Ads"); an element of two or more
    long, link-free paragraphs is prose whatever its name, an id spelling its
    section's heading names nothing, and an inline element in a paragraph's
    sentence ("<span class=dateline>CAIRO -</span> Gunmen ...") stays.

@@ -258,7 +258,7 @@ def _attr_kind(key: str, memo: dict[str, int] | None = None) -> int:
     for token in tokens:
         token_kind = memo.get(token)
         if token_kind is None:
-            token_kind = memo[token] = _vocabulary_kind(token)
+            token_kind = memo[token] = _bem_kind(token)
         if token_kind > kind:
             kind = token_kind
     if kind == _NONE or (_maybe_content_name(key) and rules.CONTENT_ATTR.search(key)):
@@ -276,6 +276,18 @@ def _attr_kind(key: str, memo: dict[str, int] | None = None) -> int:
         # that names boilerplate only drops the element when it is small
         return _WEAK
     return kind
+
+
+def _bem_kind(token: str) -> int:
+    """The kind of one token, where a word only in a BEM modifier ("block--with-ads",
+    "Section--Ads") is weak: the modifier styles the block, it does not name it."""
+    if "--" not in token:
+        return _vocabulary_kind(token)
+    block, _, modifier = token.partition("--")
+    kind = _vocabulary_kind(block) if block else _NONE
+    if kind == _STRONG:
+        return kind
+    return max(kind, min(_vocabulary_kind(modifier), _WEAK))
 
 
 def _maybe_content_name(key: str) -> bool:

@@ -75,14 +75,14 @@ WEAK_BOILERPLATE_WORDS = (
     "image images img imginline photo photos picture figure"
 ).split()
 WEAK_MAX_CHARS = 300
-# An element holding three paragraphs this long with (almost) no links is prose, not
+# An element holding two paragraphs this long with (almost) no links is prose, not
 # boilerplate, whatever its class says ("read-more-content" around the article's
 # second half) - unless its name says comments, dialog, newsletter or author box.
 PROSE_CHARS = 150
 # An id of this many words that spells the element's heading is an anchor for a
 # section ("sharing-with-a-single-developer"): its words describe nothing.
 SLUG_MIN_WORDS = 3
-PROSE_MIN_PARAGRAPHS = 3
+PROSE_MIN_PARAGRAPHS = 2
 PROSE_SHARE = 0.8  # of the element's text in such paragraphs
 PROSE_MAX_LINK_DENSITY = 0.1
 PROSE_NAMES_NOT_KEPT = re.compile(
