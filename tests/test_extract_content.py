@@ -65,6 +65,28 @@ def test_lead_paragraph_before_the_body() -> None:
     assert "Paragraph 5." in text
 
 
+@pytest.mark.parametrize(
+    "deck",
+    [
+        '<div class="bajada"><h2>{}</h2></div>',  # the class on the deck's wrapper
+        '<div class="ngart-hl__deck"><h2>{}</h2></div>',
+        '<h2 class="copete">{}</h2>',  # named in another language
+        '<h3 class="entradilla">{}</h3>',
+        '<h2 class="article-chapeau">{}</h2>',
+        '<h2 class="vorspann">{}</h2>',
+    ],
+)
+def test_a_deck_named_on_its_wrapper_or_in_another_language(deck: str) -> None:
+    summary = "The deck sums the whole story up in one long sentence, the way a subtitle does it."
+    html = page(
+        f'<div class="news"><div class="head"><p class="kicker">Politics</p><h1>Title</h1>'
+        f'{deck.format(summary)}</div><div class="main"><div class="story-text">{BODY}'
+        "</div></div></div>"
+    )
+    text = extract(html).text
+    assert text.startswith(summary) and "Paragraph 5." in text
+
+
 def test_picture_caption_is_no_lead() -> None:
     caption = "In this file photo, people walk past a building on a sunny afternoon downtown."
     html = page(

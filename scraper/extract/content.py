@@ -497,8 +497,20 @@ _LEAD_SELECTOR = "p, h2, h3, h4"
 
 
 def _is_deck(node: LexborNode) -> bool:
-    """A subheading that summarises the article (a deck, standfirst, subtitle)."""
-    return rules.DECK_ATTR.search(_class_id(node.attributes)) is not None
+    """A subheading that summarises the article (a deck, standfirst, subtitle), named
+    on itself or on a wrapper holding nothing else (``<div class="bajada"><h2>``)."""
+    if rules.DECK_ATTR.search(_class_id(node.attributes)) is not None:
+        return True
+    parent = node.parent
+    return (
+        parent is not None
+        and parent.tag_id in _DECK_WRAPPER_IDS
+        and rules.DECK_ATTR.search(_class_id(parent.attributes)) is not None
+        and len(parent.text_lexbor().strip()) == len(node.text_lexbor().strip())
+    )
+
+
+_DECK_WRAPPER_IDS = tag_ids("div, section, header")
 
 
 def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:

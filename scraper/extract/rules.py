@@ -167,9 +167,11 @@ LEAD_MAX_CLIMB = 5  # parents climbed in all, wrappers with no other text includ
 LEAD_SIBLINGS = 3  # among this many preceding siblings with text
 LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
 LEAD_MAX_LINK_DENSITY = 0.2
-# Subheadings before the article that summarise it count as lead paragraphs.
+# Subheadings before the article that summarise it count as lead paragraphs (the
+# class on the heading or on a wrapper holding only it; Spanish, French, German names).
 DECK_ATTR = re.compile(
-    r"deck|\bdek\b|sub-?headline|sub-?title|standfirst|summary|teaser|intro|\blead|excerpt"
+    r"deck|\bdek\b|sub-?headline|sub-?title|standfirst|summary|teaser|intro|\blead|excerpt|"
+    r"bajada|copete|entradilla|sumario|chapeau|vorspann|epigraph"
 )
 LEAD_BLOCKS = "ul, ol, li, table, h1, h2, h3, h4, h5, h6, blockquote"
 SENTENCE_ENDS = (".", "!", "?", "…", '"', "“", "”", "»", "«", ")", "。")
