@@ -288,3 +288,22 @@ def test_ruby_annotations_are_not_read_inline() -> None:
         f"<article>{BODY}<p><ruby>漢<rp>(</rp><rt>かん</rt>字<rt>じ</rt></ruby>を読む。</p></article>"
     )
     assert "漢字を読む。" in extract(html).text
+
+
+def test_a_small_header_inside_the_article_is_kept() -> None:
+    deck = "What happens in the brain at the moment of insight? New research has looked into it."
+    html = page(f"<article><h1>Title</h1><div><header>{deck}</header>{BODY}</div></article>")
+    assert extract(html).text.startswith(deck)
+    html = page(f"<div><header>{deck}</header><div>{BODY}</div></div>")
+    assert deck not in extract(html).text  # the page's header, not the article's
+
+
+def test_a_heading_linking_to_its_own_section_is_kept() -> None:
+    step = f"<p>{SENTENCE * 2}Mix it.</p>"
+    html = page(
+        f'<article>{BODY}<h2><a href="#step-3">Step 3 - Mix the dough</a></h2>{step}'
+        f'<h2><a href="/other-story">Another story from the site</a></h2>{step}</article>'
+    )
+    text = extract(html).text
+    assert "Step 3 - Mix the dough" in text
+    assert "Another story" not in text  # a link away: a teaser

@@ -42,7 +42,8 @@ The stages, in order:
    only in a BEM modifier ("Section--Ads"); an element of two or more
    long, link-free paragraphs is prose whatever its name, an id spelling its
    section's heading names nothing, and an inline element in a paragraph's
-   sentence ("<span class=dateline>CAIRO -</span> Gunmen ...") stays.
+   sentence ("<span class=dateline>CAIRO -</span> Gunmen ...") stays; a small
+   ``<header>`` inside ``<article>``/``<main>`` is the article's own and stays.
 7. Choose the main container (``content.choose_container``): paragraphs score
    their parent and grandparent (length, commas), class/id vocabularies and
    semantic tags add or subtract, link density scales down; the best candidate,
@@ -55,10 +56,11 @@ The stages, in order:
    German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
-   blocks, promos ("Read more:", "Lesen Sie auch"), reading times, share and
-   subscribe prompts, credits, bylines, and sections under recirculation or
-   comment headings (``content.keep_blocks``). If too little is left, the
-   whole cleaned body is rendered and filtered instead. When the page's JSON-LD
+   blocks (a heading's link to its own section does not count), promos ("Read
+   more:", "Lesen Sie auch"), reading times, share and subscribe prompts,
+   credits, bylines, and sections under recirculation or comment headings
+   (``content.keep_blocks``). If too little is left, the whole cleaned body
+   is rendered and filtered instead. When the page's JSON-LD
    ``articleBody`` is several times longer than what the markup gave (a page
    that its scripts render), that body is rendered and filtered instead.
 9. Language: declared (html lang, og:locale, content-language, JSON-LD

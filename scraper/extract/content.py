@@ -201,10 +201,25 @@ def _small(node: LexborNode) -> bool:
     if len(node.text_lexbor()) >= rules.SMALL_TEXT_CHARS:
         return False
     if node.tag == "header":
+        if _inside_article(node):
+            return False  # the article's own header: its deck, a section's heading
         for p in node.css("p"):
             if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS:
                 return False
     return True
+
+
+def _inside_article(node: LexborNode) -> bool:
+    """Whether an element is inside an <article> or <main>."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag_id in _ARTICLE_IDS:
+            return True
+        parent = parent.parent
+    return False
+
+
+_ARTICLE_IDS = tag_ids("article, main")
 
 
 def _variants(words: list[str]) -> set[str]:
@@ -823,7 +838,10 @@ class _Renderer:
             anchor = "".join(self.text[text_at:]).strip()
             if not anchor:
                 return
-            self.link_chars += len(anchor)
+            if not (self.heading and href.startswith("#")):
+                # a heading's link to its own section (a table of contents' target,
+                # an anchor widget) does not make it a teaser's link
+                self.link_chars += len(anchor)
             url = self.resolve(href) if href else None
             if url:
                 self.links.append((url, " ".join(anchor.split())))
