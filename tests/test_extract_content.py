@@ -307,3 +307,20 @@ def test_a_heading_linking_to_its_own_section_is_kept() -> None:
     text = extract(html).text
     assert "Step 3 - Mix the dough" in text
     assert "Another story" not in text  # a link away: a teaser
+
+
+def test_a_sentence_mostly_one_link_between_prose_paragraphs_is_kept() -> None:
+    before, after = (f"<p>{SENTENCE * 2}{word}.</p>" for word in ("Before", "After"))
+    linked = (
+        '<p><a href="/report">The full report shows that the city spent twice its budget '
+        "on roads</a> last year.</p>"
+    )
+    text = extract(page(f"<article>{BODY}{before}{linked}{after}</article>")).text
+    assert "The full report shows that the city spent twice its budget on roads last year." in text
+    promo = '<p>Also: <a href="/deals">See all of our coverage of the sales this week</a>.</p>'
+    teaser = '<p><a href="/other">Another story that readers of this site liked a lot.</a></p>'
+    download = '<p><a href="/letter.pdf">The letter to the parents of 14 October 2021</a> PDF</p>'
+    # a labelled promo, a teaser that is all link, a download that is no sentence
+    for line in (promo, teaser, download):
+        text = extract(page(f"<article>{BODY}{before}{line}{after}</article>")).text
+        assert "Also" not in text and "Another story" not in text and "letter" not in text

@@ -56,8 +56,9 @@ The stages, in order:
    German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
-   blocks (a heading's link to its own section does not count), promos ("Read
-   more:", "Lesen Sie auch"), reading times, share and subscribe prompts,
+   blocks (a heading's link to its own section does not count; a sentence
+   mostly one link between prose paragraphs stays), promos ("Read more:",
+   "Lesen Sie auch"), reading times, share and subscribe prompts,
    credits, bylines, and sections under recirculation or comment headings
    (``content.keep_blocks``). If too little is left, the whole cleaned body
    is rendered and filtered instead. When the page's JSON-LD

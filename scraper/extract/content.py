@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -1020,6 +1020,34 @@ def _recirc_label(text: str) -> bool:
     return found is not None and not lowered[found.end() :].strip(" :.…»>-–—")
 
 
+def _linked_sentence(block: Block, out: list[Block], blocks: list[Block], index: int) -> bool:
+    """A sentence mostly covered by one inline link ("<a>The report shows ...</a> last
+    year."), between paragraphs of prose: part of the article, not a teaser."""
+    text = block.text
+    if (
+        block.kind != "p"
+        or len(block.links) != 1
+        or block.link_chars >= len(text)
+        or not text.endswith(rules.SENTENCE_STOPS)
+        or ":" in text[: rules.LINKED_LABEL_CHARS]
+        or not out
+        or index + 1 >= len(blocks)
+    ):
+        return False
+    if is_boilerplate(replace(block, link_chars=0)):
+        return False  # a promo, credit or byline whatever its links
+    after = blocks[index + 1]
+    return _prose(out[-1]) and _prose(after) and not is_boilerplate(after)
+
+
+def _prose(block: Block) -> bool:
+    return (
+        block.kind == "p"
+        and len(block.text) >= rules.GOOD_UNIT_CHARS
+        and block.link_density < rules.LEAD_MAX_LINK_DENSITY
+    )
+
+
 def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:
     """Drop boilerplate blocks and recirculation sections; trailing headings go too.
 
@@ -1028,7 +1056,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
     out: list[Block] = []
     dropping = teasers = False
     keep_chars = rules.RECIRC_KEEP_CHARS
-    for block in blocks:
+    for index, block in enumerate(blocks):
         text = block.text
         if block.kind == "h":
             lowered = text.lower()
@@ -1061,7 +1089,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 dropping = False
             else:
                 continue
-        if not is_boilerplate(block):
+        if not is_boilerplate(block) or _linked_sentence(block, out, blocks, index):
             out.append(block)
         elif bylines is not None and len(bylines) < rules.MAX_BYLINES and is_byline(block):
             bylines.append(block.text)

@@ -367,6 +367,10 @@ COMMENT_HEADING = re.compile(rf"^(?:{_COMMENT_HEADINGS})\b")
 RECIRC_KEEP_CHARS = 300  # a block this long and link-light ends the dropped run
 RECIRC_PROSE_CHARS = 150  # under a recirculation heading (not comments), this long
 RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading acts as one
+# A paragraph mostly one link is kept between prose paragraphs when it is a sentence
+# (ends like one) and no label ("Also: ...", "Lire : ...") starts it in this many chars.
+LINKED_LABEL_CHARS = 40
+SENTENCE_STOPS = (".", "!", "?", "…", "。")
 TEASER_LINK_DENSITY = 0.5  # under such a paragraph, blocks this link-heavy go with it
 
 # ---------------------------------------------------------------- metadata
