@@ -112,6 +112,17 @@ TARGETS: dict[str, Target] = {
         functions=("ArticleStore._shrunk",),
         wide=("tests/test_pipeline.py", "tests/test_archive_contract.py"),
     ),
+    # where put() asks the guard and keeps the stored text when it says so
+    "shrink guard use": Target(
+        "scraper/archive/articles.py",
+        (
+            f"{PROMISE_FETCH}::test_the_shrink_guard_at_half_and_at_600_characters",
+            "tests/test_archive.py",
+        ),
+        functions=("ArticleStore.put",),
+        match="kept",
+        wide=("tests/test_pipeline.py", "tests/test_archive_contract.py"),
+    ),
     "exit codes": Target(
         "scraper/cli/__init__.py",
         (
@@ -129,6 +140,18 @@ TARGETS: dict[str, Target] = {
             "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
         ),
         match="EXIT_OK, EXIT_FAILED",
+        wide=CLI_TESTS,
+    ),
+    # the helpers the commands exit through: the error line, exit 3 on an archive that
+    # cannot be opened, exit 1 on an article not in the archive
+    "exit helpers": Target(
+        "scraper/cli/common.py",
+        (
+            "tests/test_promises_cli.py",
+            "tests/test_read_commands.py",
+            "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
+        ),
+        functions=("err", "open_archive", "open_reader", "resolve_ref", "open_existing"),
         wide=CLI_TESTS,
     ),
     "crawl exit": Target(
@@ -170,13 +193,11 @@ TARGETS: dict[str, Target] = {
     ),
     "fetch": Target(
         "scraper/fetch.py",
-        ("tests/test_fetch.py",),
-        functions=("Fetcher._read", "Fetcher._attempt", "Fetcher.fetch", "parse_retry_after"),
+        ("tests/test_fetch.py", "tests/test_fetch_failures.py", "tests/test_fetch_edges.py"),
         wide=(
             "tests/test_fetch_hostile.py",
-            "tests/test_fetch_failures.py",
-            f"{PROMISE_FETCH}::test_the_size_cap_takes_max_bytes_exactly_and_not_one_more",
-            f"{PROMISE_FETCH}::test_a_refetch_sends_if_modified_since",
+            PROMISE_FETCH,
+            "tests/test_pipeline.py",
             "tests/test_crawl_guard.py",
             "tests/test_crawl_robots.py",
         ),
@@ -375,6 +396,9 @@ def _run_tests(copy_root: Path, tests: tuple[str, ...], report: Path) -> int:
     """In a forked child: pytest on ``tests`` importing the package from ``copy_root``."""
     os.environ["PYTHONPATH"] = f"{copy_root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    # a bench started in the background (``&``, nohup) has SIGINT ignored, and the CLI
+    # processes the tests start would inherit that: the Ctrl-C tests would fail unmutated
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.path.insert(0, str(copy_root))
     sys.dont_write_bytecode = True
     os.chdir(ROOT)

@@ -48,8 +48,10 @@ class _Zlib:
         self._decoder = zlib.decompressobj(wbits)
         self._may_be_raw = wbits == zlib.MAX_WBITS  # until the first write
         self._produced = False
+        self._fed = False
 
     def write(self, data: bytes) -> None:
+        self._fed = self._fed or bool(data)
         if self._may_be_raw:
             self._may_be_raw = False
             try:
@@ -77,6 +79,8 @@ class _Zlib:
     def close(self) -> None:
         if not self._decoder.eof:
             self._drain(b"")
+        if self._fed and not self._decoder.eof:  # a body cut off inside the stream
+            raise zlib.error("the compressed stream ends early")
 
 
 class _SinkWriter:
