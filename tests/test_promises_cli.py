@@ -87,6 +87,18 @@ def test_export_writes_a_temporary_file_and_renames_it(
         db.execute("UPDATE articles SET text = 'fixed' WHERE url = ?", [urls[2]])
     assert cli("export", "--db", "a.db", "--output", "out.jsonl").code == 0
     assert out.read_text().count("\n") == 3
+    # WARC too: the previous file kept, no part file left when reading fails midway
+    warc = tmp_path / "out.warc.gz"
+    warc.write_text("the previous export\n")
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        db.execute("UPDATE articles SET text = CAST(x'ff' AS TEXT) WHERE url = ?", [urls[2]])
+    failed = cli("export", "--db", "a.db", "--format", "warc", "--output", "out.warc.gz")
+    assert failed.code == 3 and failed.err.startswith("scraper: error: a.db: ")
+    assert warc.read_text() == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("out")) == [
+        "out.jsonl",
+        "out.warc.gz",
+    ]
 
 
 def test_ctrl_c_during_fetch_is_one_line_and_exit_130(tmp_path: Path) -> None:

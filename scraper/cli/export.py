@@ -68,8 +68,9 @@ def export(
                     write_warc(archive, rows, raw_out, filename=output.name, latest=not every)
                 tmp.replace(output)
             except OSError as exc:
-                tmp.unlink(missing_ok=True)
                 raise InputFileError(str(output), exc.strerror or "cannot write") from exc
+            finally:  # an archive that fails to read midway leaves no part file either
+                tmp.unlink(missing_ok=True)
             return
         columns = VERSION_COLUMNS if every else COLUMNS
         if every:
