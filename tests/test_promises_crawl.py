@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from promise_site import article_html, index_html, make_site, rows, run_crawl
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from scraper.crawl import CrawlOptions
 from scraper.settings import Settings
@@ -113,13 +114,27 @@ def test_links_to_other_sites_are_followed_only_with_offsite(
     site.page("/news/1-story/", article_html(1))
     site.page("/news/9-elsewhere/", article_html(9))
     site.page("/other-home/", index_html([]))
+    # and one listed in the first site's sitemap (robots.txt names it on that host only)
+    mapped = site.url("/news/8-mapped/", "localhost")
+    site.page("/news/8-mapped/", article_html(8))
+    site.page(
+        "/map.xml", f"<urlset><url><loc>{mapped}</loc></url></urlset>", content_type="text/xml"
+    )
+    robots = "User-agent: *\nDisallow: /private/\n"
+    site.routes["/robots.txt"] = lambda r: Response(
+        robots + (f"Sitemap: {site.url('/map.xml')}\n" if r.host.startswith("127.") else ""),
+        content_type="text/plain",
+    )
     seeds = [site.url("/"), site.url("/other-home/", "localhost")]
     run_crawl(seeds, fast)
     assert "/news/1-story/" in site.paths("127.0.0.1")
+    assert "/map.xml" in site.paths("127.0.0.1")
     assert "/news/9-elsewhere/" not in site.paths()
+    assert "/news/8-mapped/" not in site.paths()
     site.log.clear()
     run_crawl(seeds, fast, CrawlOptions(offsite=True))
     assert site.paths("localhost").count("/news/9-elsewhere/") == 1
+    assert site.paths("localhost").count("/news/8-mapped/") == 1
 
 
 def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) -> None:  # type: ignore[no-untyped-def]
