@@ -1,5 +1,6 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1, a real SQLite file, and an
-isolated working directory and environment for every test."""
+"""Shared fixtures: a real HTTP server on 127.0.0.1, a real SQLite file (or a fresh
+PostgreSQL database: ``pg_url``, from tests/pg.py), and an isolated working
+directory and environment for every test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pg import pg_cluster, pg_url  # noqa: F401  (fixtures)
 from pytest_httpserver import HTTPServer
 
 from scraper.archive import Archive
