@@ -26,6 +26,7 @@ from scraper import __version__
 from scraper.errors import InputFileError, SettingError
 
 DEFAULT_DB = Path("data") / "archive.db"
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")  # --db URL: PostgreSQL
 DEFAULT_CONFIG = Path("data") / "scraper.toml"
 DEFAULT_USER_AGENT = f"scraper/{__version__} (+https://github.com/scraper-archive/scraper)"
 ENV_PREFIX = "SCRAPER_"
@@ -44,7 +45,7 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db: Path = DEFAULT_DB
+    db: Path | str = DEFAULT_DB  # a file (SQLite) or a postgresql:// URL
     user_agent: str = DEFAULT_USER_AGENT
     concurrency: int = 8
     per_host: int = 2
@@ -73,7 +74,7 @@ N, SECONDS = "N", "SECONDS"
 # Each setting's bounds; its type is its default's. A setting not listed here
 # is a number of at least 0 (or any non-empty text).
 _RULES = {
-    "db": Rule(metavar="FILE"),
+    "db": Rule(metavar="FILE|URL"),
     "user_agent": Rule(metavar="TEXT"),
     "concurrency": Rule(low=1, high=1000, metavar=N),
     "per_host": Rule(low=1, high=100, metavar=N),
@@ -96,6 +97,11 @@ DEFAULTS = Settings()
 NAMES = tuple(f.name for f in fields(Settings))
 RULES: dict[str, Rule] = {name: _RULES.get(name, Rule()) for name in NAMES}
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def is_database_url(db: object) -> bool:
+    """Whether a ``db`` setting is a database URL (PostgreSQL), not an archive file."""
+    return isinstance(db, str) and db.lower().startswith(DATABASE_URL_SCHEMES)
 
 
 def env_var(name: str) -> str:
@@ -126,7 +132,9 @@ def parse_setting(name: str, value: object) -> Any:
         raise ValueError("must not be empty")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain control characters")
-    return Path(value) if isinstance(default, Path) else value
+    if isinstance(default, Path) and not is_database_url(value):
+        return Path(value)
+    return value
 
 
 def _parse_bool(value: object) -> bool:

@@ -8,8 +8,12 @@ A package of small stores behind one seam (:class:`Archive`):
 - ``raw`` (:mod:`.raw`)            each distinct raw body of an article, zstd-compressed
 - ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
 - :mod:`.schema`                   the DDL as named, append-only migrations
-- :mod:`.sqlite`                   the backend: the connection, transactions, and the
-  one place where backend errors become ``ArchiveError``
+- :mod:`.sqlite`                   the SQLite backend: the connection, transactions, and
+  the one place where backend errors become ``ArchiveError``
+- :mod:`.postgres`                 the same for PostgreSQL (``--db postgresql://...``), with
+  its schema (:mod:`.pgschema`) and search query translation (:mod:`.ftsquery`)
+- :mod:`.backend`, :mod:`.dialect` which backend a ``--db`` names, and the few SQL
+  phrases that differ between them
 
 The archive runs in WAL mode with a busy timeout, so readers can query it while
 a writer runs; writers take the write lock when their transaction begins.

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from scraper.archive.sqlite import Backend
+from scraper.archive.backend import Backend
+from scraper.archive.dialect import Dialect
 from scraper.archive.versions import VersionStore
 from scraper.models import Article, FetchResult
 from scraper.urls import normalize_url
@@ -67,10 +68,8 @@ def extracted(article: Article) -> dict[str, Any]:
     }
 
 
-SNIPPET_MARKS = ("\x02", "\x03")  # around each match in a search snippet
-
-
 def filters(
+    dialect: Dialect,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -84,7 +83,8 @@ def filters(
         where.append(clause)
         params += site_params
     if author:
-        where.append("EXISTS (SELECT 1 FROM json_each(a.authors) WHERE value LIKE ?)")
+        values = dialect.json_values.format("a.authors")
+        where.append(f"EXISTS (SELECT 1 FROM {values} WHERE value {dialect.like} ?)")
         params.append(f"%{author}%")
     return where, params
 
@@ -129,12 +129,12 @@ class ArticleStore:
         existing = self.find(key, fetch.url, fetch.final_url)
         if existing is None:
             values["first_seen"] = fetched_at
-            cur = self._db.execute(
+            article_id = self._db.insert(
                 f"INSERT INTO articles ({', '.join(values)}) "
                 f"VALUES ({', '.join('?' * len(values))})",
                 list(values.values()),
             )
-            article_id = int(cur.lastrowid or 0)
+            assert article_id is not None
             self._insert_links(article_id, article)
             return Stored(article_id, created=True, changed=True)
         article_id, old_hash = existing
@@ -201,11 +201,11 @@ class ArticleStore:
             "article_id": article_id,
             "headers": json.dumps([list(h) for h in fetch.headers]) if fetch.headers else None,
         }
-        cur = self._db.execute(
+        fetch_id = self._db.insert(
             f"INSERT INTO fetches ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             list(row.values()),
         )
-        return int(cur.lastrowid or 0)
+        return int(fetch_id or 0)
 
     # ------------------------------------------------------------------ reads
     def find(self, *urls: str | None) -> tuple[int, str] | None:
@@ -245,7 +245,7 @@ class ArticleStore:
     ) -> Iterator[dict[str, Any]]:
         """Articles dated (published, else first seen) ``since <= d < until``, in id
         order or newest first, streamed from a cursor (constant memory)."""
-        where, params = filters(since=since, until=until, site=site)
+        where, params = filters(self._db.dialect, since=since, until=until, site=site)
         sql = "SELECT * FROM articles a"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -271,12 +271,13 @@ class ArticleStore:
     def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:
         """Ids of the articles of ``site`` that the FTS5 ``query`` finds (either may be
         None), in id order."""
-        where, params = filters(site=site)
+        dialect = self._db.dialect
+        where, params = filters(dialect, site=site)
         sql = "SELECT a.id FROM articles a"
         if query is not None:
-            sql += " JOIN articles_fts f ON f.rowid = a.id"
-            where.insert(0, "articles_fts MATCH ?")
-            params.insert(0, query)
+            sql = f"SELECT a.id FROM {dialect.search_from}"
+            where.insert(0, dialect.search_where)
+            params.insert(0, dialect.query(query))
         if where:
             sql += " WHERE " + " AND ".join(where)
         rows = self._db.dicts(sql + " ORDER BY a.id", params, user_query=True)
@@ -304,18 +305,18 @@ class ArticleStore:
     ) -> list[dict[str, Any]]:
         """Articles matching the FTS5 ``query``, best (bm25) first, each with a
         ``snippet`` of its text whose matches are marked with SNIPPET_MARKS."""
-        where, params = filters(since=since, until=until, site=site, author=author)
-        start, end = SNIPPET_MARKS
+        dialect = self._db.dialect
+        where, params = filters(dialect, since=since, until=until, site=site, author=author)
         sql = (
             "SELECT a.id, a.canonical_url AS url, a.host, a.title, a.authors, a.published, "
-            "a.published_utc, a.first_seen, f.rank AS rank, "
-            f"snippet(articles_fts, 1, '{start}', '{end}', '…', 24) AS snippet "
-            "FROM articles_fts f JOIN articles a ON a.id = f.rowid "
-            "WHERE articles_fts MATCH ?"
+            f"a.published_utc, a.first_seen, {dialect.search_rank} AS rank, "
+            f"{dialect.snippet} AS snippet "
+            f"FROM {dialect.search_from} WHERE {dialect.search_where}"
         )
         sql += "".join(f" AND {w}" for w in where)
-        sql += f" ORDER BY f.rank LIMIT {int(limit)}"
-        return [_decode(r) for r in self._db.dicts(sql, [query, *params], user_query=True)]
+        sql += f" ORDER BY rank LIMIT {int(limit)}"
+        rows = self._db.dicts(sql, [dialect.query(query), *params], user_query=True)
+        return [_decode(r) for r in rows]
 
     def site_stats(self) -> dict[str, dict[str, Any]]:
         """Per site (host without www.): articles, the last fetch, failures by reason."""
@@ -327,17 +328,19 @@ class ArticleStore:
 
         for host, n in self._db.rows("SELECT host, count(*) FROM articles GROUP BY host"):
             site(host)["articles"] += n
-        host_of = "lower(substr(rest, 1, instr(rest || '/', '/') - 1))"  # scheme://HOST/...
+        instr = self._db.dialect.instr
+        host_of = f"lower(substr(rest, 1, {instr}(rest || '/', '/') - 1))"  # scheme://HOST/...
         fetch_hosts = f"SELECT {host_of} AS host, error, fetched_at FROM " + (
-            "(SELECT substr(url, instr(url, '://') + 3) AS rest, error, fetched_at FROM fetches)"
+            f"(SELECT substr(url, {instr}(url, '://') + 3) AS rest, error, fetched_at"
+            " FROM fetches) AS u"
         )
         for host, last in self._db.rows(
-            f"SELECT host, max(fetched_at) FROM ({fetch_hosts}) GROUP BY host"
+            f"SELECT host, max(fetched_at) FROM ({fetch_hosts}) AS h GROUP BY host"
         ):
             entry = site(host)
             entry["last_fetch"] = max(filter(None, [entry["last_fetch"], last]), default=None)
         for host, error, n in self._db.rows(
-            f"SELECT host, error, count(*) FROM ({fetch_hosts}) WHERE error IS NOT NULL "
+            f"SELECT host, error, count(*) FROM ({fetch_hosts}) AS h WHERE error IS NOT NULL "
             "GROUP BY host, error"
         ):
             failures = site(host)["failures"]

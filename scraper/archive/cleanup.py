@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from scraper.archive.backend import Backend
 from scraper.archive.schema import NEWEST_ARCHIVED_RAW
-from scraper.archive.sqlite import Backend
 
 # what deleting an article takes with it, in the order it is deleted
 DEPENDENTS = ("links", "versions", "raw_pages", "fetches")
@@ -47,7 +47,7 @@ _NEEDED_RAW = f"""SELECT needed FROM (
     SELECT max(r.id) AS needed FROM raw_pages r GROUP BY r.article_id
     UNION SELECT ({NEWEST_ARCHIVED_RAW}) FROM articles a
     UNION SELECT raw_page_id FROM versions WHERE text IS NULL
-) WHERE needed IS NOT NULL"""
+) AS n WHERE needed IS NOT NULL"""
 
 
 def prune(db: Backend, before: str, *, dry_run: bool = False) -> dict[str, int]:

@@ -19,9 +19,9 @@ from typing import Any
 
 from scraper.archive import cleanup, merge
 from scraper.archive.articles import ArticleStore, Stored
+from scraper.archive.backend import open_backend
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
-from scraper.archive.sqlite import Backend
 from scraper.archive.versions import Rebuilt
 from scraper.models import Article, FetchResult
 from scraper.when import utc_text
@@ -36,8 +36,8 @@ class Archive:
     """
 
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
-        self.path = Path(path)
-        self._db = Backend(self.path, readonly=readonly)
+        self._db = open_backend(path, readonly=readonly)
+        self.path: Path | str = self._db.path  # the file, or the PostgreSQL URL
         self.articles = ArticleStore(self._db)
         self.versions = self.articles.versions
         self.raw = RawPageStore(self._db)
@@ -158,6 +158,10 @@ class Archive:
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system."""
         self._db.vacuum()
+
+    def size(self) -> int:
+        """Bytes the archive takes (its file, or its PostgreSQL database)."""
+        return self._db.size()
 
     def article_id_for(self, url: str) -> int | None:
         return self.articles.id_for(url)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from scraper.archive.articles import utcnow
-from scraper.archive.sqlite import Backend
+from scraper.archive.backend import Backend
 
 MAX_ATTEMPTS = 3  # a frontier URL whose fetch failed is tried in at most this many runs
 
@@ -271,12 +271,12 @@ class CrawlQueue:
     def skip(self, site: str, source: str, reason: str) -> int:
         """Skip every queued URL of ``site`` found through ``source``; returns how many."""
         with self._db.transaction():
-            cur = self._db.execute(
+            skipped = self._db.execute(
                 "UPDATE frontier SET state = 'skipped', reason = ?, updated_at = ? "
                 "WHERE site = ? AND state = 'queued' AND source = ?",
                 [reason, utcnow(), site, str(source)],
             )
-        return int(cur.rowcount)
+        return skipped
 
     def counts(self, site: str | None = None) -> dict[str, int]:
         """URLs by state, for one site or all."""

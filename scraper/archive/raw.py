@@ -12,7 +12,7 @@ from typing import NamedTuple
 import zstandard
 
 from scraper.archive.articles import iso, site_filter, utcnow
-from scraper.archive.sqlite import Backend
+from scraper.archive.backend import Backend
 from scraper.models import FetchResult
 
 
@@ -95,10 +95,10 @@ class RawPageStore:
         of its row (new or the one kept before)."""
         if packed is None:
             packed = pack(fetch.body)
-        cur = self._db.execute(
-            "INSERT OR IGNORE INTO raw_pages "
+        raw_id = self._db.insert(
+            "INSERT INTO raw_pages "
             "(article_id, fetch_id, url, fetched_at, encoding, sha256, size, body) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 article_id,
                 fetch_id,
@@ -110,8 +110,8 @@ class RawPageStore:
                 packed.body,
             ],
         )
-        if cur.rowcount == 1:
-            return int(cur.lastrowid or 0)
+        if raw_id is not None:
+            return raw_id
         row = self._db.one(
             "SELECT id FROM raw_pages WHERE article_id = ? AND sha256 = ?",
             [article_id, packed.sha256],

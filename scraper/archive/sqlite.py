@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.archive import schema
+from scraper.archive.dialect import SQLITE
 from scraper.errors import ArchiveError, QueryError
 
 BUSY_TIMEOUT_MS = 30_000
@@ -39,6 +40,7 @@ class Backend:
     """One connection to an archive file, opened (and migrated) on construction."""
 
     name = "sqlite"
+    dialect = SQLITE
 
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
@@ -148,6 +150,11 @@ class Backend:
             ):
                 leftover.unlink(missing_ok=True)
 
+    def size(self) -> int:
+        """Bytes the archive file takes."""
+        with self.errors():
+            return self.path.stat().st_size
+
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system (outside a transaction)."""
         with self.errors("cannot vacuum"):
@@ -228,9 +235,16 @@ class Backend:
             pass  # the original error says more
 
     # ------------------------------------------------------------ statements
-    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the rows it changed."""
         with self.errors():
-            return self.conn.execute(sql, params)
+            return int(self.conn.execute(sql, params).rowcount)
+
+    def insert(self, sql: str, params: Params = ()) -> int | None:
+        """Run an INSERT of one row; its id, or None when nothing was inserted."""
+        with self.errors():
+            cur = self.conn.execute(sql, params)
+        return int(cur.lastrowid or 0) if cur.rowcount == 1 else None
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         with self.errors():

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from scraper.archive.sqlite import Backend
+from scraper.archive.backend import Backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +66,13 @@ class VersionStore:
     def sync_current(self, article_id: int) -> None:
         """The current version takes the article's new extraction of the same page
         (``reextract``): hash, title, words, modified date.  Call inside a transaction."""
-        cur = self._db.execute(
+        updated = self._db.execute(
             "UPDATE versions SET (content_hash, title, word_count, modified) = "
             "(SELECT content_hash, title, word_count, modified FROM articles WHERE id = ?) "
             "WHERE article_id = ? AND text IS NULL",
             [article_id, article_id],
         )
-        if cur.rowcount == 0:  # an article with no version row: it gets its first
+        if updated == 0:  # an article with no version row: it gets its first
             self.add(article_id, None, None)
 
     def rebuild(self, article_id: int, versions: Iterable[Rebuilt]) -> int:

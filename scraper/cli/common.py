@@ -22,7 +22,14 @@ from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
 from scraper.errors import ArchiveError, InputFileError, UsageError, reading
-from scraper.settings import DEFAULTS, RULES, Settings, parse_setting, resolve_settings
+from scraper.settings import (
+    DEFAULTS,
+    RULES,
+    Settings,
+    is_database_url,
+    parse_setting,
+    resolve_settings,
+)
 from scraper.urls import check_url, redact
 from scraper.when import FORMS, parse_when
 
@@ -69,14 +76,22 @@ def urls_argument(help: str) -> Any:
     return typer.Argument(help=help, metavar="URL", show_default=False)
 
 
+def _parse_db(text: str) -> Path | str:
+    """An archive file, or a postgresql:// URL; a directory is a usage error."""
+    db = _parse_flag("db", text)
+    if isinstance(db, Path) and db.is_dir():
+        raise typer.BadParameter(f"File {text!r} is a directory.")
+    return db
+
+
 DbOption = Annotated[
-    Path | None,
+    Any,  # Path | str (a PostgreSQL URL) | None
     typer.Option(
         "--db",
-        help="Archive file (env SCRAPER_DB; default data/archive.db).",
+        parser=_parse_db,
+        help="Archive file or postgresql:// URL (env SCRAPER_DB; default data/archive.db).",
         show_default=False,
-        dir_okay=False,
-        metavar="FILE",
+        metavar="FILE|URL",
     ),
 ]
 ConfigOption = Annotated[
@@ -225,6 +240,8 @@ def resolve_ref(archive: Archive, ref: str) -> int:
 def open_existing(settings: Settings) -> Archive:
     """The archive opened for writing, for commands that change an archive but never
     make one (``delete``, ``prune``): a missing file is an error (exit 3)."""
+    if is_database_url(settings.db):  # a database holds an archive once opened
+        return Archive(settings.db)
     path = Path(settings.db)
     if not path.is_file():
         reason = "is a directory" if path.is_dir() else "no such archive"

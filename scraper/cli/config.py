@@ -9,10 +9,13 @@ from typing import Annotated
 import typer
 
 from scraper.cli.common import ConfigOption, DbOption, flag_values
-from scraper.settings import NAMES, resolve_settings
+from scraper.settings import NAMES, is_database_url, resolve_settings
+from scraper.urls import redact
 
 
 def _json(value: object) -> object:
+    if isinstance(value, str) and is_database_url(value):
+        return redact(value)  # a database URL's password is not shown
     return str(value) if isinstance(value, Path) else value
 
 

@@ -33,6 +33,7 @@ from scraper.cli.common import (
     urls_argument,
     when_option,
 )
+from scraper.urls import redact
 
 
 def crawl(
@@ -141,9 +142,12 @@ def crawl(
         raise typer.Exit(EXIT_FAILED)
 
 
-def _waiting(db: Path) -> Callable[[], None]:
+def _waiting(db: Path | str) -> Callable[[], None]:
     def say() -> None:
-        print(f"scraper: {db}: another crawl is running; waiting for it to end", file=sys.stderr)
+        print(
+            f"scraper: {redact(str(db))}: another crawl is running; waiting for it to end",
+            file=sys.stderr,
+        )
         sys.stderr.flush()
 
     return say

@@ -108,11 +108,11 @@ def prune(
     when = when_option(before, "--before")
     assert when is not None
     with open_existing(settings_for(config, db=db)) as archive:
-        size = archive.path.stat().st_size
+        size = archive.size()
         counts = archive.prune(when, dry_run=dry_run)
         if not dry_run:
             archive.vacuum()
-    after = archive.path.stat().st_size
+        after = archive.size()
     if json:
         sizes = {"bytes_before": size, "bytes_after": after}
         print(jsonlib.dumps({"dry_run": dry_run, **counts, **sizes}))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from scraper.archive.articles import SNIPPET_MARKS
+from scraper.archive.dialect import SNIPPET_MARKS
 from scraper.cli.common import (
     EXIT_FAILED,
     ConfigOption,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from scraper import serve as serving
 from scraper.cli.common import ConfigOption, DbOption, settings_for
+from scraper.errors import UsageError
+from scraper.settings import is_database_url
+from scraper.urls import redact
 
 
 def serve(
@@ -21,4 +25,8 @@ def serve(
     Needs the serve extra: pip install 'scraper[serve]'.
     """
     settings = settings_for(config, db=db)
-    serving.run(settings.db, host, port)
+    if is_database_url(settings.db):
+        raise UsageError(
+            f"{redact(str(settings.db))}: serve opens SQLite archives only (Datasette)"
+        )
+    serving.run(Path(settings.db), host, port)

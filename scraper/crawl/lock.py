@@ -16,9 +16,10 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from scraper.errors import ArchiveError, ArchiveLocked
+from scraper.settings import is_database_url
 
 
-def lock_path(db: Path) -> Path:
+def lock_path(db: Path | str) -> Path:
     """The lock file of archive ``db``: beside the file it resolves to."""
     real = Path(db).resolve()
     return real.with_name(real.name + ".lock")
@@ -26,10 +27,17 @@ def lock_path(db: Path) -> Path:
 
 @contextmanager
 def crawl_lock(
-    db: Path, *, wait: bool = False, on_wait: Callable[[], None] | None = None
-) -> Iterator[Path]:
+    db: Path | str, *, wait: bool = False, on_wait: Callable[[], None] | None = None
+) -> Iterator[Path | None]:
     """Hold the crawl lock of archive ``db``; ``ArchiveLocked`` if another run holds
-    it (or, with ``wait``, call ``on_wait`` and block until it is free)."""
+    it (or, with ``wait``, call ``on_wait`` and block until it is free).  A
+    PostgreSQL archive's lock is the database's own (an advisory lock)."""
+    if is_database_url(db):
+        from scraper.archive.postgres import crawl_lock as database_lock
+
+        with database_lock(str(db), wait=wait, on_wait=on_wait):
+            yield None
+        return
     path = lock_path(db)
     lock = FileLock(path, thread_local=False)
     try:

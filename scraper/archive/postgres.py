@@ -1,0 +1,267 @@
+"""The PostgreSQL backend (``--db postgresql://...``): the same interface as
+:mod:`.sqlite`'s ``Backend``, over one psycopg 3 connection.
+
+The stores' SQL (``?`` placeholders) runs here with psycopg's ``%s``; what the
+two dialects say differently comes from :data:`~.dialect.POSTGRES`.  Every
+``psycopg.Error`` becomes an :class:`~scraper.errors.ArchiveError` in one place,
+:meth:`PgBackend.errors`, naming the database by its URL (password hidden).
+Transactions begin with ``BEGIN`` and nest as savepoints, as on SQLite; a
+writer opening the archive applies the schema under an advisory lock, so
+processes opening a new database at once make it exactly once.
+
+The database must exist (``createdb``); the tables are made on first use.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from scraper.archive import pgschema, schema
+from scraper.archive.dialect import POSTGRES
+from scraper.errors import ArchiveError, QueryError
+from scraper.urls import redact
+
+Params = Sequence[Any]
+MIGRATION_LOCK = 0x5C4A9E12  # pg_advisory_xact_lock key: one migrating writer at a time
+CONNECT_TIMEOUT = 10
+
+
+@lru_cache(maxsize=512)
+def _placeholders(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def placeholders(sql: str, params: Params) -> str:
+    """The stores' ``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled:
+    only with parameters, as psycopg reads ``%`` only then)."""
+    return _placeholders(sql) if params else sql
+
+
+class PgBackend:
+    """One connection to a PostgreSQL archive, opened (and its schema made) on construction."""
+
+    name = "postgresql"
+    dialect = POSTGRES
+
+    def __init__(self, url: str, *, readonly: bool = False) -> None:
+        self.path = url
+        self.label = redact(url)
+        self.readonly = readonly
+        self._depth = 0
+        self._names = itertools.count()
+        self._conn: Any = None
+        try:
+            import psycopg
+        except ImportError:
+            raise ArchiveError(
+                f"{self.label}: PostgreSQL archives need psycopg: pip install 'scraper[postgres]'"
+            ) from None
+        self._psycopg = psycopg
+        try:
+            with self.errors("cannot open archive"):
+                self._conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+                if readonly:
+                    self._open_readonly()
+                else:
+                    self._open_for_writing()
+        except ArchiveError:
+            self.close()
+            raise
+
+    def _applied(self) -> list[str]:
+        if self.one("SELECT to_regclass(?)", [schema.TABLE]) == (None,):
+            return []
+        rows = self.rows(
+            f"SELECT name FROM {schema.TABLE} WHERE migration_set = ? ORDER BY id", [schema.SET]
+        )
+        return [str(r[0]) for r in rows]
+
+    def _open_readonly(self) -> None:
+        if not self._applied():
+            raise ArchiveError(f"{self.label}: not a scraper archive")
+        self.execute("SET default_transaction_read_only = on")
+
+    def _open_for_writing(self) -> None:
+        newer = [n for n in self._applied() if n not in pgschema.MIGRATIONS]
+        if newer:
+            raise ArchiveError(
+                f"{self.label}: written by a newer scraper (migration {newer[0]} is "
+                "unknown here); upgrade scraper to write to it"
+            )
+        if len(self._applied()) < len(pgschema.MIGRATIONS):
+            with self.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
+                self.execute(pgschema.MIGRATIONS_TABLE)
+                done = set(self._applied())  # again, under the lock
+                for name, ddl in pgschema.MIGRATIONS.items():
+                    if name in done:
+                        continue
+                    if ddl:
+                        self.execute(ddl)
+                    self.execute(
+                        f"INSERT INTO {schema.TABLE} (migration_set, name, applied_at) "
+                        "VALUES (?, ?, ?)",
+                        [schema.SET, name, str(datetime.now(UTC))],
+                    )
+
+    @contextmanager
+    def errors(self, action: str = "", *, user_query: bool = False) -> Iterator[None]:
+        """Turn a psycopg error into an ArchiveError naming the database: the only
+        place where this happens.  (A user's search query is checked before it gets
+        here, by :mod:`.ftsquery`; ``user_query`` is for the SQLite backend's sake.)"""
+        try:
+            yield
+        except ArchiveError:
+            raise
+        except self._psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            if user_query and isinstance(exc, self._psycopg.errors.SyntaxError):
+                raise QueryError(f"bad search query ({first})") from exc
+            reason = f"{action} ({first})" if action else first
+            raise ArchiveError(f"{self.label}: {reason}") from exc
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            raise ArchiveError(f"{self.label}: the archive is closed")
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with self.errors():
+                self._conn.close()
+            self._conn = None
+
+    def vacuum(self) -> None:
+        with self.errors("cannot vacuum"):
+            self.conn.execute("VACUUM")
+
+    def size(self) -> int:
+        """Bytes the database takes."""
+        row = self.one("SELECT pg_database_size(current_database())")
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------ transactions
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen or none do; inner ones are savepoints."""
+        conn = self.conn
+        savepoint = None if self._depth == 0 else f"sp{next(self._names)}"
+        with self.errors():
+            conn.execute("BEGIN" if savepoint is None else f"SAVEPOINT {savepoint}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._undo(savepoint)
+            raise
+        self._depth -= 1
+        try:
+            with self.errors():
+                conn.execute("COMMIT" if savepoint is None else f"RELEASE {savepoint}")
+        except ArchiveError:
+            self._undo(savepoint)
+            raise
+
+    def _undo(self, savepoint: str | None) -> None:
+        conn = self._conn
+        if conn is None or conn.closed:
+            return
+        try:
+            if savepoint is None:
+                conn.execute("ROLLBACK")
+            else:
+                conn.execute(f"ROLLBACK TO {savepoint}")
+                conn.execute(f"RELEASE {savepoint}")
+        except self._psycopg.Error:
+            pass  # the original error says more
+
+    # ------------------------------------------------------------ statements
+    def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the rows it changed."""
+        with self.errors():
+            cur = self.conn.execute(placeholders(sql, params), params or None)
+            return int(cur.rowcount)
+
+    def insert(self, sql: str, params: Params = ()) -> int | None:
+        """Run an INSERT of one row; its id, or None when nothing was inserted."""
+        with self.errors():
+            row = self.conn.execute(placeholders(sql, params) + " RETURNING id", params).fetchone()
+        return int(row[0]) if row else None
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        with self.errors(), self.conn.cursor() as cur:
+            cur.executemany(placeholders(sql, rows[0]), rows)
+
+    def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
+        with self.errors():
+            row = self.conn.execute(placeholders(sql, params), params or None).fetchone()
+        return tuple(row) if row is not None else None
+
+    def rows(self, sql: str, params: Params = ()) -> Iterator[tuple[Any, ...]]:
+        with self.errors():
+            found = self.conn.execute(placeholders(sql, params), params or None).fetchall()
+        yield from found
+
+    def dicts(
+        self, sql: str, params: Params = (), *, user_query: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        with self.errors(user_query=user_query):
+            cur = self.conn.execute(placeholders(sql, params), params or None)
+            columns = [c.name for c in cur.description]
+            found = cur.fetchall()
+        for row in found:
+            yield dict(zip(columns, row, strict=True))
+
+
+CRAWL_LOCK = 0x5C4A9E13  # pg_advisory_lock key of the crawl lock
+
+
+@contextmanager
+def crawl_lock(url: str, *, wait: bool, on_wait: Any = None) -> Iterator[str]:
+    """Hold the crawl lock of the PostgreSQL archive at ``url``: a session advisory
+    lock on a connection of its own, so the server drops it when the process ends,
+    however it ends.  ``ArchiveLocked`` if another crawl holds it (or, with ``wait``,
+    call ``on_wait`` and block until it is free)."""
+    from scraper.errors import ArchiveLocked
+
+    label = redact(url)
+    try:
+        import psycopg
+    except ImportError:
+        raise ArchiveError(
+            f"{label}: PostgreSQL archives need psycopg: pip install 'scraper[postgres]'"
+        ) from None
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    except psycopg.Error as exc:
+        first = (str(exc).strip().splitlines() or ["?"])[0]
+        raise ArchiveError(f"{label}: cannot open archive ({first})") from exc
+    try:
+        try:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s)", [CRAWL_LOCK]).fetchone()
+            if not (got and got[0]):
+                if not wait:
+                    raise ArchiveLocked(f"{label}: another crawl is running on this archive")
+                if on_wait is not None:
+                    on_wait()
+                conn.execute("SELECT pg_advisory_lock(%s)", [CRAWL_LOCK])
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or ["?"])[0]
+            raise ArchiveError(f"{label}: cannot take the crawl lock ({first})") from exc
+        yield label
+    finally:
+        conn.close()  # releases the lock
