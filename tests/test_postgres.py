@@ -6,15 +6,19 @@ runs on both backends in test_archive_contract.py."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from promise_site import article_html, index_html, make_site
 from pytest_httpserver import HTTPServer
+from test_cleanup import FILL, PAYWALL, URL, V1, V2, V2_AD, html, store
 
 from scraper.archive import Archive
 from scraper.archive.ftsquery import to_tsquery
 from scraper.crawl import crawl_lock
 from scraper.errors import QueryError
+from scraper.extract import extract
+from scraper.models import FetchResult
 
 
 def test_fetch_into_postgresql_then_every_read_command(
@@ -82,6 +86,34 @@ def test_crawl_into_postgresql_resumes_from_its_frontier(
     assert titles == [f"Story {n}" for n in range(1, 5)]
     fetched = [p for p in site.paths() if p.startswith("/story/")]
     assert sorted(fetched) == links  # each story fetched once: the first run's stayed done
+
+
+def test_the_commands_that_rewrite_an_archive(cli_here, pg_url: str, tmp_path: Path) -> None:
+    """reextract, diff, prune, delete and WARC export, on test_cleanup's archive."""
+    with Archive(pg_url) as arc:
+        for body, day in ((V1, 1), (V2, 3), (V2_AD, 4)):
+            store(arc, body, day)
+        page = FetchResult(url=URL, final_url=URL, status=200, body=PAYWALL)
+        assert arc.store(page, extract(PAYWALL, URL), URL).kept
+        store(arc, html(FILL, "Kremlin story."), 2, "https://example.com/news/kremlin")
+        store(arc, html(FILL, "Weather story, the Kremlin once."), 2, "https://other.org/w")
+    r = cli_here("reextract", "--versions", "--json", "--db", pg_url)
+    assert r.code == 0 and json.loads(r.out.splitlines()[-1])["reextracted"] == 3, r.err
+    r = cli_here("diff", URL, "--db", pg_url)
+    assert r.code == 0 and "{+The mayor said" in r.out, r.err
+    r = cli_here("export", "--format", "warc", "-o", str(tmp_path / "a.warc.gz"), "--db", pg_url)
+    assert r.code == 0 and (tmp_path / "a.warc.gz").stat().st_size > 0, r.err
+    r = cli_here("prune", "--before", "2026-11-05", "--json", "--db", pg_url)
+    done = json.loads(r.out)
+    assert (done["raw_pages"], done["fetches"], done["bytes_after"] > 0) == (1, 0, True), r.err
+    r = cli_here("delete", "--query", "kremlin", "--site", "other.org", "--json", "--db", pg_url)
+    assert json.loads(r.out)["ids"] == [3], r.err
+    r = cli_here("delete", "--site", "example.com", "--db", pg_url)
+    assert r.out.splitlines()[-1].startswith("deleted: articles 2, links 0, versions 3"), r.err
+    with Archive(pg_url, readonly=True) as arc:
+        assert arc.counts() == dict.fromkeys(
+            ("articles", "links", "fetches", "raw_pages", "versions"), 0
+        )
 
 
 def test_one_crawl_at_a_time_per_database(cli_here, server: HTTPServer, pg_url: str) -> None:
