@@ -39,6 +39,7 @@ class Dialect:
     search_rank: str  # lower is better
     snippet: str  # the text around the matches, marked with SNIPPET_MARKS
     query: Callable[[str], str]  # the user's (FTS5) query as this backend's parameter
+    columns: str  # rows (position, name, ...) of table {}'s columns, in order
 
 
 SQLITE = Dialect(
@@ -54,6 +55,7 @@ SQLITE = Dialect(
         f"{SNIPPET_WORDS})"
     ),
     query=_same,
+    columns="PRAGMA table_info({})",
 )
 
 POSTGRES = Dialect(
@@ -71,4 +73,8 @@ POSTGRES = Dialect(
         'FragmentDelimiter="…"\')'
     ),
     query=ftsquery.to_tsquery,
+    columns=(
+        "SELECT ordinal_position, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = '{}' ORDER BY ordinal_position"
+    ),
 )

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scraper.archive import schema
-from scraper.archive.sqlite import Backend
+from scraper.archive.backend import Backend
 from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
 
@@ -50,7 +50,7 @@ class Folded:
 
 
 def _columns(db: Backend, table: str) -> list[str]:
-    return [str(r[1]) for r in db.rows(f"PRAGMA table_info({table})")]
+    return [str(r[1]) for r in db.rows(db.dialect.columns.format(table))]
 
 
 class _Folder:
@@ -64,12 +64,12 @@ class _Folder:
 
     def _insert(self, table: str, row: dict[str, Any], **values: Any) -> int:
         data = {c: row[c] for c in self.cols[table] if c != "id"} | values
-        cur = self.t.execute(
+        new_id = self.t.insert(
             f"INSERT INTO {table} ({', '.join(data)}) VALUES ({', '.join('?' * len(data))})",
             list(data.values()),
         )
         self.done.added[table] += 1
-        return int(cur.lastrowid or 0)
+        return int(new_id or 0)
 
     def _source(self, table: str, article_id: int, order: str = "id") -> list[dict[str, Any]]:
         return list(
