@@ -311,7 +311,8 @@ class ArticleStore:
             "SELECT a.id, a.canonical_url AS url, a.host, a.title, a.authors, a.published, "
             f"a.published_utc, a.first_seen, {dialect.search_rank} AS rank, "
             f"{dialect.snippet} AS snippet "
-            f"FROM {dialect.search_from} WHERE {dialect.search_where}"
+            f"FROM {dialect.search_filtered_from if where else dialect.search_from} "
+            f"WHERE {dialect.search_where}"
         )
         sql += "".join(f" AND {w}" for w in where)
         sql += f" ORDER BY rank LIMIT {int(limit)}"

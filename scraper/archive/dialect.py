@@ -35,6 +35,7 @@ class Dialect:
     json_values: str  # FROM item of a JSON array's values ({} is the column), as `value`
     # articles a joined to the match, and the condition: one ? between them, the query
     search_from: str
+    search_filtered_from: str  # the same, when the search has filters (site, dates)
     search_where: str
     search_rank: str  # lower is better
     snippet: str  # the text around the matches, marked with SNIPPET_MARKS
@@ -48,6 +49,11 @@ SQLITE = Dialect(
     instr="instr",
     json_values="json_each({})",
     search_from="articles_fts f JOIN articles a ON a.id = f.rowid",
+    # the planner would read each match's row to test a filter, and a row holds the
+    # article's text (overflow pages) before the filtered columns: read the index
+    search_filtered_from=(
+        "articles_fts f JOIN articles a INDEXED BY articles_filters ON a.id = f.rowid"
+    ),
     search_where="articles_fts MATCH ?",
     search_rank="f.rank",
     snippet=(
@@ -64,6 +70,7 @@ POSTGRES = Dialect(
     instr="strpos",
     json_values="jsonb_array_elements_text({}::jsonb) AS j(value)",
     search_from="articles a CROSS JOIN to_tsquery('simple', ?) AS q",
+    search_filtered_from="articles a CROSS JOIN to_tsquery('simple', ?) AS q",
     search_where=f"{PG_DOCUMENT} @@ q",
     search_rank=f"-ts_rank({PG_DOCUMENT}, q, 1)",
     snippet=(
