@@ -10,7 +10,7 @@ concurrently; ``scraper crawl`` calls ``process`` for each page it fetches;
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from scraper.archive import Archive, Rebuilt, text_hash
-from scraper.archive.raw import Packed
+from scraper.archive.raw import Packed, RawPage
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.fetch import Fetcher
@@ -26,6 +26,7 @@ from scraper.models import Article, FailureKind, FetchResult
 from scraper.netguard import AddressGuard
 from scraper.settings import Settings
 from scraper.urls import normalize_url, redact, same_site
+from scraper.workers import default_processes, ordered_map
 
 
 class Status(StrEnum):
@@ -157,43 +158,57 @@ def process(
     return Outcome(fetch.url, status, None, stored.article_id, article.title, article, fetch)
 
 
+WORKERS_FROM_PAGES = 200  # reextract starts workers for this many pages or more
+
+
 def reextract(
     archive: Archive,
     *,
     site: str | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    processes: int | None = None,
 ) -> Summary:
     """Extract every archived article again from its newest raw page; nothing is fetched.
 
-    An article gets the new text, metadata and links (``updated`` or
-    ``unchanged``); one whose new extraction finds no text keeps what is stored
-    (``kept``, with the reason).
+    An article gets the new text, metadata and links (``updated``; ``unchanged``
+    when the new extraction is what is stored, and nothing is written); one whose
+    new extraction finds no text keeps what is stored (``kept``, with the reason).
+    ``processes`` > 1 extracts in that many worker processes while this one writes
+    (by default the cores, for WORKERS_FROM_PAGES pages or more: fewer are done
+    before the workers would have started).
     """
     summary = Summary()
-    for article_id, raw_id, url in archive.raw_pages_newest(site):
-        raw = archive.raw_page_by_id(raw_id)
-        if raw is None:  # removed since the list was read
-            continue
-        outcome = _reextract_one(archive, article_id, url, *raw)
+    newest = archive.raw_pages_newest(site)
+    if processes is None:
+        processes = default_processes() if len(newest) >= WORKERS_FROM_PAGES else 1
+
+    def pages() -> Iterator[tuple[int, str, RawPage]]:
+        for article_id, raw_id, url in newest:
+            raw = archive.raw_page_by_id(raw_id)
+            if raw is not None:  # else removed since the list was read
+                yield article_id, url, raw
+
+    extracted = ordered_map(extract_raw, pages(), processes=processes, preload="scraper.pipeline")
+    for (article_id, url, _), article in extracted:
+        outcome = _reextracted(archive, article_id, url, article)
         summary.add(outcome)
         if on_outcome:
             on_outcome(outcome)
     return summary
 
 
-def _reextract_one(
-    archive: Archive,
-    article_id: int,
-    url: str,
-    page_url: str,
-    encoding: str | None,
-    body: bytes | None,
-) -> Outcome:
-    if body is None:
+def extract_raw(job: tuple[int, str, RawPage]) -> Article | None:
+    """In a worker: the extraction of a stored raw page (None when it is unreadable)."""
+    page = job[2]
+    if page.body is None:
+        return None
+    fetch = FetchResult(url=page.url, final_url=page.url, status=200, body=page.body)
+    return extract_fetched(replace(fetch, encoding=page.encoding))
+
+
+def _reextracted(archive: Archive, article_id: int, url: str, article: Article | None) -> Outcome:
+    if article is None:
         return Outcome(url, Status.KEPT, "stored raw page is unreadable; kept the stored")
-    article = extract_fetched(
-        FetchResult(url=page_url, final_url=page_url, status=200, body=body, encoding=encoding)
-    )
     if not article.text.strip():
         return Outcome(url, Status.KEPT, "no text in the new extraction; kept the stored")
     changed = archive.update_extraction(article_id, article)

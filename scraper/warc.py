@@ -70,13 +70,6 @@ WARC_MAGIC = b"WARC/1."
 RESYNC_CHUNK = 1 << 20
 
 
-def default_processes() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 @dataclass(frozen=True, slots=True)
 class Page:
     """One HTML response record to archive."""

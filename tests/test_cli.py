@@ -185,6 +185,49 @@ def test_reextract_refreshes_articles_from_their_raw_pages(
     assert r.code == 0 and "reextracted 0" in r.err
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_reextract_writes_only_what_changed(
+    cli, site: HTTPServer, tmp_path: Path, processes: str
+) -> None:
+    """In this process or in two workers: an article whose new extraction is what is
+    stored is not written (its link rows keep their ids); one whose links differ
+    gets them again; one whose title differs gets that column, its text untouched."""
+    cli("fetch", *(site.url_for(f"/news/{i}") for i in range(3)))
+    db = tmp_path / "data" / "archive.db"
+
+    def links() -> dict[str, list[int]]:
+        rows = sqlite3.connect(db).execute(
+            "SELECT a.url, l.id FROM links l JOIN articles a ON a.id = l.article_id ORDER BY l.id"
+        )
+        found: dict[str, list[int]] = {}
+        for url, link_id in rows:
+            found.setdefault(url.rsplit("/", 1)[1], []).append(link_id)
+        return found
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE links SET text = 'stale' WHERE url LIKE '%/' AND article_id = 1")
+        conn.execute("UPDATE articles SET title = 'stale' WHERE url LIKE '%/news/2'")
+    before = links()
+    site.clear()  # nothing may be fetched
+    r = cli("reextract", "--processes", processes, "--json")
+    assert r.code == 0, r.err
+    assert json.loads(r.out.splitlines()[-1]) == {
+        "type": "summary",
+        "reextracted": 3,
+        "updated": 0,
+        "unchanged": 3,
+        "kept": 0,
+    }
+    after = links()
+    assert after["1"] == before["1"] and after["2"] == before["2"]  # not written
+    assert len(after["0"]) == len(before["0"]) and after["0"] != before["0"]  # written again
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM links WHERE text = 'stale'").fetchone()[0] == 0
+        assert dict(conn.execute("SELECT url, title FROM articles"))[
+            site.url_for("/news/2")
+        ] == "Local news 2"
+
+
 def test_reextract_skips_a_raw_page_it_cannot_read(cli, site: HTTPServer, tmp_path: Path) -> None:
     cli("fetch", site.url_for("/news/2"))
     db = tmp_path / "data" / "archive.db"

@@ -172,16 +172,32 @@ class ArticleStore:
         )
 
     def update_extraction(self, article_id: int, article: Article) -> bool:
-        """Replace what extraction gave an article (text, metadata, links); True
-        when the text changed.  The key, URLs and fetch times stay.  Call inside
-        a transaction."""
-        row = self._db.one("SELECT content_hash FROM articles WHERE id = ?", [article_id])
+        """Replace what extraction gave an article (text, metadata, links) where it
+        differs from what is stored (an extraction like the stored one writes
+        nothing: no row, no link, no index entry); True when the text changed.  The
+        key, URLs and fetch times stay.  Call inside a transaction."""
+        values = extracted(article)
+        columns = ", ".join(values)
+        row = self._db.one(f"SELECT {columns} FROM articles WHERE id = ?", [article_id])
         if row is None:
             return False
-        values = extracted(article)
-        self._replace(article_id, values, article)
-        self.versions.sync_current(article_id)  # the same page's text: no new version
-        return bool(row[0] != values["content_hash"])
+        stored = dict(zip(values, row, strict=True))
+        changed = {k: v for k, v in values.items() if stored[k] != v}
+        if changed:
+            assignments = ", ".join(f"{k} = ?" for k in changed)
+            self._db.execute(
+                f"UPDATE articles SET {assignments} WHERE id = ?", [*changed.values(), article_id]
+            )
+        links = [(ln.url, ln.text, int(ln.in_body)) for ln in article.links]
+        old = self._db.rows(
+            "SELECT url, text, in_body FROM links WHERE article_id = ? ORDER BY id", [article_id]
+        )
+        if [tuple(r) for r in old] != links:
+            self._db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+            self._insert_links(article_id, article)
+        if changed:
+            self.versions.sync_current(article_id)  # the same page's text: no new version
+        return "content_hash" in changed
 
     def add_fetch(
         self, fetch: FetchResult, article_id: int | None = None, error: str | None = None

@@ -123,6 +123,10 @@ SiteOption = Annotated[
         help="Only articles of this host (and its subdomains).", metavar="HOST", show_default=False
     ),
 ]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(min=1, help="Extraction processes (default: the cores).", show_default=False),
+]
 QuietOption = Annotated[
     bool,
     typer.Option(

@@ -14,6 +14,7 @@ from scraper.cli.common import (
     ConfigOption,
     DbOption,
     JsonOption,
+    ProcessesOption,
     QuietOption,
     err,
     open_archive,
@@ -26,10 +27,7 @@ def import_warc(
     files: Annotated[
         list[str], typer.Argument(help="WARC files (.warc or .warc.gz); '-' reads stdin.")
     ],
-    processes: Annotated[
-        int | None,
-        typer.Option(min=1, help="Extraction processes (default: the cores).", show_default=False),
-    ] = None,
+    processes: ProcessesOption = None,
     max_bytes: Annotated[
         int | None,
         typer.Option(min=1, help="Largest page kept, bytes (default 10 MB).", show_default=False),
@@ -64,7 +62,8 @@ def import_warc(
     from rich.progress import DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
     from scraper.pipeline import Outcome, Status
-    from scraper.warc import ImportSummary, check_inputs, default_processes, import_warcs
+    from scraper.warc import ImportSummary, check_inputs, import_warcs
+    from scraper.workers import default_processes
 
     total = check_inputs(files)
     settings = settings_for(config, db=db, max_bytes=max_bytes)

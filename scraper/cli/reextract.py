@@ -12,6 +12,7 @@ from scraper.cli.common import (
     ConfigOption,
     DbOption,
     JsonLinesOption,
+    ProcessesOption,
     QuietOption,
     SiteOption,
     open_archive,
@@ -25,6 +26,7 @@ def reextract(
     config: ConfigOption = None,
     quiet: QuietOption = False,
     json: JsonLinesOption = False,
+    processes: ProcessesOption = None,
     versions: Annotated[
         bool,
         typer.Option(
@@ -36,7 +38,8 @@ def reextract(
     """Run extraction again over the raw pages the archive keeps; nothing is fetched.
 
     Use it after upgrading scraper: every article gets the new extractor's text,
-    metadata and links. An article whose new extraction finds no text keeps the
+    metadata and links (extracted in --processes worker processes; only what
+    changed is written). An article whose new extraction finds no text keeps the
     stored one.  With --versions, every page an article's text was archived from is
     extracted again, oldest first, and its versions are rebuilt from them.
     """
@@ -49,8 +52,10 @@ def reextract(
         open_archive(settings) as archive,
         Reporter(None, quiet=quiet, as_json=json, label="reextracting") as rep,
     ):
-        run = reextract_versions if versions else reextract_archive
-        summary = run(archive, site=site, on_outcome=rep)
+        if versions:
+            summary = reextract_versions(archive, site=site, on_outcome=rep)
+        else:
+            summary = reextract_archive(archive, site=site, on_outcome=rep, processes=processes)
     c = summary.counts
     done = {
         "reextracted": c["updated"] + c["unchanged"] + c["kept"],

@@ -10,46 +10,17 @@ is gone (``kill -9``), and ignores Ctrl-C: the crawl shuts the pool down itself.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FetchResult
 from scraper.pipeline import extract_fetched
+from scraper.workers import start_pool
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
-PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that its crawl is still there
-
-
-def exit_with(crawl_pid: int) -> None:
-    """In an extraction worker: exit once the crawl that started it is gone.
-
-    A crawl killed by cron's timeout or the OOM killer (SIGKILL) cannot shut its
-    pool down; its workers, children of the forkserver, would wait on their queue
-    forever (and keep the forkserver alive), about 75 MB a killed run.
-
-    Ctrl-C reaches the whole process group: a worker ignores it (it printed a
-    KeyboardInterrupt traceback), and the crawl shuts the pool down itself.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while True:
-            time.sleep(PARENT_CHECK_SECONDS)
-            try:
-                os.kill(crawl_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except OSError:  # alive, owned by someone else: not ours to judge
-                pass
-
-    threading.Thread(target=watch, name="exit-with-crawl", daemon=True).start()
 
 
 def extract_and_pack(fetch: FetchResult) -> tuple[Article, Packed]:
@@ -71,14 +42,7 @@ class ExtractPool:
         if self.in_process:
             return extract_fetched(fetch), None
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["scraper.pipeline"])
-            self._pool = ProcessPoolExecutor(
-                self.processes,
-                mp_context=context,
-                initializer=exit_with,
-                initargs=(os.getpid(),),
-            )
+            self._pool = start_pool(self.processes, "scraper.pipeline")
         try:
             # submitted from a thread: the first submit starts the forkserver and its
             # workers (seconds on a busy machine), which must not stall the fetches
