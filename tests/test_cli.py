@@ -192,7 +192,9 @@ def test_reextract_writes_only_what_changed(
     """In this process or in two workers: an article whose new extraction is what is
     stored is not written (its link rows keep their ids); one whose links differ
     gets them again; one whose title differs gets that column, its text untouched."""
-    cli("fetch", *(site.url_for(f"/news/{i}") for i in range(3)))
+    # one at a time: each article's links have higher ids than the one before, so
+    # links written again (deleted, inserted) get new ids
+    cli("fetch", "--concurrency", "1", *(site.url_for(f"/news/{i}") for i in range(3)))
     db = tmp_path / "data" / "archive.db"
 
     def links() -> dict[str, list[int]]:
@@ -205,7 +207,10 @@ def test_reextract_writes_only_what_changed(
         return found
 
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE links SET text = 'stale' WHERE url LIKE '%/' AND article_id = 1")
+        conn.execute(
+            "UPDATE links SET text = 'stale' WHERE url LIKE '%/' AND article_id = "
+            "(SELECT id FROM articles WHERE url LIKE '%/news/0')"
+        )
         conn.execute("UPDATE articles SET title = 'stale' WHERE url LIKE '%/news/2'")
     before = links()
     site.clear()  # nothing may be fetched
@@ -223,9 +228,10 @@ def test_reextract_writes_only_what_changed(
     assert len(after["0"]) == len(before["0"]) and after["0"] != before["0"]  # written again
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM links WHERE text = 'stale'").fetchone()[0] == 0
-        assert dict(conn.execute("SELECT url, title FROM articles"))[
-            site.url_for("/news/2")
-        ] == "Local news 2"
+        assert (
+            dict(conn.execute("SELECT url, title FROM articles"))[site.url_for("/news/2")]
+            == "Local news 2"
+        )
 
 
 def test_reextract_skips_a_raw_page_it_cannot_read(cli, site: HTTPServer, tmp_path: Path) -> None:

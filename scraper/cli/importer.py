@@ -141,7 +141,8 @@ def _import_on_dask(
     json: bool,
 ) -> None:
     from scraper.batch import client_for, import_on_dask
-    from scraper.warc import check_inputs, default_processes
+    from scraper.warc import check_inputs
+    from scraper.workers import default_processes
 
     if "-" in files:
         raise UsageError("-: stdin cannot be read by Dask workers; give files")
