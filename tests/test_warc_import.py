@@ -146,7 +146,9 @@ def test_kill_9_during_import_then_again_equals_one_unbroken_run(cli, tmp_path: 
     warc = tmp_path / "in.warc"
     pages = make_warc(warc, copies=6, gzip=False)
     data = warc.read_bytes()
-    assert cli("import", str(warc), "--db", "whole.db", "-q", "--processes", "1").code == 0
+    run = cli("import", str(warc), "--db", "whole.db", "-q", "--json", "--processes", "1")
+    assert run.code == 0  # quiet and --json: the summary line only, as fetch and crawl
+    assert json.loads(run.out)["archived"] == pages
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCRAPER_")}
     cmd = [sys.executable, "-m", "scraper", "import", "-", "--db", "killed.db", "-q",
            "--processes", "2"]  # fmt: skip

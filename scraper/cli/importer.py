@@ -119,8 +119,8 @@ def import_warc(
                 progress.stop()
     done = summary.as_dict()
     failed = bool(summary.counts["failed"] or summary.errors)
-    if quiet and not failed:  # quiet: silent when all went well, as fetch and crawl
-        return
+    if quiet and not failed and not json:  # quiet: silent when all went well, as fetch
+        return  # and crawl; their --json summary line is printed all the same
     if json:
         failures = [{"url": o.url, "reason": o.reason} for o in summary.failures]
         print(jsonlib.dumps({**done, "failures": failures}), flush=True)
@@ -167,7 +167,7 @@ def _import_on_dask(
         )
     done = summary.as_dict()
     failed = bool(done["failed"] or done["errors"])
-    if quiet and not failed:
+    if quiet and not failed and not json:
         return
     if json:
         failures = [{"url": u, "reason": r} for u, r in summary.failures]
