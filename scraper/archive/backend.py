@@ -3,12 +3,14 @@ backend a ``--db`` value names (a path: SQLite; ``postgresql://...``: PostgreSQL
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
 from scraper.archive.dialect import Dialect
+from scraper.errors import ArchiveError
 from scraper.settings import is_database_url
 
 Params = Sequence[Any]
@@ -43,6 +45,67 @@ class Backend(Protocol):
     def size(self) -> int: ...
     def vacuum(self) -> None: ...
     def close(self) -> None: ...
+
+
+class Nesting:
+    """Transactions that nest, for both backends: the outermost begins with
+    ``BEGIN`` and commits; inner ones are savepoints, so a failed inner block undoes
+    only its own writes.  A backend gives its connection's raw ``_run(sql)``, the
+    errors it raises (``_driver_errors``), whether a transaction is still open to
+    undo (``_open``), and ``errors()``, which turns them into ``ArchiveError``."""
+
+    BEGIN = "BEGIN"
+    _driver_errors: type[Exception] | tuple[type[Exception], ...] = ()
+
+    def _nesting(self) -> None:
+        self._depth = 0  # open transaction (1) and savepoints within it
+        self._names = itertools.count()
+
+    def _run(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def _open(self) -> bool:
+        raise NotImplementedError
+
+    def errors(self, action: str = "", *, user_query: bool = False) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._depth > 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen or none do."""
+        savepoint = None if self._depth == 0 else f"sp{next(self._names)}"
+        with self.errors():
+            self._run(self.BEGIN if savepoint is None else f"SAVEPOINT {savepoint}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            self._undo(savepoint)
+            raise
+        self._depth -= 1
+        try:
+            with self.errors():
+                self._run("COMMIT" if savepoint is None else f"RELEASE {savepoint}")
+        except ArchiveError:
+            self._undo(savepoint)
+            raise
+
+    def _undo(self, savepoint: str | None) -> None:
+        if not self._open():  # an error already ended it
+            return
+        try:
+            if savepoint is None:
+                self._run("ROLLBACK")
+            else:
+                self._run(f"ROLLBACK TO {savepoint}")
+                self._run(f"RELEASE {savepoint}")
+        except self._driver_errors:
+            pass  # the original error says more
 
 
 def open_backend(db: Path | str, *, readonly: bool = False) -> Backend:

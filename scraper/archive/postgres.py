@@ -14,7 +14,6 @@ The database must exist (``createdb``); the tables are made on first use.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from scraper.archive import pgschema, schema
+from scraper.archive.backend import Nesting
 from scraper.archive.dialect import POSTGRES
 from scraper.errors import ArchiveError, QueryError
 from scraper.urls import redact
@@ -42,7 +42,7 @@ def placeholders(sql: str, params: Params) -> str:
     return _placeholders(sql) if params else sql
 
 
-class PgBackend:
+class PgBackend(Nesting):
     """One connection to a PostgreSQL archive, opened (and its schema made) on construction."""
 
     name = "postgresql"
@@ -52,8 +52,7 @@ class PgBackend:
         self.path = url
         self.label = redact(url)
         self.readonly = readonly
-        self._depth = 0
-        self._names = itertools.count()
+        self._nesting()
         self._conn: Any = None
         try:
             import psycopg
@@ -62,6 +61,7 @@ class PgBackend:
                 f"{self.label}: PostgreSQL archives need psycopg: pip install 'scraper[postgres]'"
             ) from None
         self._psycopg = psycopg
+        self._driver_errors = psycopg.Error
         try:
             with self.errors("cannot open archive"):
                 self._conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
@@ -147,44 +147,11 @@ class PgBackend:
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------ transactions
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
+    def _run(self, sql: str) -> None:
+        self.conn.execute(sql)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All writes inside happen or none do; inner ones are savepoints."""
-        conn = self.conn
-        savepoint = None if self._depth == 0 else f"sp{next(self._names)}"
-        with self.errors():
-            conn.execute("BEGIN" if savepoint is None else f"SAVEPOINT {savepoint}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            self._undo(savepoint)
-            raise
-        self._depth -= 1
-        try:
-            with self.errors():
-                conn.execute("COMMIT" if savepoint is None else f"RELEASE {savepoint}")
-        except ArchiveError:
-            self._undo(savepoint)
-            raise
-
-    def _undo(self, savepoint: str | None) -> None:
-        conn = self._conn
-        if conn is None or conn.closed:
-            return
-        try:
-            if savepoint is None:
-                conn.execute("ROLLBACK")
-            else:
-                conn.execute(f"ROLLBACK TO {savepoint}")
-                conn.execute(f"RELEASE {savepoint}")
-        except self._psycopg.Error:
-            pass  # the original error says more
+    def _open(self) -> bool:
+        return self._conn is not None and not self._conn.closed
 
     # ------------------------------------------------------------ statements
     def execute(self, sql: str, params: Params = ()) -> int:

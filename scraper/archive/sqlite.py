@@ -12,7 +12,6 @@ failing to upgrade) and nests as savepoints.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import secrets
 import sqlite3
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.archive import schema
+from scraper.archive.backend import Nesting
 from scraper.archive.dialect import SQLITE
 from scraper.errors import ArchiveError, QueryError
 
@@ -36,17 +36,18 @@ FTS_QUERY_ERRORS = (
 )
 
 
-class Backend:
+class Backend(Nesting):
     """One connection to an archive file, opened (and migrated) on construction."""
 
     name = "sqlite"
+    BEGIN = "BEGIN IMMEDIATE"
+    _driver_errors = sqlite3.Error
     dialect = SQLITE
 
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        self._depth = 0  # open transaction (1) and savepoints within it
-        self._names = itertools.count()
+        self._nesting()
         self._conn: sqlite3.Connection | None = None
         try:
             with self.errors("cannot open archive"):
@@ -193,46 +194,13 @@ class Backend:
             self._conn = None
 
     # ------------------------------------------------------------ transactions
-    @property
-    def in_transaction(self) -> bool:
-        return self._depth > 0
+    # (Nesting's; the outermost one begins IMMEDIATE: it waits up to the busy
+    # timeout for the write lock, instead of reading, then failing to upgrade)
+    def _run(self, sql: str) -> None:
+        self.conn.execute(sql)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All writes inside happen or none do.  The outermost one begins
-        IMMEDIATE (waits up to the busy timeout for the write lock); inner ones
-        are savepoints, so a failed inner block undoes only its own writes."""
-        conn = self.conn
-        savepoint = None if self._depth == 0 else f"sp{next(self._names)}"
-        with self.errors():
-            conn.execute("BEGIN IMMEDIATE" if savepoint is None else f"SAVEPOINT {savepoint}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            self._undo(savepoint)
-            raise
-        self._depth -= 1
-        try:
-            with self.errors():
-                conn.execute("COMMIT" if savepoint is None else f"RELEASE {savepoint}")
-        except ArchiveError:
-            self._undo(savepoint)
-            raise
-
-    def _undo(self, savepoint: str | None) -> None:
-        conn = self.conn
-        if not conn.in_transaction:  # an error already ended it
-            return
-        try:
-            if savepoint is None:
-                conn.execute("ROLLBACK")
-            else:
-                conn.execute(f"ROLLBACK TO {savepoint}")
-                conn.execute(f"RELEASE {savepoint}")
-        except sqlite3.Error:
-            pass  # the original error says more
+    def _open(self) -> bool:
+        return self.conn.in_transaction
 
     # ------------------------------------------------------------ statements
     def execute(self, sql: str, params: Params = ()) -> int:
