@@ -8,14 +8,15 @@ import logging
 import os
 import shutil
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
+from test_warc_import import dump as dump_tables
 from test_warc_import import make_warc
 
 from scraper.archive import Archive
@@ -25,12 +26,7 @@ from scraper.warc import import_warcs
 TABLES = ("articles", "links", "fetches", "raw_pages", "versions")
 
 
-def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(db)
-    try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
-    finally:
-        conn.close()
+dump = partial(dump_tables, tables=TABLES)  # the versions too
 
 
 @pytest.fixture(scope="module")

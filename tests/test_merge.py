@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+from functools import partial
 from pathlib import Path
 
 from test_warc_import import PAGES, make_warc
+from test_warc_import import dump as dump_tables
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -20,12 +22,7 @@ TABLES = ("articles", "links", "fetches", "raw_pages", "versions")
 URL = "https://example.org/news/story"
 
 
-def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(db)
-    try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
-    finally:
-        conn.close()
+dump = partial(dump_tables, tables=TABLES)  # the versions too
 
 
 def one_page_warc(path: Path, page: Path, date: str) -> None:

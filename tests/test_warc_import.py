@@ -58,10 +58,11 @@ def make_warc(path: Path, copies: int = 1, gzip: bool = True) -> int:
     return n
 
 
-def dump(db: Path) -> dict[str, list[tuple[object, ...]]]:
+def dump(db: Path, tables: tuple[str, ...] = TABLES) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of ``tables`` in the archive ``db``, in id order."""
     conn = sqlite3.connect(db)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
     finally:
         conn.close()
 
