@@ -449,3 +449,65 @@ def test_byline_at_the_title_wins_over_microdata_authors_of_the_page() -> None:
 def test_url_date_with_the_year_last(url: str, expected: tuple[int, int, int] | None) -> None:
     published = extract(page("", "<p>x</p>"), url).published
     assert published == (datetime(*expected, tzinfo=UTC) if expected else None)
+
+
+# ---------------------------------------------------------------- issue 9 item 9: unseen pages
+
+TITLE_H1 = "<h1>A longer title of the article</h1>"
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ('<div class="byline">Jane Doe - Berlin</div>', ["Jane Doe"]),
+        ('<div class="byline">Jane Doe ― Staff</div>', ["Jane Doe"]),
+        ('<div class="byline">Jane Doe −</div>', ["Jane Doe"]),
+        ("<p>By Jane Doe ‒ 3 May 2021</p>", ["Jane Doe"]),
+        ('<div class="byline">Text – Jane Doe</div>', ["Jane Doe"]),
+        ('<div class="byline">Jane Doe</div>', ["Jane Doe"]),
+        # one word before the dash is no name in full: the whole is read as before
+        ('<div class="byline">L-MAG – Das Magazin für Lesben</div>', []),
+    ],
+)
+def test_separator_after_a_name_and_what_follows_it_go(byline: str, expected: list[str]) -> None:
+    assert extract(page("", TITLE_H1 + byline + FILLER)).authors == expected
+
+
+@pytest.mark.parametrize(
+    "credit",
+    [
+        "<p>Photo by Jane Doe</p>",
+        "<p>Foto von Jane Doe</p>",
+        "<p>Imagen por Jane Doe</p>",
+        '<span class="photo-author">Jane Doe</span>',
+        '<figure><img src="a.jpg"><figcaption>Bild: <span class="author">Jane Doe</span>'
+        "</figcaption></figure>",
+        '<figure itemscope itemtype="https://schema.org/ImageObject"><img src="a.jpg">'
+        '<span itemprop="author">Jane Doe</span></figure>',
+    ],
+)
+def test_photo_credit_is_not_the_author(credit: str) -> None:
+    assert extract(page("", TITLE_H1 + credit + FILLER)).authors == []
+
+
+@pytest.mark.parametrize(
+    ("name", "shown", "expected"),
+    [
+        ("Lee Chan", "<p>Lee Chan</p>", ["Lee Chan"]),
+        ("Lee Chan", "<p>Lee Chan | 3 May 2021</p>", ["Lee Chan"]),
+        ("Lee Chan", '<span class="author-name">Lee Chan</span>', ["Lee Chan"]),
+        # shown, but in a sentence: not a byline
+        ("Lee Chan", "<p>Lee Chan wrote about it in a letter to the editors</p>", []),
+        # the publisher (the site's name), and no name in full
+        ("Daily Example", "<p>Daily Example</p>", []),
+        ("Dominique", "<p>Dominique</p>", []),
+    ],
+)
+def test_json_ld_organisation_author_naming_the_byline_person_is_the_author(
+    name: str, shown: str, expected: list[str]
+) -> None:
+    ld = f"""<script type="application/ld+json">{{"@type": "NewsArticle",
+      "headline": "A longer title of the article",
+      "publisher": {{"@type": "Organization", "name": "Daily Example"}},
+      "author": {{"@type": "Organization", "name": "{name}"}}}}</script>"""
+    assert extract(page(ld, TITLE_H1 + shown + FILLER)).authors == expected

@@ -165,10 +165,29 @@ _ITEMPROPS = frozenset(
 )
 
 
+_MEDIA_ITEM = re.compile(r"(?:ImageObject|Photograph|VideoObject|MediaObject|AudioObject)/?$")
+
+
+def _media_item(node: LexborNode) -> bool:
+    """Whether the item a property belongs to (the nearest itemscope above it) is an image's
+    or a video's: its author or creator is a photo credit."""
+    parent = node.parent
+    for _ in range(12):
+        if parent is None:
+            return False
+        attrs = parent.attributes
+        if "itemscope" in attrs:
+            return _MEDIA_ITEM.search((attrs.get("itemtype") or "").strip()) is not None
+        parent = parent.parent
+    return False
+
+
 def _itemprop(node: LexborNode, found: dict[str, list[str]]) -> None:
     attrs = node.attributes
     prop = (attrs.get("itemprop") or "").strip()
     if prop in ("author", "creator"):
+        if _media_item(node):
+            return
         name = node.css_first("[itemprop=name]")
         value = (
             (name.attributes.get("content") or name.text_lexbor()) if name else node.text_lexbor()
@@ -403,9 +422,32 @@ def _byline_scope(anchor: LexborNode) -> LexborNode:
     return scope
 
 
+# the class of a photo's credit ("photo-author", "image__author", "credit")
+_PHOTO_CLASS = re.compile(r"photo|foto|image|img|bild|picture|credit|caption", re.IGNORECASE)
+_FIGURE_LEVELS = 4
+
+
+def _photo_credit(node: LexborNode) -> bool:
+    """Whether an author-named element credits a photo: its class says so, or it sits in a
+    ``<figure>`` or ``<figcaption>``."""
+    attrs = node.attributes
+    if _PHOTO_CLASS.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
+        return True
+    parent = node.parent
+    for _ in range(_FIGURE_LEVELS):
+        if parent is None:
+            return False
+        if parent.tag in ("figure", "figcaption"):
+            return True
+        parent = parent.parent
+    return False
+
+
 def _byline_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
     out: list[str] = []
     for node in tree.css(_BYLINE_SELECTOR)[:20]:
+        if _photo_credit(node):
+            continue
         after = node.next
         if after is not None and after.tag == "-text" and not (after.text_content or "").strip():
             after = after.next
@@ -641,6 +683,10 @@ def _desk_only(part: str) -> bool:
     return _DESK.search(part) is not None and not _ROLE_WORDS.search(_DESK.sub(" ", part))
 
 
+# a spaced dash between a name and what follows it ("Jane Doe - Berlin", "Jane Doe ‒ 3 May")
+_NAME_DASH = re.compile(r"\s+[-–—‒―−~»]+(?:\s+|$)")
+
+
 def _person_names(values: Iterable[str], site: str | None = None, desk: bool = False) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
@@ -654,37 +700,53 @@ def _person_names(values: Iterable[str], site: str | None = None, desk: bool = F
         if _SAYS.search(value):
             continue
         value = _BY_PREFIX.sub("", value)
-        for index, part in enumerate(_AUTHOR_SPLIT.split(value)):
-            part = _BY_PREFIX.sub("", part)
-            part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
-            # "Jane Doe — veröffentlicht": the label goes, then the separator before it
-            part = _LABEL_TAIL.sub("", part).rstrip(" :-–—|·•")
-            last = part.rsplit(None, 1)[-1].lower().rstrip(".") if part else ""
-            if last in dates.MONTHS:
-                part = part[: -len(last) - 1].rstrip() if " " in part else ""
-            if not _INITIAL_END.search(part):
-                part = part.rstrip(". ")
-            if not part or "@" in part or "://" in part:
-                continue
-            words = part.split()
-            if not 1 <= len(words) <= 5 or not 3 <= len(part) <= 60 or not _NAME_CHARS.match(part):
-                continue
-            if _ORGANISATION.search(part):
-                if index == 0:
-                    break  # "Departement für Wirtschaft, Bildung und Forschung": all one name
-                continue
-            if _ROLE_WORDS.search(part) and not (desk and _desk_only(part)):
-                continue
-            if any(len(w) > _NAME_WORD_CHARS for w in words) or (
-                len(words) > 1 and any(w[0].islower() and w not in _PARTICLES for w in words[1:-1])
-            ):
-                continue  # words run together ("DoeFollowLike319"), a phrase ("Expertin für X")
-            if site_key and _names_site(part.casefold(), site_key):
-                continue
-            key = part.casefold()
+        found: list[str] = []
+        pieces = _NAME_DASH.split(value)
+        if len(pieces) > 1:
+            # "Jane Doe - Berlin", "Text – Jane Doe": the first piece naming people in full
+            for piece in pieces:
+                found = _names_in(piece, site_key, desk)
+                if found and all(_full_name(n) for n in found):
+                    break
+                found = []
+        for name in found or _names_in(value, site_key, desk):
+            key = name.casefold()
             if key not in seen:
                 seen.add(key)
-                names.append(part)
+                names.append(name)
+    return names
+
+
+def _names_in(value: str, site_key: str, desk: bool) -> list[str]:
+    names: list[str] = []
+    for index, part in enumerate(_AUTHOR_SPLIT.split(value)):
+        part = _BY_PREFIX.sub("", part)
+        part = _DIGIT_TAIL.split(part, maxsplit=1)[0].strip(" :-–—|·•()[]\"'")
+        # "Jane Doe — veröffentlicht": the label goes, then the separator before it
+        part = _LABEL_TAIL.sub("", part).rstrip(" :-–—|·•")
+        last = part.rsplit(None, 1)[-1].lower().rstrip(".") if part else ""
+        if last in dates.MONTHS:
+            part = part[: -len(last) - 1].rstrip() if " " in part else ""
+        if not _INITIAL_END.search(part):
+            part = part.rstrip(". ")
+        if not part or "@" in part or "://" in part:
+            continue
+        words = part.split()
+        if not 1 <= len(words) <= 5 or not 3 <= len(part) <= 60 or not _NAME_CHARS.match(part):
+            continue
+        if _ORGANISATION.search(part):
+            if index == 0:
+                break  # "Departement für Wirtschaft, Bildung und Forschung": all one name
+            continue
+        if _ROLE_WORDS.search(part) and not (desk and _desk_only(part)):
+            continue
+        if any(len(w) > _NAME_WORD_CHARS for w in words) or (
+            len(words) > 1 and any(w[0].islower() and w not in _PARTICLES for w in words[1:-1])
+        ):
+            continue  # words run together ("DoeFollowLike319"), a phrase ("Expertin für X")
+        if site_key and _names_site(part.casefold(), site_key):
+            continue
+        names.append(part)
     return names
 
 
@@ -716,7 +778,11 @@ def _names_site(name: str, site: str) -> bool:
 _LD_ORGANISATIONS = frozenset(("organization", "newsmediaorganization", "corporation"))
 
 
-def _ld_author_values(obj: Any, graph: list[dict] | None = None) -> list[str]:
+def _ld_author_values(
+    obj: Any, graph: list[dict] | None = None, organisations: list[str] | None = None
+) -> list[str]:
+    """The names of the authors in a JSON-LD author value; those typed as an organisation go
+    to ``organisations`` (when given) instead."""
     out: list[str] = []
     items = obj if isinstance(obj, list) else [obj]
     for item in items[:20]:
@@ -729,6 +795,8 @@ def _ld_author_values(obj: Any, graph: list[dict] | None = None) -> list[str]:
                 item = next((o for o in graph if o.get("@id") == ref and o is not item), item)
             kinds = _ld_type(item)
             if kinds & _LD_ORGANISATIONS and "person" not in kinds:
+                if organisations is not None and isinstance(item.get("name"), str):
+                    organisations.append(item["name"])
                 continue
             name = item.get("name")
             if isinstance(name, str):
@@ -742,8 +810,29 @@ def _ld_author_values(obj: Any, graph: list[dict] | None = None) -> list[str]:
 
 def _authors_ld(src: Sources) -> list[str]:
     ld = src.article_ld or {}
-    values = _ld_author_values(ld.get("author") or ld.get("creator"), src.jsonld)
-    return _shown_names(_person_names(values, src.site), src)
+    organisations: list[str] = []
+    values = _ld_author_values(ld.get("author") or ld.get("creator"), src.jsonld, organisations)
+    names = _shown_names(_person_names(values, src.site), src)
+    if names or not organisations:
+        return names
+    # an author typed Organization that names a person in full, as the byline does
+    persons = [n for n in _person_names(organisations, src.site) if _full_name(n)]
+    return persons if persons and all(_in_byline(n, src) for n in persons) else []
+
+
+_BYLINE_EXTRA_WORDS = 4  # "By", a date: what a byline line holds beside the name
+
+
+def _in_byline(name: str, src: Sources) -> bool:
+    """Whether a name is written as a byline: a short line at the title that holds it with
+    a few words at most ("By Jane Doe", "Jane Doe | 3 May 2021"), or a byline element."""
+    folded = name.casefold()
+    words = len(name.split()) + _BYLINE_EXTRA_WORDS
+    after, before = src.near_title()
+    for text in after[:_NEAR_BYLINE_CHUNKS] + before[:4] + src.bylines():
+        if folded in text.casefold() and len(text.split()) <= words:
+            return True
+    return False
 
 
 def _shown_names(names: list[str], src: Sources) -> list[str]:
@@ -788,6 +877,13 @@ _BYLINE_OPEN = re.compile(
     re.IGNORECASE,
 )
 _BYLINE_TAIL = re.compile(r"\s(?:by|von|por|par)\s+(?=(?-i:[A-ZÀ-ÞĀ-Ž]))(.{3,60})$", re.IGNORECASE)
+# what a photo's credit says before its "by" ("Photo by", "Foto von", "Imagen por")
+_CREDIT_BEFORE = re.compile(
+    r"\b(?:photos?|photograph(?:s|y)?|fotos?|fotograf(?:ie|ía|ia)?|bild(?:er)?|images?|imagen|"
+    r"pictures?|illustrations?|illustrationen|grafik(?:en)?|graphics?|videos?|kamera|camera|"
+    r"credits?|crédito)\s*[:,]?\s*$",
+    re.IGNORECASE,
+)
 _NEAR_BYLINE_CHUNKS = 12
 _LEADING_MARKS = re.compile(r"^[\s\-–—|·•/]+")
 _PARENTHESES = re.compile(r"\s*\([^)]*\)")  # "Jane Doe (Pressesprecherin)"
@@ -877,8 +973,12 @@ def _authors_near_title(src: Sources) -> list[str]:
                             if names:
                                 return names
             tail = _BYLINE_TAIL.search(chunk)
-            if tail and _sentence(chunk[: tail.start()]):
-                tail = None  # "Die Polizei fand die Leiche von Jane Doe": a caption's words
+            if tail and (
+                _sentence(chunk[: tail.start()]) or _CREDIT_BEFORE.search(chunk[: tail.start()])
+            ):
+                # "Die Polizei fand die Leiche von Jane Doe": a caption's words;
+                # "Photo by Jane Doe": a photo's credit
+                tail = None
             if tail:
                 names = _text_byline(tail.group(1), src.site)
                 if not names and dates.find_date(chunk[: tail.start()], short_years=True):
