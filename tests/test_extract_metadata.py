@@ -511,3 +511,32 @@ def test_json_ld_organisation_author_naming_the_byline_person_is_the_author(
       "publisher": {{"@type": "Organization", "name": "Daily Example"}},
       "author": {{"@type": "Organization", "name": "{name}"}}}}</script>"""
     assert extract(page(ld, TITLE_H1 + shown + FILLER)).authors == expected
+
+
+@pytest.mark.parametrize(
+    ("og", "expected"),
+    [
+        ("Open flow for logic devices", "Open flow for logic devices"),
+        (None, "Silicon Exposed"),  # nothing says the heading is only the blog's name
+    ],
+)
+def test_blog_name_heading_before_the_post_in_the_title_tag_is_not_the_title(
+    og: str | None, expected: str
+) -> None:
+    head = "<title>Silicon Exposed: Open flow for logic devices</title>"
+    head += f'<meta property="og:title" content="{og}">' if og else ""
+    body = "<h1>Silicon Exposed</h1><h2>Open flow for logic devices</h2>" + FILLER
+    assert extract(page(head, body)).title == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.sonnenenergie.de/index.php?id=30", "Der WindRebell"),
+        ("https://www.example.org/a", "SONNENENERGIE: Der WindRebell"),
+        (None, "SONNENENERGIE: Der WindRebell"),
+    ],
+)
+def test_site_name_before_a_short_heading_in_the_title_tag(url: str | None, expected: str) -> None:
+    head = "<title>SONNENENERGIE: Der WindRebell</title>"
+    assert extract(page(head, "<h1>Der WindRebell</h1>" + FILLER), url).title == expected

@@ -533,16 +533,32 @@ def title_of(src: Sources, site: str | None) -> str | None:
         if (
             n in folded
             or _norm(title) in folded
-            or (src.title_tag and n and _norm(src.title_tag).startswith(n))
+            or (src.title_tag and n and _opens(src.title_tag, n, folded))
         ):
             src.title_node = node
             return title
     # a heading that is one part of a title: "Chronik: Lotte Tobisch ist tot - ORF"
     # (it may be a blog's name as well: not an anchor for bylines and dates)
-    parts = {p for t in folded for part in _TITLE_SEPARATORS.split(t) for p in _KICKER.split(part)}
+    split = [
+        [p for part in _TITLE_SEPARATORS.split(t) for p in _KICKER.split(part)] for t in folded
+    ]
+    parts = {p for pieces in split for p in pieces}
+    names = [n for n in (site and _norm(site), _host_name(src)) if n]
     for title, _, _ in h1:
-        if _norm(title) in parts and not _generic_title(title, site):
+        n = _norm(title)
+        if n in parts and not _generic_title(title, site):
             return title
+        # "SONNENENERGIE: Der WindRebell" on sonnenenergie.de: a short heading is the title
+        # when all else in a title beside it names the site
+        if names:
+            for pieces in split:
+                others = [p for p in pieces if p != n]
+                if (
+                    others
+                    and len(others) < len(pieces)
+                    and all(any(_names_site(p, name) for name in names) for p in others)
+                ):
+                    return title
     found = next((c for c in (headline, item, og, src.title_tag) if c), None)
     # a headline names the article: only a part that is the site's name goes from it; so
     # does a social title that the <title> repeats with more after it ("T" and "T - Site")
@@ -552,6 +568,34 @@ def title_of(src: Sources, site: str | None) -> str | None:
     if first and (not found or _generic_title(found, site)) and not _generic_title(first, site):
         return first
     return found
+
+
+_SECOND_LEVEL = frozenset("co com org net ac gov edu or ne go gv gob nic".split())
+
+
+def _host_name(src: Sources) -> str | None:
+    """The site's name as its host spells it: "sonnenenergie" for www.sonnenenergie.de,
+    "bayrische bembel" for bayrische-bembel.de."""
+    url = src.url or src.canonical or src.first("og:url")
+    if not url or "://" not in url:
+        return None
+    host = url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+    labels = host.removeprefix("www.").split(".")
+    if len(labels) < 2:
+        return None
+    # example.co.uk, example.com.br: the name before the second-level domain
+    name = labels[-3] if labels[-2] in _SECOND_LEVEL and len(labels) >= 3 else labels[-2]
+    return name.replace("-", " ") if len(name) >= 3 else None
+
+
+def _opens(title_tag: str, heading: str, titles: set[str]) -> bool:
+    """Whether the <title> opens with the (normalised) heading: "Heading | Site", but not
+    "Blog: Post" when the social or JSON-LD title is that post ("<h1>Blog</h1>")."""
+    tag = _norm(title_tag)
+    if not tag.startswith(heading):
+        return False
+    rest = tag[len(heading) :].lstrip(" |-–—:·•»«/")
+    return not rest or rest == tag[len(heading) :] or rest not in titles
 
 
 def _extended_by(title: str | None, longer: str | None) -> bool:
