@@ -8,8 +8,9 @@ The library raises these; only the CLI turns them into messages and exit codes::
     │   ├── InputFileError       an input or config file that cannot be read
     │   ├── SettingError         a setting (file, environment, flag) out of its bounds
     │   └── QueryError           a full-text search query the index cannot parse
-    └── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
-        └── ArchiveLocked        another run holds the archive's crawl lock
+    ├── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
+    │   └── ArchiveLocked        another run holds the archive's crawl lock
+    └── Interrupted              Ctrl-C where the command had no summary to print (exit 130)
 
 A failed fetch is not raised: it is *recorded* (a ``FetchResult`` with
 ``error`` set, a row in ``fetches``) and reported as one line by the CLI.
@@ -71,3 +72,8 @@ def reading(name: str) -> Iterator[None]:
         raise InputFileError(name, "is a directory") from exc
     except OSError as exc:
         raise InputFileError(name, exc.strerror or "cannot read") from exc
+
+
+class Interrupted(ScraperError):
+    """Ctrl-C (SIGINT) reached the CLI outside a command's own handling of it (the
+    commands that can say what they did catch ``KeyboardInterrupt`` themselves)."""

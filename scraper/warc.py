@@ -41,7 +41,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,11 +59,12 @@ from warcio.warcwriter import WARCWriter
 from scraper import __version__
 from scraper.archive import Archive, Capture
 from scraper.archive.raw import Packed, pack
-from scraper.errors import ScraperError, reading
+from scraper.errors import reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
 from scraper.pipeline import Outcome, Status, Summary, extract_fetched, process
 from scraper.settings import DEFAULTS
+from scraper.workers import WorkerPool
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -127,7 +128,9 @@ class _Counting(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
+        # read1: what has arrived (a pipe: the records sent so far are imported, not
+        # held until a block fills); read for a stream without it
+        data = getattr(self.raw, "read1", self.raw.read)(len(buffer))
         buffer[: len(data)] = data
         self.pos += len(data)
         return len(data)
@@ -357,18 +360,20 @@ def import_warcs(
     on_outcome: Callable[[Outcome], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     on_progress: Callable[[ImportSummary], None] | None = None,
+    summary: ImportSummary | None = None,
 ) -> ImportSummary:
-    """Archive the HTML pages of every WARC file; see the module's docstring."""
-    summary = ImportSummary()
+    """Archive the HTML pages of every WARC file; see the module's docstring.
+    ``summary``: the counts to add to (the caller's: an import interrupted by Ctrl-C
+    still has the figures of what it did)."""
+    summary = ImportSummary() if summary is None else summary
     in_flight: set[tuple[str, str]] = set()  # keys of the pages not stored yet
     window = max(2, processes * 4)
-    pool: ProcessPoolExecutor | _Inline = (
-        ProcessPoolExecutor(
-            max_workers=processes, mp_context=_context(), initializer=_ignore_sigint
-        )
+    pool: WorkerPool | _Inline = (
+        WorkerPool(processes, _context(), initializer=_ignore_sigint)
         if processes > 1
         else _Inline()
     )
+    inline = _Inline()  # once a worker died (out of memory, kill -9): extraction is here
     pending: deque[tuple[Page, Future[tuple[Article, Packed]]]] = deque()
 
     def report(outcome: Outcome) -> None:
@@ -382,12 +387,18 @@ def import_warcs(
         fetch = _fetch_of(page)
         try:
             article, packed = future.result()
-        except BrokenProcessPool as exc:
-            raise ScraperError(f"an extraction process died ({exc})") from exc
+        except BrokenProcessPool:  # its worker died: its page, and the rest, done here
+            article, packed = _extract(page)
         if not article.text.strip():  # nothing is recorded: a new import tries it again
             report(Outcome(page.url, Status.FAILED, "no article text found"))
             return
         report(process(fetch, archive, article=article, packed=packed))
+
+    def submit(page: Page) -> Future[tuple[Article, Packed]]:
+        try:
+            return pool.submit(_extract, page)
+        except BrokenProcessPool:
+            return inline.submit(_extract, page)
 
     done_bytes = 0
     try:
@@ -415,7 +426,7 @@ def import_warcs(
                                 report(Outcome(item.url, Status.SKIPPED, "already archived"))
                             else:
                                 in_flight.add(key)
-                                pending.append((item, pool.submit(_extract, item)))
+                                pending.append((item, submit(item)))
                                 while len(pending) >= window:
                                     store_oldest()
                     if on_progress:

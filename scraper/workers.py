@@ -3,6 +3,9 @@
 - :func:`exit_with`: a worker's initializer: Ctrl-C is its parent's to handle, and
   the worker exits once its parent is gone (``kill -9``), instead of waiting on its
   queue forever.
+- :class:`WorkerPool`: the process pool they run in (``submit`` -> a future), where a
+  worker killed at any moment (``kill -9`` in the middle of sending its result
+  included) fails its task with ``BrokenProcessPool`` instead of hanging the run.
 - :func:`ordered_map`: ``(item, fn(item))`` for every item, in order, computed by
   worker processes with a bounded window in flight (memory stays flat whatever
   the number of items); in this process when one process is asked for.
@@ -10,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -17,9 +21,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from typing import Any, TypeVar
 
 PARENT_CHECK_SECONDS = 1.0  # how often a worker checks that its parent is still there
 WINDOW_PER_PROCESS = 8  # items in flight per worker: enough to keep each one busy
@@ -61,13 +67,213 @@ def default_processes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def start_pool(processes: int, preload: str) -> ProcessPoolExecutor:
+def _serve(conn: Connection, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    """A worker: run each ``(fn, args)`` its pipe brings, send back ``(ok, value)``."""
+    if initializer is not None:
+        initializer(*initargs)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the pool is gone
+            return
+        except Exception as exc:  # a task that cannot be unpickled here
+            conn.send((False, exc))
+            continue
+        if task is None:
+            return
+        fn, args = task
+        try:
+            reply = (True, fn(*args))
+        except Exception as exc:
+            reply = (False, exc)
+        try:
+            conn.send(reply)  # pickled whole before a byte is written
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # a result that cannot be pickled
+            conn.send((False, RuntimeError(f"the result cannot be sent: {exc!r}")))
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any  # a multiprocessing Process of the pool's context
+    conn: Connection  # this end of the worker's own pipe
+    task: Future[Any] | None = None  # the one task it is on
+
+
+@dataclass(eq=False)
+class _Task:
+    future: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = field(default_factory=tuple)
+
+
+class WorkerPool:
+    """``processes`` worker processes, each with a pipe of its own, one task at a time.
+
+    ``ProcessPoolExecutor`` shares one result pipe between its workers: a worker
+    killed while it writes a large result leaves half a message in it, and the
+    executor's reader waits forever for the rest (no ``BrokenProcessPool``, the
+    run hangs).  Here only the worker holds its end of its pipe, so its death is
+    the end of that pipe: the task it was on fails with ``BrokenProcessPool``, as
+    do the tasks not started yet and every later ``submit`` (the pool is broken);
+    the tasks the other workers are on finish.  Callers then do the work in their
+    own process.  Workers start on the first ``submit``.
+    """
+
+    def __init__(
+        self,
+        processes: int,
+        context: Any,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        self._processes = max(1, processes)
+        self._context = context
+        self._initializer, self._initargs = initializer, initargs
+        self._lock = threading.Lock()
+        self._queue: deque[_Task] = deque()
+        self._workers: list[_Worker] = []
+        self._broken = ""  # why the pool is broken ('' while it is not)
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+
+    def submit(self, fn: Callable[..., R], *args: Any) -> Future[R]:
+        future: Future[R] = Future()
+        with self._lock:
+            if self._broken:
+                raise BrokenProcessPool(self._broken)
+            if self._closing:
+                raise RuntimeError("cannot submit to a pool that is shut down")
+            if self._thread is None:
+                self._start()
+            self._queue.append(_Task(future, fn, args))
+        self._wake()
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        """No more tasks; the workers stop once the tasks they are on (and, unless
+        ``cancel_futures``, those queued) are done; with ``wait``, wait for that."""
+        with self._lock:
+            self._closing = True
+            if cancel_futures:
+                for task in self._queue:
+                    task.future.cancel()
+                self._queue.clear()
+            thread = self._thread
+        if thread is None:
+            self._close_wake()
+            return
+        self._wake()
+        if wait:
+            thread.join()
+
+    # ------------------------------------------------------------ the pool's thread
+    def _start(self) -> None:
+        for _ in range(self._processes):
+            ours, theirs = self._context.Pipe()
+            process = self._context.Process(
+                target=_serve, args=(theirs, self._initializer, self._initargs), daemon=True
+            )
+            process.start()
+            theirs.close()  # the worker's end is the worker's only: its death ends the pipe
+            self._workers.append(_Worker(process, ours))
+        self._thread = threading.Thread(target=self._run, name="worker-pool", daemon=True)
+        self._thread.start()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.write(self._wake_w, b"w")
+
+    def _close_wake(self) -> None:
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def _run(self) -> None:
+        try:
+            while self._step():
+                pass
+        finally:
+            for worker in self._workers:
+                with contextlib.suppress(OSError, ValueError):
+                    worker.conn.send(None)
+            for worker in self._workers:
+                worker.process.join()
+                worker.conn.close()
+            self._close_wake()
+
+    def _step(self) -> bool:
+        """Send queued tasks to idle workers, then take what comes back; False once
+        shut down with nothing left to do."""
+        with self._lock:
+            live = [w for w in self._workers if not w.conn.closed]
+            sends = []
+            for worker in live:
+                if worker.task is None and self._queue and not self._broken:
+                    task = self._queue.popleft()
+                    if task.future.set_running_or_notify_cancel():
+                        worker.task = task.future
+                        sends.append((worker, task))
+            if self._closing and not self._queue and all(w.task is None for w in live):
+                return False
+        for worker, task in sends:
+            try:
+                worker.conn.send((task.fn, task.args))
+            except (EOFError, OSError):
+                self._died(worker)
+            except Exception as exc:  # fn or an argument cannot be pickled
+                worker.task = None
+                task.future.set_exception(exc)
+        live = [w for w in live if not w.conn.closed]
+        ready = wait([self._wake_r, *(w.conn for w in live)])
+        if self._wake_r in ready:
+            os.read(self._wake_r, 4096)
+        for worker in live:
+            if worker.conn in ready:
+                self._receive(worker)
+        return True
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            ok, value = worker.conn.recv()
+        except (EOFError, OSError):  # it died, maybe halfway through a result
+            self._died(worker)
+            return
+        except Exception as exc:  # a result that cannot be unpickled here
+            ok, value = False, exc
+        future, worker.task = worker.task, None
+        if future is not None:
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _died(self, worker: _Worker) -> None:
+        worker.conn.close()
+        worker.process.join(5)
+        code = worker.process.exitcode
+        how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
+        reason = f"a worker process died ({how})"
+        with self._lock:
+            self._broken = self._broken or reason
+            lost = [worker.task, *(t.future for t in self._queue)]
+            worker.task = None
+            self._queue.clear()
+        for future in lost:
+            if future is None or future.done():
+                continue
+            if future.running() or future.set_running_or_notify_cancel():
+                future.set_exception(BrokenProcessPool(reason))
+
+
+def start_pool(processes: int, preload: str) -> WorkerPool:
     """``processes`` workers, children of a forkserver that imported ``preload``."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([preload])
-    return ProcessPoolExecutor(
-        processes, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
-    )
+    return WorkerPool(processes, context, initializer=exit_with, initargs=(os.getpid(),))
 
 
 def ordered_map(
@@ -92,22 +298,25 @@ def ordered_map(
 
     def result(item: T, future: Future[R]) -> R:
         nonlocal broken
-        if not broken:
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                broken = True
-        return fn(item)
+        try:
+            return future.result()  # the tasks other workers were on still finish
+        except BrokenProcessPool:
+            broken = True
+            return fn(item)
 
     try:
         for item in items:
+            if not broken:
+                try:
+                    pending.append((item, pool.submit(fn, item)))
+                except BrokenProcessPool:
+                    broken = True
             if broken:
                 while pending:
                     done, future = pending.popleft()
                     yield done, result(done, future)
                 yield item, fn(item)
                 continue
-            pending.append((item, pool.submit(fn, item)))
             if len(pending) >= window:
                 done, future = pending.popleft()
                 yield done, result(done, future)

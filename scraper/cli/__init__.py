@@ -35,8 +35,15 @@ from scraper.cli import (
     stats,
     versions,
 )
-from scraper.cli.common import EXIT_ARCHIVE, EXIT_USAGE, Command, err
-from scraper.errors import ArchiveError, ScraperError, UsageError
+from scraper.cli.common import (
+    EXIT_ARCHIVE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Command,
+    err,
+)
+from scraper.errors import ArchiveError, Interrupted, ScraperError, UsageError
 
 app = typer.Typer(
     name="scraper",
@@ -99,9 +106,9 @@ def main() -> None:
     except ArchiveError as exc:
         err(str(exc))
         sys.exit(EXIT_ARCHIVE)
+    except Interrupted as exc:  # Ctrl-C where the command had nothing to sum up
+        err(str(exc))
+        sys.exit(EXIT_INTERRUPTED)
     except ScraperError as exc:
         err(str(exc))
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_FAILED)

@@ -21,7 +21,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from scraper.archive import Archive
-from scraper.errors import ArchiveError, InputFileError, UsageError, reading
+from scraper.errors import ArchiveError, InputFileError, Interrupted, UsageError, reading
 from scraper.settings import (
     DEFAULTS,
     RULES,
@@ -158,6 +158,13 @@ def _metavar(param: Any, ctx: typer.Context) -> str:
 class Command(TyperCommand):
     """A command whose help and usage show conventional metavars (``URL...``,
     ``FILE``, ``N``, ``[a|b]``) rather than Python types (``<list[str]>``)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        # typer turns a KeyboardInterrupt into a silent exit 130: ``main`` says it instead
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise Interrupted("interrupted") from exc
 
     def _argument(self, param: TyperArgument, usage: bool) -> str:
         name = param.metavar or (param.name or "").upper()

@@ -11,6 +11,7 @@ import typer
 
 from scraper.cli.common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     ConfigOption,
     DbOption,
     JsonOption,
@@ -101,11 +102,13 @@ def import_warc(
         if progress is not None:
             progress.update(task, completed=summary.bytes, records=summary.records)
 
+    summary = ImportSummary()  # filled as pages are stored: an interrupted run's too
+    interrupted = False
     with open_archive(settings) as archive:
         if progress is not None:
             progress.start()
         try:
-            summary = import_warcs(
+            import_warcs(
                 files,
                 archive,
                 processes=processes or default_processes(),
@@ -113,19 +116,26 @@ def import_warc(
                 on_outcome=on_outcome,
                 on_error=on_error,
                 on_progress=on_progress,
+                summary=summary,
             )
+        except KeyboardInterrupt:  # Ctrl-C: what was stored is kept; say what it was
+            interrupted = True
         finally:
             if progress is not None:
                 progress.stop()
     done = summary.as_dict()
     failed = bool(summary.counts["failed"] or summary.errors)
-    if quiet and not failed and not json:  # quiet: silent when all went well, as fetch
-        return  # and crawl; their --json summary line is printed all the same
+    if quiet and not failed and not json and not interrupted:  # quiet: silent when all
+        return  # went well, as fetch and crawl; their --json summary line is printed
     if json:
         failures = [{"url": o.url, "reason": o.reason} for o in summary.failures]
-        print(jsonlib.dumps({**done, "failures": failures}), flush=True)
+        extra = {"interrupted": True} if interrupted else {}
+        print(jsonlib.dumps({**done, **extra, "failures": failures}), flush=True)
     else:
-        print(", ".join(f"{k} {v:,}" for k, v in done.items()), file=sys.stderr, flush=True)
+        line = ", ".join(f"{k} {v:,}" for k, v in done.items())
+        print(line + (", interrupted True" if interrupted else ""), file=sys.stderr, flush=True)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
     if failed:
         raise typer.Exit(EXIT_FAILED)
 

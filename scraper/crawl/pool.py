@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FetchResult
 from scraper.pipeline import extract_fetched
-from scraper.workers import start_pool
+from scraper.workers import WorkerPool, start_pool
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
@@ -36,7 +35,7 @@ class ExtractPool:
     def __init__(self, processes: int = EXTRACT_PROCESSES) -> None:
         self.processes = processes
         self.in_process = processes <= 0  # no worker: extract in this process
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
 
     async def extract(self, fetch: FetchResult) -> tuple[Article, Packed | None]:
         if self.in_process:
