@@ -283,12 +283,12 @@ def run(path: Path, host: str, port: int) -> None:
     never writes to it (no write plugins are loaded), so a crawl may go on
     writing meanwhile and its new rows show on the next page load.
     """
+    check_archive(path)  # first: a bad path fails at once, before Datasette is loaded
     try:
         import uvicorn
         from datasette.app import Datasette
     except ImportError as exc:
         raise UsageError(INSTALL_HINT) from exc
-    check_archive(path)
     ds = Datasette(
         [str(path)],
         metadata=metadata(path),

@@ -272,10 +272,11 @@ def test_scraper_runs_where_there_is_no_fcntl(tmp_path: Path) -> None:
 def test_a_damaged_archive_is_one_line_exit_3(
     pages: HTTPServer,
     tmp_path: Path,
-    cli: Callable[..., object],
+    cli_here: Callable[..., object],
     settings: Settings,
     damage: str,
 ) -> None:
+    cli = cli_here  # in this process: what the commands print and exit with
     urls = [pages.url_for(f"/w/{n}") for n in range(30)]
     path = tmp_path / "a.db"
     fetched_into(path, urls, settings)

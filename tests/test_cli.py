@@ -26,6 +26,13 @@ ARTICLE = (
 
 
 @pytest.fixture
+def cli(cli_here):  # type: ignore[no-untyped-def]
+    """The command in this process (``cli_here``): what commands print, store and exit
+    with. The entry point, stdin and the exit status of a real process: ``cli_process``."""
+    return cli_here
+
+
+@pytest.fixture
 def site(server: HTTPServer) -> HTTPServer:
     for i in range(3):
         server.expect_request(f"/news/{i}").respond_with_data(
@@ -39,10 +46,10 @@ def no_traceback(text: str) -> None:
     assert "Traceback" not in text
 
 
-def test_version_and_help(cli) -> None:
-    r = cli("--version")
+def test_version_and_help(cli_process) -> None:
+    r = cli_process("--version")
     assert r.code == 0 and r.out.startswith("scraper ")
-    r = cli("--help")
+    r = cli_process("--help")
     assert r.code == 0 and all(
         c in r.out for c in ("fetch", "crawl", "show", "export", "reextract")
     )
@@ -64,9 +71,9 @@ def test_fetch_default_db_then_show_and_export(cli, site: HTTPServer, tmp_path: 
     assert r.code == 0 and [row["title"] for row in rows] == ["Local news 0"]
 
 
-def test_some_failures_exit_1_with_one_line_each(cli, site: HTTPServer) -> None:
+def test_some_failures_exit_1_with_one_line_each(cli_process, site: HTTPServer) -> None:
     urls = [site.url_for("/news/1"), site.url_for("/gone")]
-    r = cli("fetch", "--db", "x.db", *urls)
+    r = cli_process("fetch", "--db", "x.db", *urls)
     assert r.code == 1
     errors = [line for line in r.err.splitlines() if line.startswith("scraper: error:")]
     assert errors == [f"scraper: error: {urls[1]}: HTTP 410 GONE"]
@@ -74,12 +81,14 @@ def test_some_failures_exit_1_with_one_line_each(cli, site: HTTPServer) -> None:
     no_traceback(r.err)
 
 
-def test_input_file_and_stdin(cli, site: HTTPServer, tmp_path: Path) -> None:
+def test_input_file_and_stdin(cli_process, site: HTTPServer, tmp_path: Path) -> None:
     (tmp_path / "urls.txt").write_text(
         f"# my list\n{site.url_for('/news/0')}\n\n{site.url_for('/news/1')}\n"
     )
-    assert cli("fetch", "--input", "urls.txt", "--db", "a.db").code == 0
-    r = cli("fetch", "--input", "-", "--db", "a.db", "--json", input=site.url_for("/news/2") + "\n")
+    assert cli_process("fetch", "--input", "urls.txt", "--db", "a.db").code == 0
+    r = cli_process(
+        "fetch", "--input", "-", "--db", "a.db", "--json", input=site.url_for("/news/2") + "\n"
+    )
     assert r.code == 0 and json.loads(r.out.splitlines()[-1])["archived"] == 1
     with sqlite3.connect(tmp_path / "a.db") as db:
         assert db.execute("select count(*) from articles").fetchone()[0] == 3

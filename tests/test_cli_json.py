@@ -7,9 +7,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 SHARED = ("url", "id", "title")
+
+
+@pytest.fixture
+def cli(cli_here):  # type: ignore[no-untyped-def]
+    """The command in this process (``cli_here``): these tests check what commands
+    print, store and exit with, not the process around them."""
+    return cli_here
 
 
 def article(n: int) -> str:

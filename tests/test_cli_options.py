@@ -61,7 +61,10 @@ def test_a_bad_setting_from_anywhere_exits_2_naming_it(
     assert not (tmp_path / "data" / "archive.db").exists()
 
 
-def test_settings_from_env_apply_and_flags_win(cli, server: HTTPServer, tmp_path: Path) -> None:
+def test_settings_from_env_apply_and_flags_win(
+    cli_here, server: HTTPServer, tmp_path: Path
+) -> None:
+    cli = cli_here  # in this process: the environment is read at each command
     server.expect_request("/a").respond_with_data(PAGE, content_type="text/html")
     env = {"SCRAPER_MAX_BYTES": "100", "SCRAPER_HTTP2": "off"}
     r = cli("fetch", server.url_for("/a"), env=env)

@@ -29,6 +29,13 @@ def page(url: str, day: int) -> FetchResult:
 
 
 @pytest.fixture
+def cli(cli_here):  # type: ignore[no-untyped-def]
+    """The command in this process (``cli_here``): these tests check what commands
+    print, store and exit with, not the process around them."""
+    return cli_here
+
+
+@pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "a.db"
     with Archive(path) as arc:

@@ -22,6 +22,13 @@ PAGES = Path(__file__).parent / "pages"
 NEWS = sorted(PAGES.glob("news_*.html"))[:3]
 
 
+@pytest.fixture
+def cli(cli_here):  # type: ignore[no-untyped-def]
+    """The command in this process (``cli_here``): these tests check what commands
+    print, store and exit with, not the process around them."""
+    return cli_here
+
+
 def records(path: Path) -> list[dict[str, object]]:
     """Every record of a WARC, read back with warcio, digests checked."""
     out = []
