@@ -59,6 +59,11 @@ class Target:
 PROMISE_FETCH = "tests/test_promises_fetch.py"
 PROMISE_CRAWL = "tests/test_promises_crawl.py"
 CTRL_C = "tests/test_crawl.py::test_ctrl_c_prints_what_was_done_and_exits_130"
+# Ctrl-C where the command has nothing to sum up: main's line and exit 130
+CTRL_C_MAIN = (
+    "tests/test_interrupts.py::"
+    "test_ctrl_c_before_a_command_has_done_anything_is_one_line_and_exit_130"
+)
 # the command line's tests: each survivor of an exit-code target is run again on them all
 CLI_TESTS = (
     "tests/test_promises_cli.py",
@@ -128,9 +133,16 @@ TARGETS: dict[str, Target] = {
         (
             "tests/test_promises_cli.py",
             "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
-            CTRL_C,
+            CTRL_C_MAIN,
         ),
         functions=("main",),
+        wide=CLI_TESTS,
+    ),
+    # each error's exit code (main exits with exc.exit_code)
+    "exit codes of errors": Target(
+        "scraper/errors.py",
+        ("tests/test_promises_cli.py", CTRL_C_MAIN),
+        match="exit_code =",
         wide=CLI_TESTS,
     ),
     "exit constants": Target(

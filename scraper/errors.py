@@ -1,6 +1,7 @@
 """The exception tree of scraper.
 
-The library raises these; only the CLI turns them into messages and exit codes::
+The library raises these; only the CLI turns them into messages and exit codes (each
+class's ``exit_code``)::
 
     ScraperError                 anything scraper itself reports
     ├── UsageError               bad input from the user (exit 2)
@@ -25,9 +26,13 @@ from contextlib import contextmanager
 class ScraperError(Exception):
     """Base class of every error scraper raises on purpose."""
 
+    exit_code = 1  # what the command exits with (README "Exit codes")
+
 
 class UsageError(ScraperError):
     """The user asked for something that cannot be done as asked."""
+
+    exit_code = 2
 
 
 class InvalidURL(UsageError):
@@ -55,6 +60,8 @@ class QueryError(UsageError):
 class ArchiveError(ScraperError):
     """The archive file cannot be opened, migrated or written."""
 
+    exit_code = 3
+
 
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's exclusive crawl lock."""
@@ -77,3 +84,5 @@ def reading(name: str) -> Iterator[None]:
 class Interrupted(ScraperError):
     """Ctrl-C (SIGINT) reached the CLI outside a command's own handling of it (the
     commands that can say what they did catch ``KeyboardInterrupt`` themselves)."""
+
+    exit_code = 130  # as shells report a process ended by SIGINT

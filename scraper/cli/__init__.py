@@ -35,15 +35,8 @@ from scraper.cli import (
     stats,
     versions,
 )
-from scraper.cli.common import (
-    EXIT_ARCHIVE,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    Command,
-    err,
-)
-from scraper.errors import ArchiveError, Interrupted, ScraperError, UsageError
+from scraper.cli.common import Command, err
+from scraper.errors import ScraperError
 
 app = typer.Typer(
     name="scraper",
@@ -100,15 +93,6 @@ for name, command in (
 def main() -> None:
     try:
         app(prog_name="scraper")  # also under ``python -m scraper``: completion uses the name
-    except UsageError as exc:
-        err(str(exc))
-        sys.exit(EXIT_USAGE)
-    except ArchiveError as exc:
-        err(str(exc))
-        sys.exit(EXIT_ARCHIVE)
-    except Interrupted as exc:  # Ctrl-C where the command had nothing to sum up
-        err(str(exc))
-        sys.exit(EXIT_INTERRUPTED)
-    except ScraperError as exc:
-        err(str(exc))
-        sys.exit(EXIT_FAILED)
+    except ScraperError as exc:  # one line, and the exit code of its kind: UsageError 2,
+        err(str(exc))  # ArchiveError 3, Interrupted 130 (Ctrl-C with nothing to sum up)
+        sys.exit(exc.exit_code)
