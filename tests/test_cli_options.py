@@ -1,5 +1,7 @@
-"""The real ``scraper`` command's options: settings checked wherever they come
-from, ``scraper config``, help text, version and shell completion."""
+"""The ``scraper`` command's options: settings checked wherever they come from,
+``scraper config``, help text, version and shell completion. Help and completion in a
+real process (``cli_process``: the terminal's width, the completion variables); the
+rest in this process (``cli_here``), the same ``main()``."""
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ from scraper import __version__
 
 PAGE = "<html><body><article>" + "<p>A paragraph of the story, long enough.</p>" * 8
 PAGE += "</article></body></html>"
+
+
+@pytest.fixture
+def cli(cli_here):  # type: ignore[no-untyped-def]
+    return cli_here
 
 
 @pytest.mark.parametrize(
@@ -61,10 +68,7 @@ def test_a_bad_setting_from_anywhere_exits_2_naming_it(
     assert not (tmp_path / "data" / "archive.db").exists()
 
 
-def test_settings_from_env_apply_and_flags_win(
-    cli_here, server: HTTPServer, tmp_path: Path
-) -> None:
-    cli = cli_here  # in this process: the environment is read at each command
+def test_settings_from_env_apply_and_flags_win(cli, server: HTTPServer, tmp_path: Path) -> None:
     server.expect_request("/a").respond_with_data(PAGE, content_type="text/html")
     env = {"SCRAPER_MAX_BYTES": "100", "SCRAPER_HTTP2": "off"}
     r = cli("fetch", server.url_for("/a"), env=env)
@@ -109,8 +113,8 @@ COMMANDS = ["fetch", "crawl", "show", "export", "reextract", "import", "serve", 
 
 
 @pytest.mark.parametrize("command", ["", *COMMANDS])
-def test_help_shows_conventional_metavars(cli, command: str) -> None:
-    r = cli(*([command] if command else []), "--help")
+def test_help_shows_conventional_metavars(cli_process, command: str) -> None:
+    r = cli_process(*([command] if command else []), "--help")
     assert r.code == 0, r.err
     for python_type in ("<bool>", "<str>", "<list", "<int", "<float", "<file>", "{"):
         assert python_type not in r.out, (command, python_type)
@@ -143,14 +147,14 @@ def test_a_format_outside_its_choices_is_a_usage_error(cli, args: list[str]) -> 
     assert r.code == 2 and "is not one of" in r.err and "Traceback" not in r.err
 
 
-def test_shell_completion(cli) -> None:
-    r = cli("--show-completion", "bash")
+def test_shell_completion(cli_process) -> None:
+    r = cli_process("--show-completion", "bash")
     assert r.code == 0 and "_SCRAPER_COMPLETE=complete_bash" in r.out
 
     def complete(line: str) -> list[str]:
         words = line.split(" ")
         env = {"_SCRAPER_COMPLETE": "complete_bash", "COMP_WORDS": line}
-        r = cli(env={**env, "COMP_CWORD": str(len(words) - 1)})
+        r = cli_process(env={**env, "COMP_CWORD": str(len(words) - 1)})
         assert r.code == 0, r.err
         return r.out.split()
 
