@@ -12,6 +12,7 @@ with their line, so that each is either killed by a new test or named as equival
     python bench/mutation.py --json out.json  # also every result as JSON
     python bench/mutation.py --components     # the crawl's components, each with its tests
     python bench/mutation.py --every 3        # a third of each target's mutants (every third)
+    python bench/mutation.py --target fetch --line 291 --tests tests/test_fetch_redirects.py
 
 Why not mutmut: mutmut 3 rewrites the package into ``mutants/`` with trampolines and
 runs pytest there, but this suite's CLI tests run the real ``python -m scraper`` in a
@@ -205,7 +206,12 @@ TARGETS: dict[str, Target] = {
     ),
     "fetch": Target(
         "scraper/fetch.py",
-        ("tests/test_fetch.py", "tests/test_fetch_failures.py", "tests/test_fetch_edges.py"),
+        (
+            "tests/test_fetch.py",
+            "tests/test_fetch_failures.py",
+            "tests/test_fetch_edges.py",
+            "tests/test_fetch_redirects.py",
+        ),
         wide=(
             "tests/test_fetch_hostile.py",
             PROMISE_FETCH,
@@ -524,6 +530,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="mutants run at once (default 2)")
     ap.add_argument("--components", action="store_true", help="the crawl's components instead")
     ap.add_argument(
+        "--tests", nargs="+", help="run the mutants against these tests instead (no wide re-run)"
+    )
+    ap.add_argument(
         "--every", type=int, default=1, help="only every Nth mutant of a target (a bounded run)"
     )
     args = ap.parse_args()
@@ -544,10 +553,11 @@ def main() -> None:
                 print(m.label())
             continue
         started = time.monotonic()
-        timeout = max(30.0, 3 * baseline(name))
-        run_mutants(found, timeout, args.jobs)
+        chosen = tuple(args.tests) if args.tests else None
+        timeout = max(30.0, 3 * baseline(name, chosen))
+        run_mutants(found, timeout, args.jobs, chosen)
         survivors = [m for m in found if m.status == "survived"]
-        wide = TARGETS[name].wide
+        wide = () if chosen else TARGETS[name].wide
         if survivors and wide:  # run again against the fuller selection
             print(f"  {len(survivors)} survivors, again with {wide}", file=sys.stderr)
             run_mutants(survivors, max(60.0, 3 * baseline(name, wide)), args.jobs, wide)

@@ -1,0 +1,179 @@
+"""Redirects, retries and the client's errors at their edges, on a real server on
+127.0.0.1: each test fails when one small change is made to scraper/fetch.py (the
+mutation run's survivors, bench/mutation_results.md; named in each docstring)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from scraper.fetch import Fetcher
+from scraper.models import FailureKind, FetchResult
+from scraper.settings import Settings
+
+HTML = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
+
+
+def fetch(settings: Settings, url: str) -> FetchResult:
+    async def go() -> FetchResult:
+        async with Fetcher(settings) as f:
+            return await f.fetch(url)
+
+    return asyncio.run(go())
+
+
+def counted(server: HTTPServer, path: str, *answers: Response) -> list[int]:
+    """``path`` answers with ``answers`` in turn (the last one from then on); returns
+    the list its requests are counted in."""
+    calls: list[int] = []
+
+    def handler(request: Request) -> Response:
+        calls.append(1)
+        return answers[min(len(calls), len(answers)) - 1]
+
+    server.expect_request(path).respond_with_handler(handler)
+    return calls
+
+
+def test_a_transient_failure_is_tried_once_then_retries_times_more(
+    server: HTTPServer, settings: Settings
+) -> None:
+    """``range(retries + 1)``: not ``- 1``, not ``+ 2``."""
+    calls = counted(server, "/busy", Response("busy", status=503))
+    r = fetch(replace(settings, retries=2), server.url_for("/busy"))
+    assert (r.kind, r.error, len(calls)) == (
+        FailureKind.TRANSIENT,
+        "HTTP 503 SERVICE UNAVAILABLE",
+        3,
+    )
+
+
+def test_a_permanent_failure_is_not_retried(server: HTTPServer, settings: Settings) -> None:
+    """``failure.retryable and attempt < retries``: not ``or``."""
+    calls = counted(server, "/missing", Response("no", status=404))
+    r = fetch(replace(settings, retries=2), server.url_for("/missing"))
+    assert (r.kind, len(calls)) == (FailureKind.PERMANENT, 1)
+
+
+def test_a_retry_after_of_exactly_the_longest_wait_is_waited_for(
+    server: HTTPServer, settings: Settings
+) -> None:
+    """``retry_after > max_retry_wait`` fails the URL: not ``>=`` (0 s here)."""
+    busy = Response("busy", status=503, headers={"Retry-After": "0"})
+    calls = counted(server, "/later", busy, Response(HTML, content_type="text/html"))
+    r = fetch(replace(settings, max_retry_wait=0), server.url_for("/later"))
+    assert r.ok and len(calls) == 2, r.error
+
+
+def test_a_200_with_a_location_header_is_the_page(server: HTTPServer, settings: Settings) -> None:
+    """A redirect is a redirect status *and* a Location: not ``or``."""
+    server.expect_request("/page").respond_with_data(
+        HTML, content_type="text/html", headers={"Location": "/elsewhere"}
+    )
+    r = fetch(settings, server.url_for("/page"))
+    assert r.ok and r.final_url == server.url_for("/page") and r.redirects == ()
+
+
+def test_exactly_max_redirects_are_followed(server: HTTPServer, settings: Settings) -> None:
+    """``len(redirects) > max_redirects`` fails: not ``>=``."""
+    for i in range(3):
+        server.expect_request(f"/hop{i}").respond_with_data(
+            "", status=302, headers={"Location": f"/hop{i + 1}"}
+        )
+    server.expect_request("/hop3").respond_with_data(HTML, content_type="text/html")
+    r = fetch(replace(settings, max_redirects=3), server.url_for("/hop0"))
+    assert r.ok and r.final_url == server.url_for("/hop3"), r.error
+
+
+def test_a_redirect_to_another_scheme_is_refused_as_such(
+    server: HTTPServer, settings: Settings
+) -> None:
+    """The check of a redirect's scheme (removed, the client's own refusal said less)."""
+    server.expect_request("/ftp").respond_with_data(
+        "", status=301, headers={"Location": "ftp://127.0.0.1/file"}
+    )
+    r = fetch(settings, server.url_for("/ftp"))
+    assert (r.kind, r.error) == (
+        FailureKind.INVALID_URL,
+        "redirect to a non-http URL ftp://127.0.0.1/file",
+    )
+
+
+def test_a_loop_away_from_the_first_url_is_a_loop(server: HTTPServer, settings: Settings) -> None:
+    """Each redirect's target is remembered (``seen.add``), not only the first URL."""
+    server.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    server.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/c"})
+    server.expect_request("/c").respond_with_data("", status=302, headers={"Location": "/b"})
+    r = fetch(settings, server.url_for("/a"))
+    assert (r.kind, r.error) == (FailureKind.PERMANENT, f"redirect loop at {server.url_for('/b')}")
+
+
+def test_a_204_is_no_page(server: HTTPServer, settings: Settings) -> None:
+    """A 2xx other than 200 fails as such (the raise removed, it was read as a page)."""
+    server.expect_request("/empty").respond_with_data("", status=204)
+    r = fetch(settings, server.url_for("/empty"))
+    assert (r.kind, r.error) == (FailureKind.PERMANENT, "HTTP 204: no page")
+
+
+@pytest.fixture
+def hanging_up() -> Iterator[tuple[str, list[int]]]:
+    """A server on 127.0.0.1 that reads each request and closes the connection without
+    a word; its URL and the connections it took."""
+    sock = socket.create_server(("127.0.0.1", 0))
+    taken: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            with conn:
+                taken.append(1)
+                data = b""
+                while b"\r\n\r\n" not in data and (more := conn.recv(4096)):
+                    data += more
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", taken
+    sock.close()
+
+
+def test_a_connection_closed_without_an_answer_is_a_network_error_retried(
+    hanging_up: tuple[str, list[int]], settings: Settings
+) -> None:
+    """``_converted``'s network error: its failure (not None) and retryable."""
+    url, taken = hanging_up
+    r = fetch(replace(settings, retries=2), url)
+    assert r.kind is FailureKind.TRANSIENT and r.error.startswith("network error ("), r.error
+    assert len(taken) == 3
+
+
+def test_a_refused_connection_is_a_connection_failure(settings: Settings) -> None:
+    """``_converted``'s connect error: its failure, not None."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        port = sock.getsockname()[1]  # closed when the fetch runs: nothing listens
+    r = fetch(replace(settings, retries=0), f"http://127.0.0.1:{port}/")
+    assert r.kind is FailureKind.TRANSIENT and r.error.startswith("connection failed ("), r.error
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "reason"),
+    [
+        ("ftp://127.0.0.1/file", FailureKind.INVALID_URL, "unsupported URL scheme"),
+        ("http://ü..com/", FailureKind.INVALID_URL, "invalid URL ("),
+    ],
+)
+def test_urls_the_client_refuses_are_failures_with_a_kind(
+    settings: Settings, url: str, kind: FailureKind, reason: str
+) -> None:
+    """``_converted``'s unsupported scheme and invalid URL: their failures, not None."""
+    r = fetch(settings, url)
+    assert r.kind is kind and r.error.startswith(reason), r.error
