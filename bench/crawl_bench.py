@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import socket
 import sqlite3
 import subprocess
@@ -38,6 +37,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import proctree
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT.parent / "shared" / "bench" / "site.py"
@@ -133,19 +134,15 @@ class BenchSite:
         self.proc.wait()
 
 
-def crawl(site: BenchSite, db: Path, args: argparse.Namespace) -> tuple[dict, float, float]:
-    """One ``scraper crawl`` run: (its JSON summary, seconds, peak RSS in MB)."""
+def crawl(site: BenchSite, db: Path, args: argparse.Namespace) -> tuple[dict, proctree.Run]:
+    """One ``scraper crawl`` run: its JSON summary, and its time, memory and CPU."""
     cmd = [
         sys.executable, "-m", "scraper", "crawl", site.url, "--db", str(db),
         "--per-host", str(args.per_host), "--delay", "0", "--timeout", str(args.timeout),
         "--max-pages", str(args.articles * 3), "--json", "--quiet",
     ]  # fmt: skip
-    started = time.monotonic()
-    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT).stdout
-    seconds = time.monotonic() - started
-    # the largest child reaped so far: the site is still running, so a crawl
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return json.loads(out), seconds, peak
+    run = proctree.run(cmd, cwd=ROOT)
+    return json.loads(run.stdout), run
 
 
 def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -191,9 +188,9 @@ def main() -> None:
     site = BenchSite(port, args)
     try:
         s0 = site.stats()
-        first, t1, peak = crawl(site, db, args)
+        first, run1 = crawl(site, db, args)
         s1 = site.stats()
-        second, t2, _ = crawl(site, db, args)
+        second, run2 = crawl(site, db, args)
         s2 = site.stats()
     finally:
         site.stop()
@@ -201,12 +198,18 @@ def main() -> None:
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
         states = dict(conn.execute("SELECT state, count(*) FROM frontier GROUP BY state"))
+    t1, t2 = run1.seconds, run2.seconds
     rate = first["archived"] / t1
+    per = 1000 / max(first["archived"], 1)  # ms per archived article
     table += [
         ("site", f"{args.articles} articles, {args.latency_ms:g} ms latency"
          + (", faults" if args.faults else "")),
         ("first crawl", f"{t1:.1f} s, {first['archived']} archived, {rate:.0f} articles/s"),
-        ("first crawl peak RSS", f"{peak:.0f} MB"),
+        ("first crawl CPU per article", f"main process {run1.main_cpu * per:.1f} ms, "
+         f"extraction workers {run1.workers_cpu * per:.1f} ms "
+         f"(load average {os.getloadavg()[0]:.1f})"),
+        ("first crawl peak RSS", f"{run1.tree_peak_mb:.0f} MB all processes, "
+         f"{run1.one_peak_mb:.0f} MB the largest"),
         ("first crawl /__stats", json.dumps(delta(s1, s0))),
         ("first crawl failed / skipped", f"{first['failed']} / {first['skipped']}"),
         ("second crawl", f"{t2:.2f} s ({100 * t2 / t1:.1f}% of the first), "
@@ -218,7 +221,8 @@ def main() -> None:
         site = BenchSite(port, args, revision=2)
         try:
             r0 = site.stats()
-            third, t3, _ = crawl(site, db, args)
+            third, run3 = crawl(site, db, args)
+            t3 = run3.seconds
             r1 = site.stats()
         finally:
             site.stop()

@@ -15,18 +15,17 @@ article, by table, beside the gzip WARC's.  Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import io
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import proctree
 from corpus import corpus_pages
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -56,60 +55,14 @@ def build_warc(path: Path, records: int) -> int:
     return records
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system seconds of a process so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        pids.append(p)
-        for task in Path(f"/proc/{p}/task").glob("*"):
-            with contextlib.suppress(OSError):
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return pids
-
-
 def run_import(
     warc: Path, db: Path, processes: int
 ) -> tuple[dict[str, int], float, float, float, float, float]:
     """(summary, seconds, peak RSS of the process tree in MB, of its largest process,
     CPU seconds of the main process, of its workers) - CPU sampled like RSS."""
     cmd = [sys.executable, "-m", "scraper", "import", str(warc), "--db", str(db), "--json", "-q"]
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [*cmd, "--processes", str(processes)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    tree_peak = one_peak = 0
-    cpu: dict[int, float] = {}
-    while proc.poll() is None:
-        pids = _tree(proc.pid)
-        for p in pids:
-            cpu[p] = max(cpu.get(p, 0.0), _cpu_s(p))
-        sizes = [_rss_kb(p) for p in pids]
-        tree_peak = max(tree_peak, sum(sizes))
-        one_peak = max(one_peak, max(sizes, default=0))
-        time.sleep(0.05)
-    seconds = time.monotonic() - started
-    out = proc.stdout.read() if proc.stdout else b""
-    main_cpu = cpu.pop(proc.pid, 0.0)
-    return json.loads(out), seconds, tree_peak / 1024, one_peak / 1024, main_cpu, sum(cpu.values())
+    r = proctree.run([*cmd, "--processes", str(processes)])
+    return json.loads(r.stdout), r.seconds, r.tree_peak_mb, r.one_peak_mb, r.main_cpu, r.workers_cpu
 
 
 def sizes(db: Path) -> dict[str, int]:
