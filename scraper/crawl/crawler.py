@@ -51,6 +51,7 @@ from scraper.crawl.report import CrawlResult, Reporter
 from scraper.crawl.robots import UNAVAILABLE as ROBOTS_UNAVAILABLE
 from scraper.crawl.robots import origin
 from scraper.crawl.scope import PRIORITY, CrawlOptions, Scope, entry
+from scraper.crawl.writer import ArchiveThread
 from scraper.errors import ArchiveError
 from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import Outcome, Status, article_key, process
@@ -146,15 +147,17 @@ class Crawler:
         self.health = HostHealth(self.fetcher)
         self.pool = ExtractPool()
         self.batch = CommitBatch(archive)
+        self.db = ArchiveThread()  # every archive call of the crawl goes through it
 
     def close(self) -> None:
+        self.db.close()
         self.batch.close()
         self.pool.close()
 
     # ------------------------------------------------------------ the loop
     async def crawl_site(self, site: str, seeds: list[str]) -> None:
-        queue = SiteQueue(self.archive, site, self.settings.max_pages)
-        self.archive.frontier_begin(site)
+        queue = SiteQueue(self.archive, site, self.settings.max_pages, self.db)
+        await self.db(self.archive.frontier_begin, site)
         entries = [replace(entry(u, "index", 0, "seed"), priority=PRIORITY["seed"]) for u in seeds]
         listings: list[str] = []
         for root in dict.fromkeys(origin(u) for u in seeds):
@@ -163,7 +166,9 @@ class Crawler:
         listings = list(dict.fromkeys(normalize_url(u) for u in listings))[:MAX_SITEMAPS]
         queue.sitemaps_listed = len(listings)
         entries += [entry(u, "sitemap", 0, "robots") for u in listings]
-        self.result.discovered += self.archive.frontier_add(site, entries, force=True)
+        self.result.discovered += await self.db(
+            self.archive.frontier_add, site, entries, force=True
+        )
         scope = Scope(
             seeds[0], self.options, max_depth=self.settings.max_depth, check=self.guard.checked
         )
@@ -186,7 +191,9 @@ class Crawler:
                 raise
             except Exception as exc:  # one bad page must not end the crawl
                 reason = redact(f"internal error ({type(exc).__name__}: {exc})")
-                self.archive.frontier_finish(item.url, "failed", reason=reason, final=True)
+                await self.db(
+                    self.archive.frontier_finish, item.url, "failed", reason=reason, final=True
+                )
                 self.report.report(Outcome(item.url, Status.FAILED, reason), "internal error")
             finally:
                 await run.queue.done(item, fetched=fetched)
@@ -198,7 +205,7 @@ class Crawler:
         if item.source in LINK_SOURCES and (
             off := run.scope.brake.after(item.source, fetch.status)
         ):
-            self.archive.frontier_skip(run.site, item.source, off)
+            await self.db(self.archive.frontier_skip, run.site, item.source, off)
 
     # ------------------------------------------------------------ sitemaps and feeds
     async def _listing(self, run: SiteRun, item: Queued) -> None:
@@ -226,11 +233,16 @@ class Crawler:
         if missing:
             reason = "no sitemap (HTTP 404)"
         state = "done" if fetch.error is None else "skipped" if missing else "failed"
-        self.batch.page()
-        with self.archive.transaction():
-            self.archive.record_fetch(fetch)
-            self.result.discovered += self.archive.frontier_add(run.site, entries)
-            self.archive.frontier_finish(item.url, state, reason=reason)
+
+        def write() -> int:  # on the archive's thread
+            self.batch.page()
+            with self.archive.transaction():
+                self.archive.record_fetch(fetch)
+                added = self.archive.frontier_add(run.site, entries)
+                self.archive.frontier_finish(item.url, state, reason=reason)
+            return added
+
+        self.result.discovered += await self.db(write)
         if state == "failed":
             robots = (reason or "").startswith(ROBOTS_UNAVAILABLE)
             problem = "robots.txt" if robots else item.kind
@@ -243,13 +255,12 @@ class Crawler:
         """Fetch, extract, archive or record one page; False if it was not fetched."""
         url = item.url
         fresh = item.source != "seed" and item.kind != "index" and not item.revisit
-        if fresh and self.archive.article_id_for(url) is not None:
-            self.archive.frontier_finish(url, "done", kind="article", reason="already archived")
+        if fresh and await self.db(self._already_archived, url):
             self.result.known += 1
             return False
         etag = last_modified = None
         if not fresh:
-            etag, last_modified = self.archive.validators(url)
+            etag, last_modified = await self.db(self.archive.validators, url)
         fetch = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
         article: Article | None = None
         packed: Packed | None = None
@@ -259,6 +270,34 @@ class Crawler:
             article, packed = await self.pool.extract(fetch)
             kind = page_kind(item, article)
             entries = await run.scope.page_links(item, fetch, article, kind)
+        outcome, added = await self.db(
+            self._write_page, run.site, item, fetch, article, packed, kind, entries
+        )
+        self.result.discovered += added
+        self.report.page(item, outcome, fetch.status)
+        await self._after(run, item, fetch)
+        return True
+
+    def _already_archived(self, url: str) -> bool:
+        """On the archive's thread: is ``url`` archived?  Its frontier row says so."""
+        if self.archive.article_id_for(url) is None:
+            return False
+        self.archive.frontier_finish(url, "done", kind="article", reason="already archived")
+        return True
+
+    def _write_page(
+        self,
+        site: str,
+        item: Queued,
+        fetch: FetchResult,
+        article: Article | None,
+        packed: Packed | None,
+        kind: str | None,
+        entries: list[Discovered],
+    ) -> tuple[Outcome, int]:
+        """On the archive's thread: a page's rows, in one savepoint of the commit batch;
+        its outcome and the number of new URLs queued."""
+        url = item.url
         self.batch.page()
         with self.archive.transaction():
             if article is not None and kind == "index":
@@ -271,12 +310,10 @@ class Crawler:
                 outcome = process(fetch, self.archive, article=article, packed=packed)
             state, reason, final = _frontier_state(outcome)
             self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
-            self.result.discovered += self.archive.frontier_add(run.site, entries)
+            added = self.archive.frontier_add(site, entries)
             if outcome.article_id is not None and article is not None:
-                self._aliases(run.site, url, fetch, article)
-        self.report.page(item, outcome, fetch.status)
-        await self._after(run, item, fetch)
-        return True
+                self._aliases(site, url, fetch, article)
+        return outcome, added
 
     def _before_since(self, item: Queued, article: Article) -> str | None:
         """Why an article dated before ``--since`` is not archived, or None.  Its own

@@ -12,6 +12,7 @@ import asyncio
 from collections import deque
 
 from scraper.archive import Archive, Queued
+from scraper.crawl.writer import ArchiveThread, inline
 
 READ_AHEAD = 64
 LISTING_KINDS = ("sitemap", "feed")
@@ -27,8 +28,11 @@ class SiteQueue:
     most half of it, so pages always get the other half, and at most
     ``MAX_SITEMAPS`` sitemaps are read."""
 
-    def __init__(self, archive: Archive, site: str, max_pages: int) -> None:
+    def __init__(
+        self, archive: Archive, site: str, max_pages: int, db: ArchiveThread | None = None
+    ) -> None:
         self.archive = archive
+        self.db = db or inline  # where the archive is read
         self.site = site
         self.max_pages = max_pages
         self.max_listings = max_pages // 2
@@ -61,7 +65,7 @@ class SiteQueue:
                 if self.stopped:
                     return None
                 if not self._buffer and self.budget_left:
-                    self._refill()
+                    await self._refill()
                 if self._buffer:
                     item = self._buffer.popleft()
                     self._busy.add(item.url)
@@ -75,11 +79,14 @@ class SiteQueue:
                     return None
                 await self._changed.wait()
 
-    def _refill(self) -> None:
+    async def _refill(self) -> None:
         """Read ahead, lowest priority first, no more than the budgets leave room for."""
         room = self.max_pages - self.pages
-        rows = self.archive.frontier_next(
-            self.site, min(READ_AHEAD, room) + len(self._busy), self._kinds()
+        rows = await self.db(
+            self.archive.frontier_next,
+            self.site,
+            min(READ_AHEAD, room) + len(self._busy),
+            self._kinds(),
         )
         listings, sitemaps = self.max_listings - self.listings, MAX_SITEMAPS - self.sitemaps
         for row in rows:

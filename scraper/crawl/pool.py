@@ -36,6 +36,7 @@ class ExtractPool:
         self.processes = processes
         self.in_process = processes <= 0  # no worker: extract in this process
         self._pool: WorkerPool | None = None
+        self._submitted = 0  # submits returned so far, counted up to one a worker
 
     async def extract(self, fetch: FetchResult) -> tuple[Article, Packed | None]:
         if self.in_process:
@@ -43,9 +44,15 @@ class ExtractPool:
         if self._pool is None:
             self._pool = start_pool(self.processes, "scraper.pipeline")
         try:
-            # submitted from a thread: the first submit starts the forkserver and its
-            # workers (seconds on a busy machine), which must not stall the fetches
-            future = await asyncio.to_thread(self._pool.submit, extract_and_pack, fetch)
+            if self._submitted < self.processes:
+                # submitted from a thread until a submit has returned for every worker:
+                # the first submits start the forkserver and the workers (seconds on a
+                # busy machine, holding the pool's lock), which must not stall the
+                # fetches; once all are up a submit is cheap (and a thread hop is not)
+                future = await asyncio.to_thread(self._pool.submit, extract_and_pack, fetch)
+                self._submitted += 1
+            else:
+                future = self._pool.submit(extract_and_pack, fetch)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
             self.in_process = True

@@ -130,7 +130,10 @@ class Scope:
         # sitemaps queued by an earlier run are queued again by every run: only new
         # ones count against the run's MAX_SITEMAPS, so each run adds the next ones
         known = (
-            queue.archive.frontier_known(normalize_url(e.url) for e in listing.entries if e.sitemap)
+            await queue.db(
+                queue.archive.frontier_known,
+                [normalize_url(e.url) for e in listing.entries if e.sitemap],
+            )
             if nested < MAX_SITEMAP_DEPTH
             else set()
         )
