@@ -2,29 +2,23 @@
 
 ``process(fetch, archive)`` turns one ``FetchResult`` into an ``Outcome``:
 failures and 304s are recorded, HTML is decoded and extracted once, and the
-article is stored in one transaction.  ``archive_urls`` runs it over many URLs
-concurrently; ``scraper crawl`` calls ``process`` for each page it fetches;
+article is stored in one transaction.  ``scraper fetch`` (``crawl/urllist.py``)
+and ``scraper crawl`` call ``process`` for each page they fetch;
 ``reextract`` runs extraction again over the raw pages an archive keeps.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
-
-import httpx
 
 from scraper.archive import Archive, Rebuilt, text_hash
 from scraper.archive.raw import Packed, RawPage
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
-from scraper.fetch import Fetcher
 from scraper.models import Article, FailureKind, FetchResult
-from scraper.netguard import AddressGuard
-from scraper.settings import Settings
 from scraper.urls import normalize_url, redact, same_site
 from scraper.workers import default_processes, ordered_map
 
@@ -291,55 +285,3 @@ def _rebuild_one(archive: Archive, article_id: int, url: str) -> Outcome:
     new = [(v.content_hash, v.fetch_id) for v in versions]
     status = Status.UNCHANGED if old == new else Status.UPDATED
     return Outcome(url, status, None, article_id, versions[-1].title, latest)
-
-
-async def archive_urls(
-    urls: Iterable[str],
-    archive: Archive,
-    settings: Settings,
-    *,
-    transport: httpx.AsyncBaseTransport | None = None,
-    on_outcome: Callable[[Outcome], None] | None = None,
-    summary: Summary | None = None,
-) -> Summary:
-    """Fetch, extract and archive every URL; duplicates (after normalization) are skipped.
-
-    The outcomes are counted into ``summary`` (a new one by default), so a caller
-    that is interrupted (Ctrl-C) still has the figures of what finished."""
-    summary = Summary() if summary is None else summary
-    seen: set[str] = set()
-    queue: list[str] = []
-    for url in urls:
-        key = normalize_url(url)
-        if key in seen:
-            outcome = Outcome(url, Status.SKIPPED, "duplicate of an earlier URL")
-            summary.add(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            continue
-        seen.add(key)
-        queue.append(url)
-
-    # the URLs given may be on private addresses (intranets, tests); a redirect from
-    # them to another host may not (169.254.169.254, a service on localhost)
-    guard = AddressGuard(queue)
-    async with Fetcher(settings, transport=transport, guard=guard, trusted=guard.trusts) as fetcher:
-
-        async def one(url: str) -> None:
-            etag, last_modified = archive.validators(url)
-            fetch = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
-            outcome = process(fetch, archive)
-            summary.add(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-
-        # A bounded pool of workers keeps memory flat for long URL lists.
-        pending = iter(queue)
-
-        async def worker() -> None:
-            for url in pending:
-                await one(url)
-
-        workers = max(1, min(settings.concurrency, len(queue)))
-        await asyncio.gather(*(worker() for _ in range(workers)))
-    return summary

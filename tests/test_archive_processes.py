@@ -26,7 +26,7 @@ from werkzeug import Request, Response
 from scraper.archive import Archive
 from scraper.crawl import crawl_lock
 from scraper.crawl.lock import lock_path
-from scraper.pipeline import archive_urls
+from scraper.crawl.urllist import archive_urls
 from scraper.settings import Settings
 
 # Each process imports scraper, says "ready", then waits for one line on stdin:

@@ -19,10 +19,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from scraper.archive import Archive
+from scraper.crawl.urllist import archive_urls
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind, FetchResult
 from scraper.netguard import PRIVATE_REFUSAL
-from scraper.pipeline import Outcome, Status, archive_urls
+from scraper.pipeline import Outcome, Status
 from scraper.settings import Settings
 
 HTML = b"<html><head><title>T</title></head><body><p>Hello, decoded.</p></body></html>"

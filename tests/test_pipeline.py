@@ -9,8 +9,9 @@ from contextlib import closing
 from pytest_httpserver import HTTPServer
 
 from scraper.archive import Archive
+from scraper.crawl.urllist import archive_urls
 from scraper.extract import extract
-from scraper.pipeline import Summary, archive_urls, article_key
+from scraper.pipeline import Summary, article_key
 from scraper.settings import Settings
 
 
@@ -107,3 +108,27 @@ def test_article_key_prefers_a_believable_canonical() -> None:
     )
     assert article_key("https://x.com/a/b", "https://x.com/") == "https://x.com/a/b"
     assert article_key("https://x.com/a", "https://evil.org/a") == "https://x.com/a"
+
+
+def test_a_list_extracted_in_a_worker_process_is_archived_as_in_this_one(
+    server: HTTPServer, settings: Settings, seed_page: bytes, tmp_path
+) -> None:
+    # a long list goes through the crawl's extraction workers (raw page packed there)
+    server.expect_request("/a").respond_with_data(seed_page, content_type="text/html")
+    server.expect_request("/b").respond_with_data(b"<html><body>no story</body></html>")
+    urls = [server.url_for("/a"), server.url_for("/b")]
+    tables = []
+    for processes in (1, 0):
+        with Archive(tmp_path / f"{processes}.db") as archive:
+            summary = asyncio.run(archive_urls(urls, archive, settings, processes=processes))
+            assert summary.counts["archived"] == 1 and summary.failed == 1
+        with closing(sqlite3.connect(tmp_path / f"{processes}.db")) as db:
+            tables.append(
+                (
+                    db.execute("SELECT url, title, text, content_hash FROM articles").fetchall(),
+                    db.execute("SELECT url, sha256, length(body) FROM raw_pages").fetchall(),
+                    db.execute("SELECT url, status, error FROM fetches ORDER BY url").fetchall(),
+                )
+            )
+    assert tables[0] == tables[1]
+    assert len(tables[0][1]) == 1  # the article's raw page, packed in the worker

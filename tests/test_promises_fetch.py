@@ -17,9 +17,10 @@ from resolvers import resolving_to
 from werkzeug import Request, Response
 
 from scraper.archive import Archive
+from scraper.crawl.urllist import archive_urls
 from scraper.fetch import Fetcher
 from scraper.models import FetchResult
-from scraper.pipeline import Summary, archive_urls
+from scraper.pipeline import Summary
 from scraper.settings import Settings
 from scraper.urls import is_public_address
 

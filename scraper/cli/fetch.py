@@ -49,7 +49,8 @@ def fetch(
 ) -> None:
     """Fetch article pages and store their clean text and metadata in the archive."""
     from scraper.cli.report import Reporter
-    from scraper.pipeline import Summary, archive_urls
+    from scraper.crawl.urllist import archive_urls
+    from scraper.pipeline import Summary
 
     targets = read_urls(urls, input)
     if not targets:
