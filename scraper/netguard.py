@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+from httpcore._utils import is_socket_readable  # what httpcore's own streams use
 
 from scraper.models import FailureKind, Refusal
 from scraper.urls import is_public_address
@@ -151,6 +153,72 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection's stream, answering "is it readable?" at the cost of one poll.
+
+    httpcore asks it of every idle connection in the pool on every request (an idle
+    connection that is readable was closed by the server); anyio answers by building
+    its table of socket attributes, a ``getpeername`` call included, each time: a
+    tenth of a crawl's event loop.  The socket is looked up once instead."""
+
+    __slots__ = ("_inner", "_sock")
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._sock = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self._sock is not None:
+            return is_socket_readable(self._sock)
+        return self._inner.get_extra_info(info)
+
+
+class _QuickStreams(httpcore.AsyncNetworkBackend):
+    """An inner backend's connections, each in a ``_Stream``."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        inner = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _Stream(inner)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 def public_only_transport(
     trusted: Callable[[str], bool],
     *,
@@ -163,5 +231,6 @@ def public_only_transport(
     pool = transport._pool  # httpx takes no network backend: set it on its pool
     if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(pool, "_network_backend"):
         raise RuntimeError("this httpx version keeps its connection pool elsewhere")
-    pool._network_backend = PublicOnlyBackend(trusted, resolve=resolve, inner=pool._network_backend)
+    guarded = PublicOnlyBackend(trusted, resolve=resolve, inner=pool._network_backend)
+    pool._network_backend = _QuickStreams(guarded)
     return transport

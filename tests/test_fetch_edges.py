@@ -251,3 +251,44 @@ def test_the_accept_header_names_what_is_taken(server: HTTPServer, settings: Set
     fetch(settings, url, accept=None)
     fetch(settings, url, accept=("text/html", "application/xml"))
     assert seen == ["text/html,application/xhtml+xml", "*/*", "text/html, application/xml"]
+
+
+def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
+    """netguard's stream says a connection the server closed is readable (at EOF):
+    httpcore then opens a new one instead of sending on the dead one."""
+    body = HTML.encode()
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s" % (
+        len(body),
+        body,
+    )
+    sock = socket.create_server(("127.0.0.1", 0))
+    closed = [threading.Event(), threading.Event()]
+    accepted: list[int] = []
+
+    def serve() -> None:
+        for event in closed:
+            conn, _ = sock.accept()
+            accepted.append(1)
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data and (more := conn.recv(4096)):
+                    data += more
+                conn.sendall(answer)  # keep-alive promised, then the server hangs up
+            event.set()
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+    async def go() -> list[FetchResult]:
+        settings = replace(Settings(), retries=0)
+        async with Fetcher(settings, trusted=lambda host: True) as f:
+            first = await f.fetch(url)
+            await asyncio.to_thread(closed[0].wait, 5)
+            return [first, await f.fetch(url)]
+
+    try:
+        results = asyncio.run(go())
+    finally:
+        sock.close()
+    assert [r.error for r in results] == [None, None]
+    assert len(accepted) == 2  # the second fetch came on a second connection
