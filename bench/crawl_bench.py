@@ -145,6 +145,17 @@ def crawl(site: BenchSite, db: Path, args: argparse.Namespace) -> tuple[dict, pr
     return json.loads(run.stdout), run
 
 
+def fetch_list(site: BenchSite, db: Path, urls: Path, args: argparse.Namespace) -> proctree.Run:
+    """``scraper fetch --input`` of the URLs the crawl archived, into a fresh archive."""
+    cmd = [
+        sys.executable, "-m", "scraper", "fetch", "--input", str(urls), "--db", str(db),
+        # the crawl's connections: --per-host 32 gives it 16 (crawler.POOL_CONNECTIONS)
+        "--per-host", str(min(args.per_host, 16)), "--concurrency", str(min(args.per_host, 16)),
+        "--timeout", str(args.timeout), "--json", "--quiet",
+    ]  # fmt: skip
+    return proctree.run(cmd, cwd=ROOT)
+
+
 def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     keys = ("requests", "article_bodies", "repeated_unconditional", "robots_breaches", "status_304")
     return {k: after.get(k, 0) - before.get(k, 0) for k in keys}
@@ -192,6 +203,13 @@ def main() -> None:
         s1 = site.stats()
         second, run2 = crawl(site, db, args)
         s2 = site.stats()
+        # the same article pages as a list given to fetch (issue 14: within 1.2x the crawl)
+        listed = tmp / "urls.txt"
+        with sqlite3.connect(db) as conn:
+            listed.write_text(
+                "".join(u + "\n" for (u,) in conn.execute("SELECT url FROM articles"))
+            )
+        run_fetch = fetch_list(site, tmp / "fetched.db", listed, args)
     finally:
         site.stop()
     with sqlite3.connect(db) as conn:
@@ -215,6 +233,10 @@ def main() -> None:
         ("second crawl", f"{t2:.2f} s ({100 * t2 / t1:.1f}% of the first), "
          f"{second['archived'] + second['updated']} archived or updated"),
         ("second crawl /__stats", json.dumps(delta(s2, s1))),
+        ("fetch --input of the archived URLs",
+         f"{run_fetch.seconds:.1f} s ({run_fetch.seconds / t1:.2f}x the first crawl), "
+         f"CPU per page: main {run_fetch.main_cpu * per:.1f} ms, "
+         f"workers {run_fetch.workers_cpu * per:.1f} ms"),
     ]  # fmt: skip
 
     if not args.no_revision:
