@@ -7,6 +7,7 @@ A package of small stores behind one seam (:class:`Archive`):
 - ``versions`` (:mod:`.versions`)  every distinct text an article has had
 - ``raw`` (:mod:`.raw`)            each distinct raw body of an article, zstd-compressed
 - ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
+- ``sites`` (:mod:`.sites`)        the sites workers crawl, each leased to one worker at a time
 - :mod:`.schema`                   the DDL as named, append-only migrations
 - :mod:`.sqlite`                   the SQLite backend: the connection, transactions, and
   the one place where backend errors become ``ArchiveError``
@@ -31,6 +32,7 @@ from scraper.archive.queue import (
     State,
 )
 from scraper.archive.raw import Capture, Newest, PageSource, RawPage
+from scraper.archive.sites import Lease
 from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
 
@@ -45,6 +47,7 @@ __all__ = [
     "Capture",
     "Discovered",
     "Kind",
+    "Lease",
     "Newest",
     "PageSource",
     "Queued",

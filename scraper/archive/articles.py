@@ -128,15 +128,19 @@ class ArticleStore:
         }
         existing = self.find(key, fetch.url, fetch.final_url)
         if existing is None:
-            values["first_seen"] = fetched_at
+            row = {**values, "first_seen": fetched_at}
+            # an upsert: another writer (a worker on another site) may store the same key
+            # meanwhile; then this page updates the row it stored
             article_id = self._db.insert(
-                f"INSERT INTO articles ({', '.join(values)}) "
-                f"VALUES ({', '.join('?' * len(values))})",
-                list(values.values()),
+                f"INSERT INTO articles ({', '.join(row)}) "
+                f"VALUES ({', '.join('?' * len(row))}) ON CONFLICT (canonical_url) DO NOTHING",
+                list(row.values()),
             )
-            assert article_id is not None
-            self._insert_links(article_id, article)
-            return Stored(article_id, created=True, changed=True)
+            if article_id is not None:
+                self._insert_links(article_id, article)
+                return Stored(article_id, created=True, changed=True)
+            existing = self.find(key)
+            assert existing is not None
         article_id, old_hash = existing
         kept = self._shrunk(article_id, len(article.text))
         if kept:

@@ -41,6 +41,9 @@ class Dialect:
     snippet: str  # the text around the matches, marked with SNIPPET_MARKS
     query: Callable[[str], str]  # the user's (FTS5) query as this backend's parameter
     columns: str  # rows (position, name, ...) of table {}'s columns, in order
+    # after a SELECT that picks a row to claim: lock it, and pass over rows others hold
+    # (SQLite: nothing; its BEGIN IMMEDIATE lets one writer in at a time)
+    skip_locked: str = ""
 
 
 SQLITE = Dialect(
@@ -84,4 +87,5 @@ POSTGRES = Dialect(
         "SELECT ordinal_position, column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = '{}' ORDER BY ordinal_position"
     ),
+    skip_locked=" FOR UPDATE SKIP LOCKED",
 )

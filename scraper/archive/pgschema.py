@@ -164,6 +164,7 @@ MIGRATIONS: dict[str, str | None] = {
     # SQLite only: a row there holds the text before the filtered columns; PostgreSQL
     # keeps large text out of the row (TOAST), so a filter reads no text
     "0009_search_filters": None,
+    "0010_sites": schema.SITES.format(text=T, integer="BIGINT", real="DOUBLE PRECISION"),
 }
 if list(MIGRATIONS) != list(schema.MIGRATIONS):  # pragma: no cover - a developer's slip
     missing = [m for m in schema.MIGRATIONS if m not in MIGRATIONS]

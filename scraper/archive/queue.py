@@ -128,10 +128,11 @@ class CrawlQueue:
         with self._db.transaction():
             known = self._rows(list(best))
             new = [e for url, e in best.items() if url not in known]
+            # an upsert: a URL another worker (another site's) queues meanwhile is its
             self._db.executemany(
                 "INSERT INTO frontier (url, site, host, state, kind, priority, depth, source,"
                 " lastmod, title, reason, discovered_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
                 [
                     (e.url, site, e.host, str(e.state), str(e.kind), e.priority, e.depth,
                      str(e.source), e.lastmod, e.title, e.reason, now, now)

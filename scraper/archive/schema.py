@@ -369,6 +369,33 @@ def _search_filters(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX articles_filters ON articles(id, host, published_utc, first_seen)")
 
 
+# the sites workers crawl (``scraper sites``, ``scraper worker``); the same DDL on
+# PostgreSQL but for the text collation (pgschema)
+SITES = """
+CREATE TABLE sites (
+    site {text} PRIMARY KEY,              -- host without www. (frontier.site)
+    seeds {text} NOT NULL,                -- JSON array of seed URLs
+    interval_seconds {integer} NOT NULL,  -- between the end of a run and the next
+    next_run {text} NOT NULL,             -- UTC; due when next_run <= now
+    lease_owner {text},                   -- the worker crawling it now
+    lease_expires {text},                 -- UTC; past it, another worker may take the site
+    paused {integer} NOT NULL DEFAULT 0,
+    failures {integer} NOT NULL DEFAULT 0, -- runs in a row with problems
+    crawl_delay {real},                   -- seconds between requests; NULL: the worker's --delay
+    added_at {text} NOT NULL,
+    last_run {text},                      -- when the last run ended
+    last_result {text}                    -- its summary
+);
+CREATE INDEX sites_due ON sites(paused, next_run);
+"""
+
+
+@migration("0010_sites")
+def _sites(conn: sqlite3.Connection) -> None:
+    """The sites workers crawl, each leased by one worker at a time."""
+    run_script(conn, SITES.format(text="TEXT", integer="INTEGER", real="REAL"))
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

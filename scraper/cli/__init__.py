@@ -32,8 +32,10 @@ from scraper.cli import (
     search,
     serve,
     show,
+    sites,
     stats,
     versions,
+    worker,
 )
 from scraper.cli.common import Command, err
 from scraper.errors import ScraperError
@@ -86,8 +88,10 @@ for name, command in (
     ("delete", delete.delete),
     ("prune", delete.prune),
     ("merge", merge.merge),
+    ("worker", worker.worker),
 ):
     app.command(name, cls=Command)(command)
+app.add_typer(sites.app, name="sites")
 
 
 def main() -> None:

@@ -81,11 +81,14 @@ async def crawl(
     transport: httpx.AsyncBaseTransport | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     result: CrawlResult | None = None,
+    pool: ExtractPool | None = None,
 ) -> CrawlResult:
-    """Crawl every seed's site into ``archive``; the archive's crawl lock is the caller's.
+    """Crawl every seed's site into ``archive``; the archive's crawl lock (or the
+    sites' leases) is the caller's.
 
     ``result``: filled in as the crawl goes, so that a crawl interrupted (cancelled,
-    Ctrl-C) still tells what it did; what it wrote is committed."""
+    Ctrl-C) still tells what it did; what it wrote is committed.  ``pool``: extraction
+    processes to use (a worker keeps one across its sites); by default the crawl's own."""
     started = time.monotonic()
     sites = group_seeds(seeds)
     # --per-host above --concurrency raises it, up to POOL_CONNECTIONS (httpx's pool
@@ -100,7 +103,7 @@ async def crawl(
     try:
         async with guard.fetcher:
             crawler = Crawler(
-                archive, guard, options or CrawlOptions(), Reporter(result, on_outcome)
+                archive, guard, options or CrawlOptions(), Reporter(result, on_outcome), pool
             )
             try:
                 await asyncio.gather(*(crawler.crawl_site(s, urls) for s, urls in sites.items()))
@@ -135,7 +138,12 @@ class SiteRun:
 
 class Crawler:
     def __init__(
-        self, archive: Archive, guard: RequestGuard, options: CrawlOptions, report: Reporter
+        self,
+        archive: Archive,
+        guard: RequestGuard,
+        options: CrawlOptions,
+        report: Reporter,
+        pool: ExtractPool | None = None,
     ) -> None:
         self.archive = archive
         self.guard = guard
@@ -145,14 +153,16 @@ class Crawler:
         self.report = report
         self.result = report.result
         self.health = HostHealth(self.fetcher)
-        self.pool = ExtractPool()
+        self._own_pool = pool is None
+        self.pool = ExtractPool() if pool is None else pool
         self.batch = CommitBatch(archive)
         self.db = ArchiveThread()  # every archive call of the crawl goes through it
 
     def close(self) -> None:
         self.db.close()
         self.batch.close()
-        self.pool.close()
+        if self._own_pool:
+            self.pool.close()
 
     # ------------------------------------------------------------ the loop
     async def crawl_site(self, site: str, seeds: list[str]) -> None:

@@ -38,6 +38,31 @@ class CrawlResult:
     problems: dict[str, int] = field(default_factory=dict)
     interrupted: bool = False  # stopped by Ctrl-C (SIGINT): the figures are what was done
 
+    def absorb(self, other: CrawlResult) -> None:
+        """Add the figures of another run (a worker's next site) to these."""
+        for status, n in other.summary.counts.items():
+            self.summary.counts[status] += n
+        self.summary.failures += other.summary.failures
+        self.discovered += other.discovered
+        self.known += other.known
+        self.listings += other.listings
+        self.left += other.left
+        self.stopped.update(other.stopped)
+        self.dead_links += other.dead_links
+        for what, n in other.problems.items():
+            self.problems[what] = self.problems.get(what, 0) + n
+
+    def line(self) -> str:
+        """The figures in a few words: ``fetched 12, archived 10, failed 1, left 0``."""
+        s = self.summary
+        words = f"fetched {s.fetched}, archived {s.counts['archived']}, failed {s.failed}"
+        words += f", left {self.left}"
+        if self.problems:
+            words += " (problems: " + ", ".join(f"{k} {n}" for k, n in self.problems.items()) + ")"
+        for why in self.stopped.values():
+            words += f" (stopped: {why})"
+        return words
+
     def extra(self) -> dict[str, object]:
         """The crawl's own figures, for the summary line / JSON."""
         out: dict[str, object] = {
