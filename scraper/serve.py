@@ -128,6 +128,24 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "updated_at": "When its row last changed (UTC).",
         },
     ),
+    "sites": (
+        "The sites workers crawl (scraper sites, scraper worker), each leased to one at a time.",
+        {
+            "site": "Host without www. (frontier.site).",
+            "seeds": "Seed URLs (JSON array).",
+            "interval_seconds": "Seconds from the end of a run to the next.",
+            "next_run": "When it is due (UTC).",
+            "lease_owner": "The worker crawling it now (host:pid:tag).",
+            "lease_expires": "Past it, another worker may take the site (UTC).",
+            "paused": "1: not crawled (scraper sites pause).",
+            "failures": "Runs in a row with problems.",
+            "idle_runs": "Runs in a row that archived nothing new (each doubles the wait).",
+            "crawl_delay": "Seconds between requests (NULL: the worker's --delay).",
+            "added_at": "When it was added (UTC).",
+            "last_run": "When its last run ended (UTC).",
+            "last_result": "The last run's summary.",
+        },
+    ),
 }
 # view -> (description, {column: description})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {

@@ -22,8 +22,8 @@ from test_crawl import Site, article_html, index_html
 from werkzeug import Request, Response
 
 from scraper.archive import Archive, Discovered
-from scraper.crawl import CrawlOptions
-from scraper.crawl.worker import SiteRun, WorkerOptions, work
+from scraper.crawl import CrawlOptions, CrawlResult
+from scraper.crawl.worker import SiteRun, WorkerOptions, _next_in, work
 from scraper.models import Article, FetchResult
 from scraper.settings import Settings
 
@@ -171,6 +171,25 @@ def test_two_claimers_never_hold_one_site_and_an_expired_lease_is_taken(db: str)
         one, two_row = b.sites.list()
         assert (one["lease_owner"], one["failures"], one["last_result"]) == (None, 1, "r")
         assert (two_row["lease_owner"], two_row["paused"]) == (None, True)
+
+
+def test_runs_that_archive_nothing_new_stretch_the_wait(tmp_path: Path) -> None:
+    """The adaptive revisit: each run in a row that archived nothing new or changed
+    doubles the wait for the next, up to 8 times the period; a run that archived
+    something, or the budget leaving URLs queued, does not wait."""
+    with Archive(tmp_path / "a.db") as arc:
+        arc.sites.add("one.example", ["https://one.example/"], 60)
+        waits = []
+        for idle in (True, True, True, True, False, True):
+            lease = arc.sites.claim("w", 60)
+            assert lease is not None
+            waits.append(_next_in(lease, CrawlResult(), idle))
+            arc.sites.release(lease, next_in=0, failed=False, result=None, idle=idle)
+        assert waits == [120, 240, 480, 480, 60, 120]
+        assert arc.sites.list()[0]["idle_runs"] == 1
+        budget_spent = CrawlResult(left=3)
+        budget_spent.summary.counts["archived"] = 1
+        assert _next_in(lease, budget_spent, False) == 0
 
 
 def test_claimers_at_once_take_each_site_once(db: str) -> None:

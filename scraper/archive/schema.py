@@ -381,6 +381,7 @@ CREATE TABLE sites (
     lease_expires {text},                 -- UTC; past it, another worker may take the site
     paused {integer} NOT NULL DEFAULT 0,
     failures {integer} NOT NULL DEFAULT 0, -- runs in a row with problems
+    idle_runs {integer} NOT NULL DEFAULT 0, -- runs in a row that archived nothing new
     crawl_delay {real},                   -- seconds between requests; NULL: the worker's --delay
     added_at {text} NOT NULL,
     last_run {text},                      -- when the last run ended

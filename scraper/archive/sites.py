@@ -28,7 +28,7 @@ from scraper.archive.backend import Backend
 
 COLUMNS = (
     "site", "seeds", "interval_seconds", "next_run", "lease_owner", "lease_expires", "paused",
-    "failures", "crawl_delay", "added_at", "last_run", "last_result",
+    "failures", "idle_runs", "crawl_delay", "added_at", "last_run", "last_result",
 )  # fmt: skip
 DEFAULT_INTERVAL = 3600  # seconds from the end of a site's run to its next
 
@@ -51,6 +51,7 @@ class Lease:
     interval_seconds: int
     crawl_delay: float | None
     failures: int
+    idle_runs: int  # runs in a row before this one that archived nothing new or changed
     owner: str
 
 
@@ -108,7 +109,7 @@ class SiteStore:
         text = stamp(at)
         with self._db.transaction():
             row = self._db.one(
-                "SELECT site, seeds, interval_seconds, crawl_delay, failures FROM sites"
+                "SELECT site, seeds, interval_seconds, crawl_delay, failures, idle_runs FROM sites"
                 " WHERE paused = 0 AND next_run <= ?"
                 " AND (lease_expires IS NULL OR lease_expires <= ?)"
                 f" ORDER BY next_run, site LIMIT 1{self._db.dialect.skip_locked}",
@@ -116,7 +117,7 @@ class SiteStore:
             )
             if row is None:
                 return None
-            site, seeds, interval, delay, failures = row
+            site, seeds, interval, delay, failures, idle = row
             self._db.execute(
                 "UPDATE sites SET lease_owner = ?, lease_expires = ? WHERE site = ?",
                 [owner, stamp(at + timedelta(seconds=lease_seconds)), site],
@@ -127,6 +128,7 @@ class SiteStore:
             int(interval),
             None if delay is None else float(delay),
             int(failures),
+            int(idle),
             owner,
         )
 
@@ -141,11 +143,18 @@ class SiteStore:
         return renewed > 0
 
     def release(
-        self, lease: Lease, *, next_in: float | None, failed: bool, result: str | None
+        self,
+        lease: Lease,
+        *,
+        next_in: float | None,
+        failed: bool,
+        result: str | None,
+        idle: bool = False,
     ) -> bool:
         """Give a site back: due again in ``next_in`` seconds (None: due now, a run cut
-        short that another worker may go on with); ``failed`` counts a run with problems
-        (else the count starts again).  False when the lease was no longer held."""
+        short that another worker may go on with); ``failed`` counts a run with problems,
+        ``idle`` one that archived nothing new or changed (else each count starts again;
+        a run cut short counts for neither).  False when the lease was no longer held."""
         at = now()
         fields = "lease_owner = NULL, lease_expires = NULL, last_run = ?, last_result = ?"
         params: list[Any] = [stamp(at), result]
@@ -153,6 +162,7 @@ class SiteStore:
             fields += ", next_run = ?"
             params.append(stamp(at + timedelta(seconds=next_in)))
             fields += ", failures = failures + 1" if failed else ", failures = 0"
+            fields += ", idle_runs = idle_runs + 1" if idle else ", idle_runs = 0"
         with self._db.transaction():
             released = self._db.execute(
                 f"UPDATE sites SET {fields} WHERE site = ? AND lease_owner = ?",

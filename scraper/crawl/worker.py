@@ -9,10 +9,11 @@
 3. meanwhile a heartbeat thread renews the lease every third of it, on a
    connection of its own; a lease it cannot renew (the site was paused, or the
    lease expired and another worker took it) ends the crawl of the site;
-4. release the site with its next run's time: its period after a complete run,
-   at once when the ``--max-pages`` budget left URLs queued (behind the sites due
-   longer), unchanged when the run was cut short (``stop``: SIGTERM), so another
-   worker goes on with it.
+4. release the site with its next run's time: its period after a complete run
+   (doubled for each run in a row that archived nothing new, up to 8 times: an
+   adaptive revisit interval), at once when the ``--max-pages`` budget left URLs
+   queued (behind the sites due longer), unchanged when the run was cut short
+   (``stop``: SIGTERM), so another worker goes on with it.
 
 A run cut short commits what it wrote (its group commit) and leaves the URLs it
 was working on queued.  A worker killed outright (``kill -9``, a lost machine)
@@ -41,6 +42,8 @@ from scraper.crawl.report import CrawlResult
 from scraper.crawl.scope import CrawlOptions
 from scraper.pipeline import Outcome
 from scraper.settings import Settings
+
+MAX_IDLE_DOUBLINGS = 3  # a site that archives nothing new is read 2x, 4x, then 8x less often
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,21 +185,26 @@ async def _run_site(
             and not crawling.cancelled()
             and crawling.exception() is None
         )
-        next_in = _next_in(lease, result) if complete else None
+        idle = not (result.summary.counts["archived"] or result.summary.counts["updated"])
+        next_in = _next_in(lease, result, idle) if complete else None
         with suppress(ArchiveError):  # the archive's error, if any, is the crawl's to raise
             archive.sites.release(
                 lease,
                 next_in=next_in,
                 failed=complete and bool(result.problems or result.stopped),
+                idle=complete and idle,
                 result=result.line() if complete else f"{cut or 'failed'}: {result.line()}",
             )
     return SiteRun(lease.site, result, cut, next_in)
 
 
-def _next_in(lease: Lease, result: CrawlResult) -> float:
+def _next_in(lease: Lease, result: CrawlResult, idle: bool) -> float:
     """Seconds until a site whose run ended is due again: at once when the page budget
-    left URLs queued and the run got on with them (behind the sites due longer), else
-    its period."""
+    left URLs queued and the run got on with them (behind the sites due longer); else
+    its period, doubled for each run in a row that archived nothing new or changed, up
+    to ``2 ** MAX_IDLE_DOUBLINGS`` times (a site that rarely changes is read less often;
+    a run that archives something brings it back to its period)."""
     if result.left and not result.stopped and result.summary.fetched:
         return 0.0
-    return float(lease.interval_seconds)
+    idle_runs = lease.idle_runs + 1 if idle else 0
+    return float(lease.interval_seconds * 2 ** min(idle_runs, MAX_IDLE_DOUBLINGS))
