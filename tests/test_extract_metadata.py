@@ -540,3 +540,36 @@ def test_blog_name_heading_before_the_post_in_the_title_tag_is_not_the_title(
 def test_site_name_before_a_short_heading_in_the_title_tag(url: str | None, expected: str) -> None:
     head = "<title>SONNENENERGIE: Der WindRebell</title>"
     assert extract(page(head, "<h1>Der WindRebell</h1>" + FILLER), url).title == expected
+
+
+@pytest.mark.parametrize("key", ["og:article:published", "og:article:published_time"])
+def test_og_article_date_tags_are_read(key: str) -> None:
+    head = f'<meta property="{key}" content="2021-03-04T09:30:00+01:00">'
+    published = extract(page(head, TITLE_H1 + FILLER)).published
+    assert published is not None and published.isoformat() == "2021-03-04T09:30:00+01:00"
+
+
+def test_plain_article_tag_wins_over_its_og_article_spelling() -> None:
+    head = (
+        '<meta property="og:article:published" content="2021-03-05T09:30:00+01:00">'
+        '<meta property="article:published" content="2021-03-04T09:30:00+01:00">'
+    )
+    published = extract(page(head, TITLE_H1 + FILLER)).published
+    assert published is not None and published.date() == date(2021, 3, 4)
+
+
+@pytest.mark.parametrize(
+    ("ld_date", "expected"),
+    [
+        ("2021-03-04T09:30:00+01:00", "2021-03-04T09:30:00+01:00"),
+        ("2021-03-05T09:30:00+01:00", "2021-03-04T00:00:00+00:00"),  # another day: no time
+    ],
+)
+def test_day_shown_takes_its_time_from_any_json_ld_object_of_that_day(
+    ld_date: str, expected: str
+) -> None:
+    ld = f"""<script type="application/ld+json">{{"@type": "WebPage",
+      "datePublished": "{ld_date}"}}</script>"""
+    body = f"{TITLE_H1}<p>4. März 2021</p>{ld}{FILLER}"
+    published = extract(page("", body)).published
+    assert published is not None and published.isoformat() == expected

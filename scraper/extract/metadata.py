@@ -235,6 +235,10 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
                     meta[key] = [content]
                 else:
                     found.append(content)
+    # OpenGraph's article properties written with the og: prefix ("og:article:published")
+    # are the article's: read under their plain name too, after any given plainly
+    for key in [k for k in meta if k.startswith("og:article:")]:
+        meta.setdefault(key[3:], []).extend(meta[key])
     html = tree.root
     if html is not None:
         src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
@@ -1163,6 +1167,7 @@ def _published_ld(src: Sources) -> datetime | None:
 
 
 _LD_MEDIA_TYPES = frozenset(("videoobject", "audioobject", "podcastepisode"))
+_LD_PUBLISHED_KEYS = ("datePublished", "dateCreated", "uploadDate")
 
 
 def _first_date(values: dict[str, list[str]], keys: Iterable[str]) -> datetime | None:
@@ -1316,8 +1321,10 @@ def _with_time(src: Sources, found: datetime | None) -> datetime | None:
     values += [
         v for v, context in src.times() if "modif" not in context and "update" not in context
     ]
+    # then the page's other JSON-LD objects (its WebPage, a video): their publication's time
+    values += [obj.get(key) for obj in src.jsonld[:20] for key in _LD_PUBLISHED_KEYS]
     day = found.date()
-    for value in values[:50]:
+    for value in [v for v in values if isinstance(v, str)][:50]:
         timed = dates.parse_iso(value)
         if timed is not None and not isinstance(timed, DayDate) and timed.date() == day:
             return timed
