@@ -213,6 +213,26 @@ def test_index_page() -> None:
     assert len(a.links) == 60 and a.links[0].url == "https://example.com/story/0"
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com/", "index"),
+        ("https://example.com/index.php", "index"),
+        ("https://example.com/de/", "index"),
+        ("https://example.com/?p=31228", "article"),  # a post by its id
+        ("https://example.com/news/a-story", "article"),
+    ],
+)
+def test_home_page_declared_an_article_is_not_believed(url: str, expected: str) -> None:
+    items = "".join(
+        f'<li><a href="/story/{i}">Headline number {i} of the day</a></li>' for i in range(60)
+    )
+    lead = "<p>" + "The latest post of the site, as its teaser gives it. " * 6 + "</p>"
+    head = '<meta property="og:type" content="article">'
+    a = extract(f"<html><head>{head}</head><body>{lead}<ul>{items}</ul></body></html>", url)
+    assert a.page_type == expected
+
+
 def test_language_declared_and_detected() -> None:
     assert extract('<html lang="de-AT"><body><p>x</p></body></html>').language == "de"
     assert (

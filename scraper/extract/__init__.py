@@ -66,8 +66,8 @@ The stages, in order:
    that its scripts render), that body is rendered and filtered instead.
 9. Language: declared (html lang, og:locale, content-language, JSON-LD
    inLanguage), else detected from the text (``language``).
-10. Page type: "article" (declared as one, or a substantial main text), "index"
-    (mostly links), else None.
+10. Page type: "article" (declared as one, but for a site's home page, or a
+    substantial main text), "index" (mostly links), else None.
 """
 
 from __future__ import annotations

@@ -1492,7 +1492,29 @@ def ld_article_body(src: Sources) -> str | None:
     return body if isinstance(body, str) and not body.isspace() else None
 
 
+_HOME_PATH = re.compile(
+    r"/*(?:[a-z]{2}(?:[-_][a-z]{2})?/+)?(?:(?:index|home|default|start)\.(?:html?|php|aspx?|jsp))?",
+    re.IGNORECASE,
+)
+
+
+def home_page(url: str | None) -> bool:
+    """Whether a URL is its site's home page ("https://example.com/", ".../index.html",
+    ".../de/"): no path beyond that and no query."""
+    if not url or "://" not in url:
+        return False
+    rest = url.split("://", 1)[1].split("#", 1)[0]
+    if "?" in rest:
+        return False
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return _HOME_PATH.fullmatch(path) is not None
+
+
 def declares_article(src: Sources) -> bool:
+    """Whether the page says it is an article (JSON-LD, og:type, article:published_time);
+    a site's home page that says so is not believed (a theme's default, the latest post's)."""
+    if home_page(src.url):
+        return False
     if src.article_ld is not None and _ld_type(src.article_ld) & ARTICLE_TYPES:
         return True
     if (src.first("og:type") or "").lower() == "article":
