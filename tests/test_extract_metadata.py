@@ -573,3 +573,27 @@ def test_day_shown_takes_its_time_from_any_json_ld_object_of_that_day(
     body = f"{TITLE_H1}<p>4. März 2021</p>{ld}{FILLER}"
     published = extract(page("", body)).published
     assert published is not None and published.isoformat() == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("<p><strong>Autor:</strong> <a href='/p/7'>Klaus Friedrich</a></p>", ["Klaus Friedrich"]),
+        ("<p>Von Leonora Holling</p>", ["Leonora Holling"]),
+        ("<p><span>erstellt von</span> <a href='/u/d'>Dominique</a> —</p>", ["Dominique"]),
+        ("<p>4. Februar 2020 <span>von</span> <a href='/u/a'>Anna Lee</a></p>", ["Anna Lee"]),
+        # a bare "by" with no date before it: a theme's or a tool's credit
+        ("<p>Theme <span>by</span> <a href='/'>Anna Lee</a></p>", []),
+        # a user name only after a label that says it is one
+        ("<p>4. Februar 2020 <span>von</span> <a href='/u/kj'>kj</a></p>", []),
+        ("<p>Ein Service von: <a href='/ad'>Anzeige</a></p>", []),
+        # a brand or a heading in capitals
+        ("<p>© 2017 <a href='/'>VON DER SEE Werbeagentur</a></p>", []),
+        ("<p>By U.S. CUSTOMS AND BORDER PROTECTION</p>", []),
+        # a label word in a list, no colon
+        ("<ul><li>author</li><li>Margaret Atwood</li></ul>", []),
+    ],
+)
+def test_byline_line_anywhere_in_the_body_names_the_author(line: str, expected: list[str]) -> None:
+    body = f"<div><h1>A longer title of the article</h1>{FILLER}</div><div>{line}</div>"
+    assert extract(page("", body)).authors == expected

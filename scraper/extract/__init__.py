@@ -22,8 +22,10 @@ The stages, in order:
    - authors: JSON-LD author (@graph references resolved), then author meta tags
      (author, article:author, parsely, sailthru, dc.creator ...) - these two only if
      the page shows the name -, microdata, "By/Von/Por ..." text at the title, class
-     bylines near the title, "By ..." / "Text: ..." lines dropped from the main
-     text - cleaned to person names;
+     bylines near the title, a newsroom's byline, a byline line anywhere in the body
+     ("Autor:" Name, "erstellt von" Name), "By ..." / "Text: ..." lines dropped from
+     the main text - cleaned to person names (a photo's credit names none; a JSON-LD
+     author typed Organization that names a person the byline shows is one);
    - published: JSON-LD datePublished, meta tags (article:published_time, dc.date,
      parsely-pub-date ...), microdata, ``<time datetime>``, the URL, the date written
      at the title (which also wins over a machine date it does not show), date-like

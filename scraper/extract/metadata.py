@@ -978,6 +978,8 @@ def _handle(text: str, site: str | None) -> list[str]:
     folded = text.casefold()
     if folded.rstrip(".") in dates.MONTHS or (site and _names_site(folded, site.casefold())):
         return []
+    if _ROLE_WORDS.search(text):  # "Anzeige", "Redaktion"
+        return []
     return [text]
 
 
@@ -1063,6 +1065,50 @@ def _authors_desk(src: Sources) -> list[str]:
     return []
 
 
+_LABEL_LINE_CHARS = 60
+_LABEL_SCAN_LINES = 3000
+
+
+def _authors_labelled(src: Sources) -> list[str]:
+    """A byline anywhere in the body, as a line of its own: "Von Jane Doe", or a label and
+    the name after it ("Autor:" <a>Jane Doe</a>, "erstellt von" <a>Dominique</a>); the last
+    resort, when nothing at the title or in the metadata names anyone."""
+    body = src.tree.body if src.tree is not None else None
+    if body is None:
+        return []
+    lines = [line.strip() for line in body.text(separator="\n").split("\n")]
+    lines = [line for line in lines if line][:_LABEL_SCAN_LINES]
+    for i, line in enumerate(lines):
+        if len(line) > _LABEL_LINE_CHARS:
+            continue
+        opened = _BYLINE_OPEN.match(line)
+        if not opened:
+            continue
+        rest = line[opened.end() :]
+        if opened.group().strip(" :").isupper() or rest.isupper():
+            continue  # "VON DER SEE Werbeagentur", "By U.S. CUSTOMS": a brand's or a heading's
+        if rest:
+            names = _text_byline(_BYLINE_END.split(rest, maxsplit=1)[0], src.site)
+        elif i + 1 < len(lines):
+            bare = line.casefold() in _BARE_LABELS
+            if bare and i and not dates.find_date(lines[i - 1], short_years=True):
+                continue  # "Powered" "by" <a>WordPress</a>, "Theme" "by": no date, no byline
+            if " " not in line and not bare and not line.endswith(":"):
+                continue  # "author" <a>Margaret Atwood</a> in a list: a label says "Autor:"
+            following = lines[i + 1]
+            names = _text_byline(following, src.site)
+            if not names and not bare:
+                names = _handle(following, src.site)  # "Autor:" <a>gnaddrig</a>
+        else:
+            names = []
+        if names:
+            return names
+    return []
+
+
+_BARE_LABELS = frozenset(("by", "von", "por", "par", "door"))
+
+
 # the byline at the title before microdata, which may name the authors of teasers too
 AUTHOR_STEPS = (
     _authors_ld,
@@ -1071,6 +1117,7 @@ AUTHOR_STEPS = (
     _authors_microdata,
     _authors_dom,
     _authors_desk,
+    _authors_labelled,
 )
 
 
