@@ -324,3 +324,28 @@ def test_a_sentence_mostly_one_link_between_prose_paragraphs_is_kept() -> None:
     for line in (promo, teaser, download):
         text = extract(page(f"<article>{BODY}{before}{line}{after}</article>")).text
         assert "Also" not in text and "Another story" not in text and "letter" not in text
+
+
+@pytest.mark.parametrize(
+    ("line", "dropped"),
+    [
+        ("Stand: 28.04.2020 18:00 Uhr", True),
+        ("Datum: 18.10.2021", True),
+        ("Erscheinungsdatum: 07.02.2022", True),
+        ("DATE : 27/09/2020", True),
+        ("Veröffentlichung: 2. Februar 2022", True),
+        ("28.04.2020", True),
+        # a label of more than three words, or words beside the date: a sentence's
+        ("Die Ergebnisse der Studie vom: 12.11.2009", False),
+        ("Stand: 28.04.2020, die Zahlen steigen", False),
+    ],
+)
+def test_labelled_date_line_is_metadata(line: str, dropped: bool) -> None:
+    a = extract(page(f"<article><h1>A title</h1><p>{line}</p>{BODY}</article>"))
+    assert (line not in a.text) is dropped
+
+
+@pytest.mark.parametrize("byline", ["Von: Jane Doe", "By: Jane Doe", "Von:<br><br>Jane Doe"])
+def test_byline_with_a_colon_is_not_text(byline: str) -> None:
+    a = extract(page(f"<article><h1>A title</h1>{BODY}<p>{byline}</p></article>"))
+    assert "Jane Doe" not in a.text and a.authors == ["Jane Doe"]

@@ -61,7 +61,8 @@ The stages, in order:
    blocks (a heading's link to its own section does not count; a sentence
    mostly one link between prose paragraphs stays), promos ("Read more:",
    "Lesen Sie auch"), reading times, share and subscribe prompts,
-   credits, bylines, and sections under recirculation or comment headings
+   credits, bylines ("Von: Jane Doe"), datelines alone or after a label ("Stand:
+   25.01.2022"), and sections under recirculation or comment headings
    (``content.keep_blocks``). If too little is left, the whole cleaned body
    is rendered and filtered instead. When the page's JSON-LD
    ``articleBody`` is several times longer than what the markup gave (a page

@@ -998,11 +998,19 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
+# a label of up to three words and a colon before a date ("Stand:", "Datum:",
+# "Erscheinungsdatum:", "DATE :", "Veröffentlichung:")
+_DATE_LABEL = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+){0,2}\s*:\s*")
+
+
 def _is_dateline(text: str) -> bool:
-    """A date (and time) alone: a date, and only month or weekday names, fillers or a
-    time zone for words."""
+    """A date (and time) alone, or after a label and a colon ("Stand: 25.01.2022"): a date,
+    and only month or weekday names, fillers or a time zone for words."""
     if _YEAR.search(text) is None:
         return False
+    label = _DATE_LABEL.match(text)
+    if label:
+        text = text[label.end() :]
     for word in _LETTERS.findall(text):
         lowered = word.lower()
         if lowered in MONTHS or lowered in rules.WEEKDAYS or lowered in rules.DATELINE_FILLERS:

@@ -332,9 +332,9 @@ FOLLOW_PROMPT = re.compile(
     r"\bfollow (?:him|her|them|us|me) (?:on|at) (?:twitter|x|facebook|instagram|linkedin)\b"
 )
 CREDIT_MAX_CHARS = 140
-# "By Jane Doe" alone on a line.
+# "By Jane Doe" ("Von: Jane Doe") alone on a line.
 BYLINE_BLOCK = re.compile(
-    r"^(?:(?:by|von|por|par|di|door|av|af|przez)\s+|(?:text|texto|words)"
+    r"^(?:(?:by|von|por|par|di|door|av|af|przez)(?:\s*:)?\s+|(?:text|texto|words)"
     r"(?:\s*:|\s+(?:von|by|por|de))\s*)\S+(?:\s+\S+){0,6}$",
     _I,
 )
