@@ -39,6 +39,7 @@ import urllib.request
 from pathlib import Path
 
 import proctree
+from sizes import report, response_warc
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT.parent / "shared" / "bench" / "site.py"
@@ -289,6 +290,7 @@ def main() -> None:
     print("| measure | value |\n|---|---|")
     for key, value in table:
         print(f"| {key} | {value} |")
+    report(db, response_warc(db, tmp / "responses.warc.gz"), articles)
 
 
 if __name__ == "__main__":

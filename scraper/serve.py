@@ -49,15 +49,19 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "published_precision": "second, or day for a date given without a time.",
         },
     ),
-    "links": (
-        "The links of each article's page.",
+    "link_rows": (
+        "The links of each article's page, their URLs by id; read them in the view links.",
         {
             "id": "Link id.",
             "article_id": "The article (articles.id).",
-            "url": "Absolute URL of the link.",
+            "url_id": "The link's URL (link_urls.id).",
             "text": "The link's text.",
             "in_body": "1 inside the article body, 0 elsewhere on the page.",
         },
+    ),
+    "link_urls": (
+        "Each distinct URL links point to, once.",
+        {"id": "URL id.", "url": "Absolute URL."},
     ),
     "fetches": (
         "Every fetch attempt, failed ones too.",
@@ -149,6 +153,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 # view -> (description, {column: description})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
+    "links": (
+        "The links of each article's page, with their URLs.",
+        {
+            "id": "Link id.",
+            "article_id": "The article (articles.id).",
+            "url": "Absolute URL of the link.",
+            "text": "The link's text.",
+            "in_body": "1 inside the article body, 0 elsewhere on the page.",
+        },
+    ),
     "article_versions": (
         "Every version of every article with its text (the current one's from articles).",
         {

@@ -194,7 +194,7 @@ def test_every_read_turns_a_backend_error_into_an_archive_error(archive: Archive
     stored = archive.store(page(), article(), "https://example.com/a")
     with closing(sqlite3.connect(archive.path)) as other:  # the tables vanish under it
         other.executescript(
-            "DROP TABLE articles_fts; DROP TABLE links; DROP TABLE raw_pages;"
+            "DROP TABLE articles_fts; DROP VIEW links; DROP TABLE link_rows; DROP TABLE raw_pages;"
             " DROP TABLE fetches; DROP TABLE articles; DROP TABLE frontier;"
         )
     reads = [

@@ -162,7 +162,7 @@ def test_reextract_refreshes_articles_from_their_raw_pages(
             "UPDATE articles SET text = 'old', title = 'old', content_hash = 'old' "
             "WHERE url LIKE '%/news/0'"
         )
-        conn.execute("DELETE FROM links")
+        conn.execute("DELETE FROM link_rows")
         # a raw page the current extractor finds no text in: the stored text stays
         conn.execute("UPDATE articles SET text = 'kept' WHERE url LIKE '%/news/1'")
         conn.execute(
@@ -217,7 +217,8 @@ def test_reextract_writes_only_what_changed(
 
     with sqlite3.connect(db) as conn:
         conn.execute(
-            "UPDATE links SET text = 'stale' WHERE url LIKE '%/' AND article_id = "
+            "UPDATE link_rows SET text = 'stale' WHERE url_id IN "
+            "(SELECT id FROM link_urls WHERE url LIKE '%/') AND article_id = "
             "(SELECT id FROM articles WHERE url LIKE '%/news/0')"
         )
         conn.execute("UPDATE articles SET title = 'stale' WHERE url LIKE '%/news/2'")

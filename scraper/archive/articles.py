@@ -1,21 +1,22 @@
-"""The article store: ``articles`` (keyed by canonical URL), their ``links``, the
-``fetches`` log of every attempt, and (through :mod:`.versions`) every distinct
-text an article has had."""
+"""The article store: ``articles`` (keyed by canonical URL), their links (``link_rows``
+naming ``link_urls``, read through the view ``links``), the ``fetches`` log of every
+attempt, and (through :mod:`.versions`) every distinct text an article has had."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
 from scraper.archive.backend import Backend
 from scraper.archive.dialect import Dialect
 from scraper.archive.versions import VersionStore
-from scraper.models import Article, FetchResult
+from scraper.models import Article, FetchResult, Link
 from scraper.urls import normalize_url
 from scraper.when import published_columns, range_sql
 
@@ -25,6 +26,10 @@ SHRUNK_SHARE = 0.5
 SHRUNK_MIN_CHARS = 600
 KEPT = "kept the archived article:"  # starts the fetch's error then
 COUNTED = ("articles", "links", "fetches", "raw_pages", "versions")
+# what a count of each names (``links`` is a view: its rows are link_rows')
+COUNTED_FROM = {"links": "link_rows"}
+LINK_BATCH = 500  # URLs per lookup (SQLite's default limit of variables is 32766)
+LinkRow = tuple[str, str, int]  # url, text, in_body
 PUBLISHED = ("published", "published_utc", "published_precision")
 # the date an article is listed and filtered by: its publication, else when first seen
 DATED = "coalesce(published_utc, first_seen)"
@@ -94,6 +99,42 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     return row
+
+
+def _link_row(link: Link) -> LinkRow:
+    return (link.url, link.text, int(link.in_body))
+
+
+def url_ids(db: Backend, urls: Iterable[str]) -> dict[str, int]:
+    """The ``link_urls`` id of each URL, adding the URLs not kept yet."""
+    wanted = list(dict.fromkeys(urls))
+    ids: dict[str, int] = {}
+
+    def look_up(urls: list[str]) -> None:
+        it = iter(urls)
+        while batch := list(islice(it, LINK_BATCH)):
+            marks = ", ".join("?" * len(batch))
+            sql = f"SELECT url, id FROM link_urls WHERE url IN ({marks})"
+            ids.update((str(u), int(i)) for u, i in db.rows(sql, batch))
+
+    look_up(wanted)
+    if new := [u for u in wanted if u not in ids]:  # most are kept: a site links them all
+        db.executemany(
+            "INSERT INTO link_urls (url) VALUES (?) ON CONFLICT DO NOTHING", [(u,) for u in new]
+        )
+        look_up(new)
+    return ids
+
+
+def insert_links(db: Backend, article_id: int, links: list[LinkRow]) -> int:
+    """Add an article's links (url, text, in_body), in order; returns how many."""
+    if links:
+        ids = url_ids(db, (url for url, _, _ in links))
+        db.executemany(
+            "INSERT INTO link_rows (article_id, url_id, text, in_body) VALUES (?, ?, ?, ?)",
+            [(article_id, ids[url], text, in_body) for url, text, in_body in links],
+        )
+    return len(links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +207,11 @@ class ArticleStore:
         self._db.execute(
             f"UPDATE articles SET {assignments} WHERE id = ?", [*values.values(), article_id]
         )
-        self._db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+        self._db.execute("DELETE FROM link_rows WHERE article_id = ?", [article_id])
         self._insert_links(article_id, article)
 
     def _insert_links(self, article_id: int, article: Article) -> None:
-        self._db.executemany(
-            "INSERT INTO links (article_id, url, text, in_body) VALUES (?, ?, ?, ?)",
-            [(article_id, ln.url, ln.text, int(ln.in_body)) for ln in article.links],
-        )
+        insert_links(self._db, article_id, [_link_row(ln) for ln in article.links])
 
     def update_extraction(self, article_id: int, article: Article) -> bool:
         """Replace what extraction gave an article (text, metadata, links) where it
@@ -192,12 +230,12 @@ class ArticleStore:
             self._db.execute(
                 f"UPDATE articles SET {assignments} WHERE id = ?", [*changed.values(), article_id]
             )
-        links = [(ln.url, ln.text, int(ln.in_body)) for ln in article.links]
+        links = [_link_row(ln) for ln in article.links]
         old = self._db.rows(
             "SELECT url, text, in_body FROM links WHERE article_id = ? ORDER BY id", [article_id]
         )
         if [tuple(r) for r in old] != links:
-            self._db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+            self._db.execute("DELETE FROM link_rows WHERE article_id = ?", [article_id])
             self._insert_links(article_id, article)
         if changed:
             self.versions.sync_current(article_id)  # the same page's text: no new version
@@ -382,6 +420,6 @@ class ArticleStore:
     def counts(self) -> dict[str, int]:
         counts = {}
         for table in COUNTED:
-            row = self._db.one(f"SELECT count(*) FROM {table}")
+            row = self._db.one(f"SELECT count(*) FROM {COUNTED_FROM.get(table, table)}")
             counts[table] = int(row[0]) if row else 0
         return counts

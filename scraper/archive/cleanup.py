@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
+from scraper.archive.articles import COUNTED_FROM
 from scraper.archive.backend import Backend
 from scraper.archive.schema import NEWEST_ARCHIVED_RAW
 
@@ -31,13 +32,16 @@ def delete_articles(db: Backend, ids: list[int], *, dry_run: bool = False) -> di
     counts = dict.fromkeys(("articles", *DEPENDENTS), 0)
     for batch in _batches(ids):
         marks = ", ".join("?" * len(batch))
-        for table in (*DEPENDENTS, "articles"):
+        for name in (*DEPENDENTS, "articles"):
+            table = COUNTED_FROM.get(name, name)  # links: its rows
             column = "id" if table == "articles" else "article_id"
             where = f"WHERE {column} IN ({marks})"
             row = db.one(f"SELECT count(*) FROM {table} {where}", batch)
-            counts[table] += int(row[0]) if row else 0
+            counts[name] += int(row[0]) if row else 0
             if not dry_run:
                 db.execute(f"DELETE FROM {table} {where}", batch)
+    if not dry_run and counts["links"]:  # URLs no link names any more
+        db.execute("DELETE FROM link_urls WHERE id NOT IN (SELECT url_id FROM link_rows)")
     return counts
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scraper.archive import schema
+from scraper.archive.articles import insert_links
 from scraper.archive.backend import Backend
 from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
@@ -59,6 +60,7 @@ class _Folder:
         self.cols = {
             table: [c for c in _columns(source, table) if c in set(_columns(target, table))]
             for table in TABLES
+            if table != "links"  # by URL (each archive numbers its link URLs)
         }
         self.done = Folded()
 
@@ -111,9 +113,12 @@ class _Folder:
         return self._insert("raw_pages", row, article_id=article_id, fetch_id=fetch_id)
 
     def links(self, source_id: int, article_id: int) -> None:
-        self.t.execute("DELETE FROM links WHERE article_id = ?", [article_id])
-        for row in self._source("links", source_id):
-            self._insert("links", row, article_id=article_id)
+        self.t.execute("DELETE FROM link_rows WHERE article_id = ?", [article_id])
+        rows = self.s.rows(
+            "SELECT url, text, in_body FROM links WHERE article_id = ? ORDER BY id", [source_id]
+        )
+        links = [(str(u), str(t), int(b)) for u, t, b in rows]
+        self.done.added["links"] += insert_links(self.t, article_id, links)
 
     def dependents(self, source_id: int, article_id: int) -> tuple[dict[int, int], dict[int, int]]:
         """Fetches and raw pages of the source article, in the target; their id maps."""

@@ -165,6 +165,10 @@ MIGRATIONS: dict[str, str | None] = {
     # keeps large text out of the row (TOAST), so a filter reads no text
     "0009_search_filters": None,
     "0010_sites": schema.SITES.format(text=T, integer="BIGINT", real="DOUBLE PRECISION"),
+    # link_rows keeps the ids of links: its identity goes on after them
+    "0011_link_urls": schema.link_urls_ddl(T, ID, "BIGINT")
+    + "SELECT setval(pg_get_serial_sequence('link_rows', 'id'), "
+    "coalesce((SELECT max(id) FROM link_rows), 0) + 1, false);",
 }
 if list(MIGRATIONS) != list(schema.MIGRATIONS):  # pragma: no cover - a developer's slip
     missing = [m for m in schema.MIGRATIONS if m not in MIGRATIONS]

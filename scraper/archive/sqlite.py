@@ -137,6 +137,7 @@ class Backend(Nesting):
                 conn.execute("BEGIN IMMEDIATE")
                 schema.migrate(conn)
                 conn.execute("COMMIT")
+                conn.execute("VACUUM")  # no free pages from tables later migrations replaced
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             finally:
                 conn.close()  # the last connection removes the -wal and -shm files
