@@ -161,6 +161,9 @@ def test_ctrl_c_prints_what_was_imported_and_exits_130(tmp_path: Path) -> None:
         assert proc.stdout.readline().startswith("archived")
         assert proc.stdout.readline().startswith("archived")
         proc.send_signal(signal.SIGINT)
+        # stdin stays open until the import has ended: closed at once (communicate),
+        # the import could read its end and finish before the signal is handled
+        proc.wait(timeout=60)
         _, err = proc.communicate(timeout=60)
     finally:
         watchdog.cancel()
