@@ -202,9 +202,12 @@ class Fetcher:
         async with state.slots:
             while (wait := state.next_at - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
-            delay = self.settings.delay if state.delay is None else state.delay
-            state.next_at = time.monotonic() + delay
             async with self._slots, asyncio.timeout(self.settings.timeout):
+                # the delay counts from when the request goes out: set before waiting
+                # for a slot of all hosts, it let the next request to this host follow
+                # this one closer than the delay when that wait was long
+                delay = self.settings.delay if state.delay is None else state.delay
+                state.next_at = time.monotonic() + delay
                 yield state
 
     # --------------------------------------------------------------- fetching

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import socket
 import threading
 import time
@@ -292,3 +293,35 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
         sock.close()
     assert [r.error for r in results] == [None, None]
     assert len(accepted) == 2  # the second fetch came on a second connection
+
+
+def test_the_delay_counts_from_when_a_request_goes_out(server: HTTPServer) -> None:
+    """A request that waited for a slot of all hosts (--concurrency) still keeps
+    its host's next request ``delay`` seconds after it."""
+    stamps: list[tuple[str, float]] = []
+    release = threading.Event()
+
+    def handler(request: Request) -> Response:
+        stamps.append((request.path, time.monotonic()))
+        if request.path == "/slow":
+            release.wait(5)
+        return Response(HTML, content_type="text/html")
+
+    server.expect_request(re.compile("/.*")).respond_with_handler(handler)
+    settings = replace(Settings(), concurrency=1, per_host=1, delay=0.3, retries=0)
+    other = server.url_for("/slow").replace("127.0.0.1", "localhost")  # another host
+
+    async def go() -> None:
+        async with Fetcher(settings) as f:
+            slow = asyncio.create_task(f.fetch(other))  # holds the one slot of all hosts
+            while not stamps:
+                await asyncio.sleep(0.01)
+            first = asyncio.create_task(f.fetch(server.url_for("/a")))
+            await asyncio.sleep(0.5)  # /a waits for the slot past its host's delay
+            release.set()
+            await asyncio.gather(slow, first)
+            await f.fetch(server.url_for("/b"))
+
+    asyncio.run(go())
+    when = dict(stamps)
+    assert when["/b"] - when["/a"] >= 0.3
