@@ -203,12 +203,18 @@ class Fetcher:
             while (wait := state.next_at - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             async with self._slots, asyncio.timeout(self.settings.timeout):
-                # the delay counts from when the request goes out: set before waiting
+                # the delay counts from when the request goes out (set before waiting
                 # for a slot of all hosts, it let the next request to this host follow
-                # this one closer than the delay when that wait was long
+                # this one closer than the delay when that wait was long) and again
+                # from when its answer is read: a request that was slow to leave (a
+                # busy event loop) is still the delay ahead of the next one, as the
+                # host sees them
                 delay = self.settings.delay if state.delay is None else state.delay
                 state.next_at = time.monotonic() + delay
-                yield state
+                try:
+                    yield state
+                finally:
+                    state.next_at = max(state.next_at, time.monotonic() + delay)
 
     # --------------------------------------------------------------- fetching
     async def fetch(

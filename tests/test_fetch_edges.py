@@ -325,3 +325,27 @@ def test_the_delay_counts_from_when_a_request_goes_out(server: HTTPServer) -> No
     asyncio.run(go())
     when = dict(stamps)
     assert when["/b"] - when["/a"] >= 0.3
+
+
+def test_the_delay_counts_again_from_when_an_answer_is_read(server: HTTPServer) -> None:
+    """A slow answer: the host's next request still waits the delay after it."""
+    stamps: dict[str, float] = {}
+    answered: dict[str, float] = {}
+
+    def handler(request: Request) -> Response:
+        stamps[request.path] = time.monotonic()
+        if request.path == "/slow":
+            time.sleep(0.3)  # the server's own slowness, not a wait of the test's
+        answered[request.path] = time.monotonic()
+        return Response(HTML, content_type="text/html")
+
+    server.expect_request(re.compile("/.*")).respond_with_handler(handler)
+    settings = replace(Settings(), per_host=1, delay=0.2, retries=0)
+
+    async def go() -> None:
+        async with Fetcher(settings) as f:
+            await f.fetch(server.url_for("/slow"))
+            await f.fetch(server.url_for("/next"))
+
+    asyncio.run(go())
+    assert stamps["/next"] - answered["/slow"] >= 0.2
