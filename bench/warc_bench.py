@@ -19,13 +19,13 @@ import gzip
 import io
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import proctree
+import sizes
 from corpus import corpus_pages
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -65,26 +65,6 @@ def run_import(
     return json.loads(r.stdout), r.seconds, r.tree_peak_mb, r.one_peak_mb, r.main_cpu, r.workers_cpu
 
 
-def sizes(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        try:
-            rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
-        except sqlite3.OperationalError:
-            rows = []
-        tables = {
-            name: tbl for (name, tbl) in conn.execute("SELECT name, tbl_name FROM sqlite_master")
-        }
-    by_table: dict[str, int] = {}
-    for name, size in rows:
-        table = tables.get(name, name)
-        if table.startswith("articles_fts"):
-            table = "articles_fts"
-        by_table[table] = by_table.get(table, 0) + int(size)
-    by_table["total"] = db.stat().st_size
-    return by_table
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
@@ -117,7 +97,7 @@ def main() -> None:
             )
         assert last_db is not None
         archived = rows[-1][1]["archived"] or 1
-        by_table = sizes(last_db)
+        by_table = sizes.by_table(last_db)
         warc_size = warc.stat().st_size
         print(f"\narchive of {archived:,} articles vs the gzip WARC of the same responses "
               f"({args.records:,} records):\n")  # fmt: skip
