@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -597,3 +597,19 @@ def test_day_shown_takes_its_time_from_any_json_ld_object_of_that_day(
 def test_byline_line_anywhere_in_the_body_names_the_author(line: str, expected: list[str]) -> None:
     body = f"<div><h1>A longer title of the article</h1>{FILLER}</div><div>{line}</div>"
     assert extract(page("", body)).authors == expected
+
+
+def test_time_element_of_a_readers_comment_is_not_the_publication_date() -> None:
+    comment = (
+        '<ol class="commentlist"><li id="comment-96"><div class="comment-metadata">'
+        '<a href="#comment-96"><time datetime="2019-08-24T03:36:11+02:00">24. August 2019'
+        "</time></a></div><p>Also erstmal: danke!</p></li></ol>"
+    )
+    body = "<h1>A title</h1>" + FILLER + "<p>Veröffentlicht am 16.08.2019</p>" + comment
+    assert extract(page("", body)).published == datetime(2019, 8, 16, tzinfo=UTC)
+    # the same <time> in the article's own meta line is its date
+    body = body.replace('class="comment-metadata"', 'class="entry-meta"')
+    body = body.replace('class="commentlist"', "").replace('id="comment-96"', "")
+    assert extract(page("", body)).published == datetime(
+        2019, 8, 24, 3, 36, 11, tzinfo=timezone(timedelta(hours=2))
+    )

@@ -27,9 +27,10 @@ The stages, in order:
      the main text - cleaned to person names (a photo's credit names none; a JSON-LD
      author typed Organization that names a person the byline shows is one);
    - published: JSON-LD datePublished, meta tags (article:published_time, dc.date,
-     parsely-pub-date ...), microdata, ``<time datetime>``, the URL, the date written
-     at the title (which also wins over a machine date it does not show), date-like
-     elements, a labelled date ("Erschienen am") in the body; modified from
+     parsely-pub-date ...), microdata, ``<time datetime>`` (not a reader comment's),
+     the URL, the date written at the title (which also wins over a machine date it
+     does not show), date-like elements, a labelled date ("Erschienen am") in the
+     body; modified from
      dateModified / article:modified_time;
    - site name, description, image, canonical URL, section, tags: JSON-LD,
      OpenGraph and article:*, Twitter cards, other meta tags.

@@ -294,6 +294,8 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
 def _time_tags(nodes: list[LexborNode]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for node in nodes:
+        if _in_comment(node):
+            continue  # a reader's comment's date, not the article's
         attrs = node.attributes
         context = f"{attrs.get('class') or ''} {attrs.get('itemprop') or ''}"
         if "pubdate" in attrs:
@@ -305,6 +307,23 @@ def _time_tags(nodes: list[LexborNode]) -> list[tuple[str, str]]:
         if value:
             out.append((value, context.lower()))
     return out
+
+
+_COMMENT_LEVELS = 8
+
+
+def _in_comment(node: LexborNode) -> bool:
+    """Whether an element is inside a reader's comment: an ancestor with a class or id
+    token that starts with "comment" ("comment-metadata", "comment-96", "commentlist")."""
+    parent = node.parent
+    for _ in range(_COMMENT_LEVELS):
+        if parent is None or parent.tag_id in ROOT_IDS:
+            return False
+        key = f"{parent.attrs.sget('class')} {parent.id or ''}"
+        if "omment" in key and any(token.lower().startswith("comment") for token in key.split()):
+            return True
+        parent = parent.parent
+    return False
 
 
 def _date_texts(tree: LexborHTMLParser | LexborNode) -> list[str]:
