@@ -151,9 +151,12 @@ class Fetcher:
             max_keepalive_connections=max(1, s.concurrency),
         )
         transport = self._transport
-        if transport is None and self._trusted is not None and not getproxies():
+        if transport is None and not getproxies():
+            # HTTP/1.1 through aiohttp (HTTP/2: httpx's own), guarded when ``trusted``
+            # is given; behind a proxy from the environment, httpx's own transport
+            trusted = self._trusted or (lambda host: True)
             try:
-                transport = public_only_transport(self._trusted, http2=s.http2, limits=limits)
+                transport = public_only_transport(trusted, http2=s.http2, limits=limits)
             except RuntimeError:  # an httpx that changed its insides: the guard's check stays
                 transport = None
         self._client = httpx.AsyncClient(

@@ -225,8 +225,14 @@ def public_only_transport(
     http2: bool = False,
     limits: httpx.Limits | None = None,
     resolve: Resolver = system_resolve,
-) -> httpx.AsyncHTTPTransport:
-    """httpx's transport whose connections follow ``PublicOnlyBackend``."""
+) -> httpx.AsyncBaseTransport:
+    """A transport that connects hosts ``trusted`` does not name only at public
+    addresses: aiohttp's (``aiotransport``) for HTTP/1.1, httpx's own with
+    ``PublicOnlyBackend`` for HTTP/2."""
+    if not http2:
+        from scraper.aiotransport import AiohttpTransport
+
+        return AiohttpTransport(trusted, limits=limits, resolve=resolve)
     transport = httpx.AsyncHTTPTransport(http2=http2, limits=limits or httpx.Limits())
     pool = transport._pool  # httpx takes no network backend: set it on its pool
     if not isinstance(pool, httpcore.AsyncConnectionPool) or not hasattr(pool, "_network_backend"):

@@ -57,7 +57,7 @@ class Settings:
     max_retry_wait: float = 60.0  # a longer Retry-After is not waited for: the URL fails
     max_redirects: int = 10
     max_bytes: int = 10_000_000  # decompressed response size cap
-    http2: bool = True
+    http2: bool = False  # HTTP/1.1 through aiohttp (aiotransport); true: httpx with HTTP/2
     # crawl
     max_pages: int = 1000
     max_depth: int = 5
