@@ -87,7 +87,7 @@ def main() -> None:
         same, same_summary = reextract(db)
         with sqlite3.connect(db) as conn:  # every article differs from what extract gives
             conn.execute("UPDATE articles SET text = text || ' (edited)', content_hash = 'x'")
-            conn.execute("UPDATE links SET text = coalesce(text, '') || ' (edited)'")
+            conn.execute("UPDATE link_rows SET text = text || ' (edited)'")
         changed, changed_summary = reextract(db)
     print("| run | seconds | vs the one-core loop | summary |\n|---|---|---|---|")
     print(f"| one-core loop of extract() over {pages} raw pages | {floor:.2f} | 1.00 | |")
