@@ -150,6 +150,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "last_result": "The last run's summary.",
         },
     ),
+    "robots": (
+        "The robots.txt of each origin a crawl read, with its validators, shared by workers.",
+        {
+            "origin": "scheme://host[:port].",
+            "status": "HTTP status of the last full answer (2xx; 4xx: no rules).",
+            "body": "The robots.txt read (its first 500 KiB; NULL for a 4xx).",
+            "etag": "The answer's ETag, sent as If-None-Match to revalidate it.",
+            "last_modified": "The answer's Last-Modified, sent as If-Modified-Since.",
+            "fetched_at": "When the body was fetched (UTC).",
+            "checked_at": "When fetched or last confirmed by a 304 (UTC): used 24 h from it.",
+        },
+    ),
 }
 # view -> (description, {column: description})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {

@@ -1,14 +1,21 @@
 """robots.txt through the shared fetcher, against a real server on 127.0.0.1: the
-product token, the groups, Crawl-delay and its bounds, one fetch per origin."""
+product token, the groups, Crawl-delay and its bounds, one fetch per origin, and the
+copy kept in the archive (both backends) with its validators."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
+from scraper.archive import Archive
 from scraper.crawl.robots import (
+    MAX_AGE,
     MAX_CRAWL_DELAY,
     MAX_ROBOTS_BYTES,
     RobotsCache,
@@ -109,3 +116,54 @@ def test_the_first_512_kib_are_read_and_no_more(server: HTTPServer, settings: Se
     disallowed = (FailureKind.ROBOTS, "disallowed by robots.txt")
     assert refusals == [disallowed, None, None]
     assert robots.delay == 0.5  # not raised: the crawl's own delay defaults to none
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_robots_txt_is_kept_in_the_archive_and_revalidated_once_older_than_a_day(
+    server: HTTPServer, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest,
+    backend: str,
+) -> None:  # fmt: skip
+    """Each run below is another worker (its own fetcher, cache and archive connection)
+    at a time after the first: within a day it reads the kept copy (no request); past
+    it, it revalidates with the kept validators, and a 304 keeps the copy, fresh again.
+    A new robots.txt (its ETag changed) replaces the copy."""
+    db = str(tmp_path / "r.db") if backend == "sqlite" else str(request.getfixturevalue("pg_url"))
+    stamp = "Tue, 01 Dec 2026 00:00:00 GMT"
+    current = {"etag": '"v1"', "body": RULES.format(delay="0.5")}
+    asked: list[tuple[str | None, str | None]] = []  # each request's validators
+
+    def answer(req: Request) -> Response:
+        asked.append((req.headers.get("If-None-Match"), req.headers.get("If-Modified-Since")))
+        headers = {"ETag": current["etag"], "Last-Modified": stamp}
+        if req.headers.get("If-None-Match") == current["etag"]:
+            return Response(status=304, headers=headers)
+        return Response(current["body"], content_type="text/plain", headers=headers)
+
+    server.expect_request("/robots.txt").respond_with_handler(answer)
+    start = datetime.now(UTC)
+
+    def run(hours: float) -> tuple[object, list[str]]:
+        async def go() -> tuple[object, list[str]]:
+            async with Fetcher(settings) as fetcher:
+                with Archive(db) as arc:
+                    cache = RobotsCache(fetcher, clock=lambda: start + timedelta(hours=hours))
+                    cache.share(arc)
+                    robots = await cache.get(server.url_for("/a"))
+                    return robots.refusal(server.url_for("/mine/x"), cache.agent), robots.sitemaps
+
+        return asyncio.run(go())
+
+    disallowed = ((FailureKind.ROBOTS, "disallowed by robots.txt"), ["/map.xml"])
+    assert MAX_AGE == 24 * 3600
+    assert run(0) == disallowed and asked == [(None, None)]
+    assert run(23.9) == disallowed and len(asked) == 1  # the kept copy, no request
+    assert run(24.5) == disallowed and asked[1:] == [('"v1"', stamp)]  # revalidated: 304
+    assert run(48) == disallowed and len(asked) == 2  # fresh again from 24.5 h on
+    with Archive(db, readonly=True) as arc:
+        kept = arc.robots.get(server.url_for("/").rstrip("/"))
+    assert kept is not None and (kept.etag, kept.last_modified) == ('"v1"', stamp)
+    assert kept.checked_at - kept.fetched_at == timedelta(hours=24.5)
+
+    current.update(etag='"v2"', body="User-agent: *\nDisallow: /other/\n")
+    assert run(49) == (None, []) and asked[2:] == [('"v1"', stamp)]  # a 200: the new copy
+    assert run(50) == (None, []) and len(asked) == 3

@@ -8,6 +8,7 @@ A package of small stores behind one seam (:class:`Archive`):
 - ``raw`` (:mod:`.raw`)            each distinct raw body of an article, zstd-compressed
 - ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
 - ``sites`` (:mod:`.sites`)        the sites workers crawl, each leased to one worker at a time
+- ``robots`` (:mod:`.robotstxt`)   robots.txt of each origin with its validators, shared
 - :mod:`.schema`                   the DDL as named, append-only migrations
 - :mod:`.sqlite`                   the SQLite backend: the connection, transactions, and
   the one place where backend errors become ``ArchiveError``

@@ -1,10 +1,11 @@
 """The archive: small stores behind one seam.
 
-``Archive(path)`` opens (and migrates) the file and holds five stores on one
+``Archive(path)`` opens (and migrates) the file and holds six stores on one
 backend: ``articles`` (articles, their links, the fetch log), ``versions``
 (every distinct text of an article), ``raw`` (raw pages), ``queue`` (the
-crawl frontier) and ``sites`` (the sites workers crawl, each leased to one
-worker at a time).  ``transaction()`` groups writes of any of them into one
+crawl frontier), ``sites`` (the sites workers crawl, each leased to one
+worker at a time) and ``robots`` (robots.txt with its validators, shared by
+workers).  ``transaction()`` groups writes of any of them into one
 all-or-nothing unit; nothing outside this package sees the connection, and
 every backend error reaches callers as an ``ArchiveError``.
 The methods below are the facade the pipeline, the crawler and the CLI use.
@@ -23,6 +24,7 @@ from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.backend import open_backend
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
+from scraper.archive.robotstxt import RobotsStore
 from scraper.archive.sites import SiteStore
 from scraper.archive.versions import Rebuilt
 from scraper.models import Article, FetchResult
@@ -45,6 +47,7 @@ class Archive:
         self.raw = RawPageStore(self._db)
         self.queue = CrawlQueue(self._db)
         self.sites = SiteStore(self._db)
+        self.robots = RobotsStore(self._db)
 
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside (of any store) happen or none do.  Nests: an inner

@@ -441,6 +441,27 @@ def _link_urls(conn: sqlite3.Connection) -> None:
     run_script(conn, link_urls_ddl())
 
 
+# robots.txt of each origin with its validators, shared by every worker (the same DDL
+# on PostgreSQL but for the text collation)
+ROBOTS = """
+CREATE TABLE robots (
+    origin {text} PRIMARY KEY,            -- scheme://host[:port]
+    status {integer} NOT NULL,            -- the HTTP status of the last full answer (2xx, 4xx)
+    body {text},                          -- the robots.txt read (its first 500 KiB); NULL for a 4xx
+    etag {text},                          -- validators of that answer, sent to revalidate it
+    last_modified {text},
+    fetched_at {text} NOT NULL,           -- UTC: when the body was fetched
+    checked_at {text} NOT NULL            -- UTC: when fetched or last revalidated (a 304)
+);
+"""
+
+
+@migration("0012_robots")
+def _robots(conn: sqlite3.Connection) -> None:
+    """robots.txt cached in the archive with its validators, so every worker shares it."""
+    run_script(conn, ROBOTS.format(text="TEXT", integer="INTEGER"))
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

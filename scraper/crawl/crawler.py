@@ -157,6 +157,7 @@ class Crawler:
         self.pool = ExtractPool() if pool is None else pool
         self.batch = CommitBatch(archive)
         self.db = ArchiveThread()  # every archive call of the crawl goes through it
+        guard.robots.share(archive, self.db)  # robots.txt kept in the archive, for every worker
 
     def close(self) -> None:
         self.db.close()
