@@ -33,7 +33,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 from urllib.request import getproxies
 
@@ -114,6 +114,16 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+class HostGate(Protocol):
+    """Seconds a request to ``host`` must still wait (more than ``max_wait``: it is not
+    sent); ``delay``: the host's delay, the time its next request takes after this one."""
+
+    def __call__(self, host: str, delay: float, max_wait: float) -> Awaitable[float]: ...
+
+
+PAUSED = "failing, paused by a crawl of the archive"
+
+
 @dataclass
 class _Host:
     slots: asyncio.Semaphore
@@ -143,6 +153,12 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._hosts: dict[str, _Host] = {}
+        self._shared: HostGate | None = None
+
+    def share_hosts(self, gate: HostGate) -> None:
+        """Ask ``gate`` before each request how long its host must still wait (a host's
+        delay and pause shared by every crawl of an archive: ``crawl.hosts``)."""
+        self._shared = gate
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -201,10 +217,20 @@ class Fetcher:
 
     @asynccontextmanager
     async def _slot(self, url: str):  # type: ignore[no-untyped-def]
-        state = self._host(host_of(url))
+        host = host_of(url)
+        state = self._host(host)
         async with state.slots:
             while (wait := state.next_at - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
+            if self._shared is not None:  # the slot other crawls left this host
+                delay = self.settings.delay if state.delay is None else state.delay
+                limit = self.settings.max_retry_wait
+                if (wait := await self._shared(host, delay, limit)) > limit:
+                    raise _Failure(
+                        FailureKind.TRANSIENT, f"{host} is paused for {wait:.0f}s more ({PAUSED})"
+                    )
+                if wait > 0:
+                    await asyncio.sleep(wait)
             async with self._slots, asyncio.timeout(self.settings.timeout):
                 # the delay counts from when the request goes out (set before waiting
                 # for a slot of all hosts, it let the next request to this host follow

@@ -162,6 +162,16 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "checked_at": "When fetched or last confirmed by a 304 (UTC): used 24 h from it.",
         },
     ),
+    "hosts": (
+        "Hosts any worker may fetch (offsite, or failing): next request and pause, shared.",
+        {
+            "host": "host[:port], lower-cased.",
+            "next_at": "No request to it before (UTC): the last slot taken, plus its delay.",
+            "paused_until": "A failing host's pause (UTC): no worker requests it before.",
+            "failures": "Pauses in a row with no answer in between.",
+            "updated_at": "When the row last changed (UTC).",
+        },
+    ),
 }
 # view -> (description, {column: description})
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {

@@ -9,6 +9,7 @@ A package of small stores behind one seam (:class:`Archive`):
 - ``queue`` (:mod:`.queue`)        the crawl frontier, with its states, kinds and sources
 - ``sites`` (:mod:`.sites`)        the sites workers crawl, each leased to one worker at a time
 - ``robots`` (:mod:`.robotstxt`)   robots.txt of each origin with its validators, shared
+- ``hosts`` (:mod:`.hosts`)        offsite and failing hosts: next request, pause, shared
 - :mod:`.schema`                   the DDL as named, append-only migrations
 - :mod:`.sqlite`                   the SQLite backend: the connection, transactions, and
   the one place where backend errors become ``ArchiveError``

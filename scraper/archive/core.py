@@ -1,11 +1,12 @@
 """The archive: small stores behind one seam.
 
-``Archive(path)`` opens (and migrates) the file and holds six stores on one
+``Archive(path)`` opens (and migrates) the file and holds seven stores on one
 backend: ``articles`` (articles, their links, the fetch log), ``versions``
 (every distinct text of an article), ``raw`` (raw pages), ``queue`` (the
 crawl frontier), ``sites`` (the sites workers crawl, each leased to one
-worker at a time) and ``robots`` (robots.txt with its validators, shared by
-workers).  ``transaction()`` groups writes of any of them into one
+worker at a time), ``robots`` (robots.txt with its validators, shared by
+workers) and ``hosts`` (offsite and failing hosts' request times and pauses,
+shared by workers).  ``transaction()`` groups writes of any of them into one
 all-or-nothing unit; nothing outside this package sees the connection, and
 every backend error reaches callers as an ``ArchiveError``.
 The methods below are the facade the pipeline, the crawler and the CLI use.
@@ -22,6 +23,7 @@ from typing import Any
 from scraper.archive import cleanup, merge
 from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.backend import open_backend
+from scraper.archive.hosts import HostStore
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
 from scraper.archive.robotstxt import RobotsStore
@@ -48,6 +50,7 @@ class Archive:
         self.queue = CrawlQueue(self._db)
         self.sites = SiteStore(self._db)
         self.robots = RobotsStore(self._db)
+        self.hosts = HostStore(self._db)
 
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside (of any store) happen or none do.  Nests: an inner

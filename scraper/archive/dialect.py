@@ -44,6 +44,8 @@ class Dialect:
     # after a SELECT that picks a row to claim: lock it, and pass over rows others hold
     # (SQLite: nothing; its BEGIN IMMEDIATE lets one writer in at a time)
     skip_locked: str = ""
+    # after a SELECT of a row a transaction is about to change: lock it until the end
+    for_update: str = ""
 
 
 SQLITE = Dialect(
@@ -88,4 +90,5 @@ POSTGRES = Dialect(
         "WHERE table_schema = current_schema() AND table_name = '{}' ORDER BY ordinal_position"
     ),
     skip_locked=" FOR UPDATE SKIP LOCKED",
+    for_update=" FOR UPDATE",
 )

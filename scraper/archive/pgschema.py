@@ -170,6 +170,7 @@ MIGRATIONS: dict[str, str | None] = {
     + "SELECT setval(pg_get_serial_sequence('link_rows', 'id'), "
     "coalesce((SELECT max(id) FROM link_rows), 0) + 1, false);",
     "0012_robots": schema.ROBOTS.format(text=T, integer="BIGINT"),
+    "0013_hosts": schema.HOSTS.format(text=T, integer="BIGINT"),
 }
 if list(MIGRATIONS) != list(schema.MIGRATIONS):  # pragma: no cover - a developer's slip
     missing = [m for m in schema.MIGRATIONS if m not in MIGRATIONS]

@@ -462,6 +462,25 @@ def _robots(conn: sqlite3.Connection) -> None:
     run_script(conn, ROBOTS.format(text="TEXT", integer="INTEGER"))
 
 
+# hosts any worker may fetch (outside the sites it holds, or failing): their next
+# request's time and pause, shared (the same DDL on PostgreSQL but for the collation)
+HOSTS = """
+CREATE TABLE hosts (
+    host {text} PRIMARY KEY,              -- host[:port], lower-cased
+    next_at {text},                       -- UTC: no request to it before (a slot taken)
+    paused_until {text},                  -- UTC: a failing host's pause
+    failures {integer} NOT NULL DEFAULT 0, -- pauses in a row, with no answer in between
+    updated_at {text} NOT NULL
+);
+"""
+
+
+@migration("0013_hosts")
+def _hosts(conn: sqlite3.Connection) -> None:
+    """A pause or a delay of a host shared by every worker on the archive."""
+    run_script(conn, HOSTS.format(text="TEXT", integer="INTEGER"))
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

@@ -44,6 +44,11 @@ class CommitBatch:
             self._held.enter_context(self.archive.transaction())
         self._count += 1
 
+    def commit(self) -> None:
+        """Commit what the batch holds now (the next page begins a new one)."""
+        self._held.close()
+        self._count, self._started = 0, self._clock()
+
     def close(self) -> None:
         """Commit what the batch holds."""
         self._held.close()

@@ -46,6 +46,7 @@ from scraper.crawl.deadlinks import LINK_SOURCES
 from scraper.crawl.frontier import LISTING_KINDS, MAX_SITEMAPS, SiteQueue
 from scraper.crawl.guard import RequestGuard
 from scraper.crawl.health import HostHealth
+from scraper.crawl.hosts import SharedHosts
 from scraper.crawl.pool import ExtractPool
 from scraper.crawl.report import CrawlResult, Reporter
 from scraper.crawl.robots import UNAVAILABLE as ROBOTS_UNAVAILABLE
@@ -53,6 +54,7 @@ from scraper.crawl.robots import origin
 from scraper.crawl.scope import PRIORITY, CrawlOptions, Scope, entry
 from scraper.crawl.writer import ArchiveThread
 from scraper.errors import ArchiveError
+from scraper.fetch import host_of
 from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import Outcome, Status, article_key, process
 from scraper.settings import Settings
@@ -103,7 +105,12 @@ async def crawl(
     try:
         async with guard.fetcher:
             crawler = Crawler(
-                archive, guard, options or CrawlOptions(), Reporter(result, on_outcome), pool
+                archive,
+                guard,
+                options or CrawlOptions(),
+                Reporter(result, on_outcome),
+                pool,
+                sites=sites,
             )
             try:
                 await asyncio.gather(*(crawler.crawl_site(s, urls) for s, urls in sites.items()))
@@ -144,6 +151,8 @@ class Crawler:
         options: CrawlOptions,
         report: Reporter,
         pool: ExtractPool | None = None,
+        *,
+        sites: Iterable[str] = (),
     ) -> None:
         self.archive = archive
         self.guard = guard
@@ -158,6 +167,9 @@ class Crawler:
         self.batch = CommitBatch(archive)
         self.db = ArchiveThread()  # every archive call of the crawl goes through it
         guard.robots.share(archive, self.db)  # robots.txt kept in the archive, for every worker
+        # offsite and failing hosts: their delay and pauses shared with every worker
+        self.hosts = SharedHosts(archive, self.db, self.batch, sites)
+        self.fetcher.share_hosts(self.hosts)
 
     def close(self) -> None:
         self.db.close()
@@ -211,7 +223,7 @@ class Crawler:
 
     async def _after(self, run: SiteRun, item: Queued, fetch: FetchResult) -> None:
         """What a fetch tells of its host and, for a link, of the site's links."""
-        if stop := self.health.after(fetch, run.site):
+        if stop := await self._health(fetch, run.site):
             await run.queue.stop(stop)
         if item.source in LINK_SOURCES and (
             off := run.scope.brake.after(item.source, fetch.status)
@@ -258,8 +270,20 @@ class Crawler:
             robots = (reason or "").startswith(ROBOTS_UNAVAILABLE)
             problem = "robots.txt" if robots else item.kind
             self.report.report(Outcome(item.url, Status.FAILED, reason, fetch=fetch), problem)
-        if stop := self.health.after(fetch, run.site):
+        if stop := await self._health(fetch, run.site):
             await run.queue.stop(stop)
+
+    async def _health(self, fetch: FetchResult, site: str) -> str | None:
+        """``health.after``, its pauses shared through the archive's ``hosts`` rows (and
+        the first answer after a pause ending it there); why ``site``'s crawl stops."""
+        host = host_of(fetch.final_url or fetch.url)
+        before = self.health.paused_until(host)
+        stop = self.health.after(fetch, site)
+        if self.health.paused_until(host) != before:
+            await self.hosts.paused(host, self.health.pause)
+        elif fetch.status is not None and fetch.error is None:
+            await self.hosts.answered(host)
+        return stop
 
     # ------------------------------------------------------------ pages
     async def _page(self, run: SiteRun, item: Queued) -> bool:
