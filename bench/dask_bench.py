@@ -15,7 +15,8 @@ then imports all of them into a fresh archive three times, each a real
 - ``dask, running cluster``: ``--dask ADDRESS`` of a LocalCluster of W workers
   this script started before (what a standing cluster costs per batch).
 
-Prints records per second and the ratio to the pool, and checks that every run
+Prints records per second and the ratio to the pool, the CPU seconds of all the
+processes each run used (a fairer figure on a shared, loaded machine), and checks that every run
 gives the same archive (articles, texts by hash, raw pages, fetches, versions).
 """
 
@@ -27,6 +28,7 @@ import io
 import json
 import logging
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -67,14 +69,20 @@ def build_warcs(folder: Path, files: int, records: int) -> list[Path]:
     return paths
 
 
-def run(files: list[Path], db: Path, *extra: str) -> tuple[dict[str, int], float]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(files: list[Path], db: Path, *extra: str) -> tuple[dict[str, int], float, float]:
+    """(summary, seconds, CPU seconds of the command and every process it started)."""
     cmd = [sys.executable, "-m", "scraper", "import", *map(str, files), "--db", str(db)]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _children_cpu()
     proc = subprocess.run([*cmd, "--json", *extra], capture_output=True, text=True)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
     if proc.returncode != 0:
         sys.exit(f"{' '.join(extra)}: exit {proc.returncode}: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.splitlines()[-1]), seconds
+    return json.loads(proc.stdout.splitlines()[-1]), seconds, cpu
 
 
 def contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -110,7 +118,7 @@ def main() -> None:
         results = {}
         results["pool"] = run(files, folder / "pool.db", "--processes", w)
         results["dask local"] = run(files, folder / "local.db", "--dask", "local", "--processes", w)
-        t0 = time.monotonic()
+        t0, cpu = time.monotonic(), _children_cpu()
         with LocalCluster(
             n_workers=args.workers,
             threads_per_worker=1,
@@ -119,18 +127,23 @@ def main() -> None:
             silence_logs=logging.ERROR,
         ) as cluster:
             started = time.monotonic() - t0
-            results["dask, running cluster"] = run(
+            summary, seconds, _ = run(
                 files, folder / "running.db", "--dask", cluster.scheduler_address
             )
+        # the workers' CPU is counted once they have ended: the cluster's start and stop too
+        results["dask, running cluster"] = (summary, seconds, _children_cpu() - cpu)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
               f"a LocalCluster of {w} workers started in {started:.1f} s\n")  # fmt: skip
-        print(f"| run ({w} processes / workers) | archived | seconds | records/s | vs pool |")
-        print("|---|---|---|---|---|")
+        print(f"| run ({w} processes / workers) | archived | seconds | records/s | vs pool "
+              "| CPU s (all processes) | records per CPU s | vs pool |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|")
         base = total / results["pool"][1]
-        for name, (summary, seconds) in results.items():
-            rate = total / seconds
+        base_cpu = total / results["pool"][2]
+        for name, (summary, seconds, cpu) in results.items():
+            rate, per_cpu = total / seconds, total / cpu
             print(f"| {name} | {summary.get('archived', 0):,} | {seconds:.1f} | {rate:.0f} "
-                  f"| {rate / base:.2f}x |")  # fmt: skip
+                  f"| {rate / base:.2f}x | {cpu:.1f} | {per_cpu:.0f} "
+                  f"| {per_cpu / base_cpu:.2f}x |")  # fmt: skip
         want = contents(folder / "pool.db")
         for name, db in (("dask local", "local.db"), ("dask, running cluster", "running.db")):
             same = contents(folder / db) == want
