@@ -10,12 +10,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from scraper.fetch import Fetcher
+from scraper.fetch import Fetcher, _converted, _unknown_host
 from scraper.models import FailureKind, FetchResult
+from scraper.netguard import PRIVATE_ADDRESS, PRIVATE_REFUSAL
 from scraper.settings import Settings
 
 HTML = "<html><head><title>T</title></head><body><p>Hello</p></body></html>"
@@ -177,3 +179,170 @@ def test_urls_the_client_refuses_are_failures_with_a_kind(
     """``_converted``'s unsupported scheme and invalid URL: their failures, not None."""
     r = fetch(settings, url)
     assert r.kind is kind and r.error.startswith(reason), r.error
+
+
+# ------------------------------------------------------------- the host a failure counts against
+
+
+def test_a_failure_after_a_redirect_counts_against_the_host_that_failed(
+    server: HTTPServer, settings: Settings
+) -> None:
+    """A redirect to another host that answers 503: the failure counts against that host
+    (``result.final_url or url``: not ``and``, which counted the first URL's host)."""
+    server.expect_request("/busy").respond_with_data("busy", status=503)
+    elsewhere = server.url_for("/busy").replace("127.0.0.1", "localhost")
+    server.expect_request("/moved").respond_with_data(
+        "", status=302, headers={"Location": elsewhere}
+    )
+    s = replace(settings, retries=0, host_failures=1)
+
+    async def go() -> tuple[FetchResult, bool, bool]:
+        async with Fetcher(s) as f:
+            r = await f.fetch(server.url_for("/moved"))
+            port = server.port
+            return r, f.host_failing(f"localhost:{port}"), f.host_failing(f"127.0.0.1:{port}")
+
+    r, other_failing, first_failing = asyncio.run(go())
+    assert r.kind is FailureKind.TRANSIENT and r.final_url == elsewhere, r.error
+    assert (other_failing, first_failing) == (True, False)
+
+
+def test_each_timeout_counts_one_failure_of_its_host(
+    server: HTTPServer, settings: Settings
+) -> None:
+    """A timed-out request counts one transient failure (``+= 1``: not ``-=``, not 2)."""
+    answer = threading.Event()  # set once the fetches have returned
+
+    def slow(request: Request) -> Response:
+        answer.wait(30)
+        return Response(HTML, content_type="text/html")
+
+    server.expect_request("/slow").respond_with_handler(slow)
+    s = replace(settings, timeout=0.3, retries=0, host_failures=2)
+
+    async def go() -> list[bool]:
+        seen = []
+        async with Fetcher(s) as f:
+            for _ in range(2):
+                r = await f.fetch(server.url_for("/slow"))
+                assert r.error == "timed out after 0.3s"
+                seen.append(f.host_failing(f"127.0.0.1:{server.port}"))
+        return seen
+
+    try:
+        assert asyncio.run(go()) == [False, True]
+    finally:
+        answer.set()
+
+
+# ------------------------------------------------------------- the client's errors, converted once
+
+
+def _caused_by(exc: Exception, cause: BaseException) -> Exception:
+    exc.__cause__ = cause
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "reading", "kind", "reason", "retryable"),
+    [
+        (
+            httpx.ReadTimeout("slow"),
+            True,
+            FailureKind.TRANSIENT,
+            "timed out reading the body (slow)",
+            False,
+        ),
+        (
+            httpx.DecodingError("bad"),
+            True,
+            FailureKind.UNDECODABLE,
+            "undecodable body (bad)",
+            False,
+        ),
+        (
+            httpx.RemoteProtocolError("cut"),
+            True,
+            FailureKind.TRANSIENT,
+            "body cut short (cut)",
+            True,
+        ),
+        (
+            httpx.UnsupportedProtocol("ftp"),
+            False,
+            FailureKind.INVALID_URL,
+            "unsupported URL scheme",
+            False,
+        ),
+        (httpx.InvalidURL("bad"), False, FailureKind.INVALID_URL, "invalid URL (bad)", False),
+        (
+            httpx.ConnectError(f"{PRIVATE_ADDRESS}: x resolves to 10.0.0.1"),
+            False,
+            FailureKind.PRIVATE_ADDRESS,
+            PRIVATE_REFUSAL,
+            False,
+        ),
+        (
+            _caused_by(httpx.ConnectError("dns"), socket.gaierror(socket.EAI_NONAME, "no name")),
+            False,
+            FailureKind.PERMANENT,
+            "unknown host (dns)",
+            False,
+        ),
+        (
+            httpx.ConnectError("refused"),
+            False,
+            FailureKind.TRANSIENT,
+            "connection failed (refused)",
+            True,
+        ),
+        (
+            httpx.ConnectTimeout("slow"),
+            False,
+            FailureKind.TRANSIENT,
+            "connection failed (slow)",
+            True,
+        ),
+        (httpx.PoolTimeout("busy"), False, FailureKind.TRANSIENT, "timed out (busy)", False),
+        (httpx.ReadError("reset"), False, FailureKind.TRANSIENT, "network error (reset)", True),
+        (
+            httpx.DecodingError("bad"),
+            False,
+            FailureKind.PERMANENT,
+            "HTTP client error (bad)",
+            False,
+        ),
+        (httpx.StreamConsumed(), False, FailureKind.PERMANENT, "HTTP client error (", False),
+    ],
+)
+def test_each_client_error_is_converted_to_its_kind(
+    exc: Exception, reading: bool, kind: FailureKind, reason: str, retryable: bool
+) -> None:
+    """``_converted``, the one place httpx's errors become failures: each branch's kind,
+    reason and whether it is retried (a return -> None, or a flag turned, fails here).
+    Those a loopback server can cause are also tested through ``fetch`` above."""
+    failure = _converted(exc, reading=reading)
+    assert (failure.kind, failure.retryable) == (kind, retryable)
+    assert failure.reason.startswith(reason), failure.reason
+
+
+def _chain(depth: int, last: BaseException) -> Exception:
+    """A ConnectError whose cause chain is ``depth`` errors long before ``last``."""
+    exc: BaseException = last
+    for i in range(depth):
+        exc = _caused_by(httpx.ConnectError(f"wrapped {i}"), exc)
+    return exc  # type: ignore[return-value]
+
+
+def test_an_unknown_host_is_looked_for_ten_causes_deep() -> None:
+    """``_unknown_host`` walks the cause chain (``__cause__``, else ``__context__``) up to
+    ten errors: deeper is not looked at, and no gaierror is False (not None)."""
+    gone = socket.gaierror(socket.EAI_NONAME, "no name")
+    assert _unknown_host(_chain(9, gone)) is True
+    assert _unknown_host(_chain(10, gone)) is False
+    assert _unknown_host(_chain(3, ConnectionRefusedError())) is False
+    hiccup = socket.gaierror(socket.EAI_AGAIN, "try again")
+    assert _unknown_host(_chain(2, hiccup)) is False
+    context = httpx.ConnectError("outer")
+    context.__context__ = gone
+    assert _unknown_host(context) is True
