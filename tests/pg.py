@@ -4,8 +4,13 @@ One cluster per test session (per xdist worker), started only when a test asks
 for it: Debian's ``postgresql`` package (``initdb`` and ``pg_ctl`` from
 ``/usr/lib/postgresql/*/bin``, on the PATH, or in ``PG_BINDIR``), a temporary data directory,
 a free port on 127.0.0.1 only, no durability (``fsync=off``: nothing outlives
-the session), stopped and removed at session end.  PostgreSQL refuses to run
-as root, so as root the cluster runs as the ``postgres`` user (``runuser``).
+the session), stopped and removed at session end.  A test process that ends
+otherwise (SIGTERM, SIGKILL, an xdist worker whose controller was killed, a
+mutant's process group killed by bench/mutation.py) stops it too: a watcher
+process in a session of its own holds the read end of a pipe only the test
+process writes to, and when that closes without a word it runs ``pg_ctl stop -m
+immediate`` and removes the directory.  PostgreSQL refuses to run as root, so as
+root the cluster runs as the ``postgres`` user (``runuser``).
 
 Each test gets a fresh database (``pg_url``).  When PostgreSQL or psycopg
 cannot be found or started, the tests that need it are skipped with the
@@ -33,23 +38,51 @@ PG_USER = "postgres"  # the OS user the cluster runs as when we are root
 _names = itertools.count()
 
 
+# The watcher: waits for a line on stdin; "done" (the cluster was stopped by its owner)
+# ends it, anything else (EOF: the owner died, however) stops the cluster and removes
+# its directory.  $1 is the directory, the rest the stop command.
+_WATCH = 'top=$1; shift; read -r line; [ "$line" = done ] && exit 0; "$@"; rm -rf "$top"'
+
+
 @dataclass
 class Cluster:
     datadir: Path
     port: int
     bindir: Path
     runas: list[str]
+    watcher: subprocess.Popen[bytes] | None = None
+    stopped: bool = False
 
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def stop(self) -> None:
-        subprocess.run(
-            [*self.runas, str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir),
-             "-m", "immediate", "-w"],
-            capture_output=True, timeout=30, check=False,
+    def stop_command(self) -> list[str]:
+        return [*self.runas, str(self.bindir / "pg_ctl"), "stop", "-D", str(self.datadir),
+                "-m", "immediate", "-w"]  # fmt: skip
+
+    def watch(self) -> None:
+        """Start the watcher that stops the cluster if this process ends without
+        ``stop()`` (its own session: a signal to this process group does not reach it)."""
+        self.watcher = subprocess.Popen(
+            ["sh", "-c", _WATCH, "scraper-pg-watch", str(self.datadir.parent),
+             *self.stop_command()],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )  # fmt: skip
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        subprocess.run(self.stop_command(), capture_output=True, timeout=30, check=False)
         shutil.rmtree(self.datadir.parent, ignore_errors=True)
+        if self.watcher is not None and self.watcher.stdin is not None:
+            try:
+                self.watcher.stdin.write(b"done\n")
+                self.watcher.stdin.close()
+            except OSError:  # it is gone already
+                pass
+            self.watcher.wait(timeout=30)
 
 
 def find_bindir() -> Path | None:
@@ -95,6 +128,7 @@ def start_cluster() -> Cluster:
         os.chown(top, user.pw_uid, user.pw_gid)
         runas = ["runuser", "-u", PG_USER, "--"]
     cluster = Cluster(datadir, _free_port(), bindir, runas)
+    cluster.watch()  # from here on, the cluster is stopped however this process ends
     options = (
         f"-c listen_addresses=127.0.0.1 -p {cluster.port} -c unix_socket_directories={top} "
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
