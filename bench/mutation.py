@@ -204,15 +204,17 @@ TARGETS: dict[str, Target] = {
             "tests/test_crawl.py::test_first_crawl_archives_articles_and_follows_index_pages",
         ),
     ),
+    # test_fetch_failures runs the CLI (60 URLs, a crawl) in processes: 25 s of the narrow
+    # selection's 35, so it is in ``wide``, where only the narrow one's survivors go
     "fetch": Target(
         "scraper/fetch.py",
         (
             "tests/test_fetch.py",
-            "tests/test_fetch_failures.py",
             "tests/test_fetch_edges.py",
             "tests/test_fetch_redirects.py",
         ),
         wide=(
+            "tests/test_fetch_failures.py",
             "tests/test_fetch_hostile.py",
             PROMISE_FETCH,
             "tests/test_pipeline.py",
@@ -498,8 +500,21 @@ def run_mutants(
                 finish_mutant(run, os.waitstatus_to_exitcode(status) if done else None)
 
 
-def baseline(name: str, tests: tuple[str, ...] | None = None) -> float:
-    """Seconds the chosen tests take on the unchanged package (they must pass)."""
+def baseline(name: str, tests: tuple[str, ...] | None = None, attempts: int = 2) -> float:
+    """Seconds the chosen tests take on the unchanged package (they must pass; a
+    failure is tried again once: a test of the command line that timed out on a
+    machine at load 12 once stopped a whole run)."""
+    for attempt in range(attempts):
+        try:
+            return _baseline(name, tests)
+        except SystemExit as exc:
+            if attempt == attempts - 1:
+                raise
+            print(f"  {exc}: once more", file=sys.stderr, flush=True)
+    raise AssertionError("unreachable")
+
+
+def _baseline(name: str, tests: tuple[str, ...] | None = None) -> float:
     m = Mutant(name, -1, 0, "", "baseline", "", "")
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         root = _package_copy(Path(tmp))
