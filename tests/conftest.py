@@ -8,13 +8,14 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pg import pg_cluster, pg_url  # noqa: F401  (fixtures)
 from pytest_httpserver import HTTPServer
+from rawserver import RawServer
 
 from scraper.archive import Archive
 from scraper.settings import Settings
@@ -47,6 +48,21 @@ def server(_server: HTTPServer) -> Iterator[HTTPServer]:
     _server.clear()
     yield _server
     _server.clear()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[bytes], RawServer]]:
+    """Starts raw TCP servers on 127.0.0.1 (tests/rawserver.py), each answering every
+    connection with the bytes given and closing it; closed after the test."""
+    started: list[RawServer] = []
+
+    def start(answer: bytes) -> RawServer:
+        started.append(RawServer(answer))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
 
 
 @pytest.fixture

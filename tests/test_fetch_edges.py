@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import pytest
 from pytest_httpserver import HTTPServer
+from rawserver import RawServer
 from werkzeug import Request, Response
 
 from scraper.fetch import Fetcher, parse_retry_after
@@ -31,39 +30,6 @@ def fetch(settings: Settings, url: str, **kw: object) -> FetchResult:
             return await f.fetch(url, **kw)  # type: ignore[arg-type]
 
     return asyncio.run(go())
-
-
-@pytest.fixture
-def raw_server() -> Iterator[Callable[[bytes], tuple[str, list[bytes]]]]:
-    """A TCP server on 127.0.0.1 that answers every connection with the bytes given
-    and closes it (what pytest-httpserver cannot send: no Content-Type, a body cut
-    short); returns its URL and the requests it got."""
-    servers: list[socket.socket] = []
-
-    def start(answer: bytes) -> tuple[str, list[bytes]]:
-        sock = socket.create_server(("127.0.0.1", 0))
-        servers.append(sock)
-        requests: list[bytes] = []
-
-        def serve() -> None:
-            while True:
-                try:
-                    conn, _ = sock.accept()
-                except OSError:
-                    return
-                with conn:
-                    data = b""
-                    while b"\r\n\r\n" not in data and (more := conn.recv(4096)):
-                        data += more
-                    requests.append(data)
-                    conn.sendall(answer)
-
-        threading.Thread(target=serve, daemon=True).start()
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/page", requests
-
-    yield start
-    for sock in servers:
-        sock.close()
 
 
 def test_a_retry_after_date_without_a_zone_is_taken_as_utc() -> None:
@@ -105,7 +71,7 @@ def test_head_keeps_exactly_the_first_bytes(server: HTTPServer, settings: Settin
 
 
 def test_no_content_type_is_html_only_when_the_body_is_markup(
-    raw_server: Callable[[bytes], tuple[str, list[bytes]]], settings: Settings
+    raw_server: Callable[[bytes], RawServer], settings: Settings
 ) -> None:
     """``_looks_like_html`` and the check that calls it (no Content-Type: the body
     decides), and ``accept=None`` takes any body."""
@@ -115,7 +81,7 @@ def test_no_content_type_is_html_only_when_the_body_is_markup(
     later = b"Note: this page\n<html><body>x</body></html>"  # markup after a line of text
     too_late = b"a" * 2044 + b"<html><body>x</body></html>"  # only the first 2 KiB are looked at
     for body, ok in ((markup, True), (text, False), (later, True), (too_late, False)):
-        url, _ = raw_server(head % len(body) + body)
+        url = raw_server(head % len(body) + body).url("/page")
         r = fetch(replace(settings, retries=0), url)
         assert r.ok is ok, body
         if ok:
@@ -123,20 +89,20 @@ def test_no_content_type_is_html_only_when_the_body_is_markup(
         else:
             assert r.kind is FailureKind.NOT_HTML and "no content type" in r.error
             assert r.body == body  # what was read is kept with the failure
-    url, _ = raw_server(head % len(text) + text)
+    url = raw_server(head % len(text) + text).url("/page")
     assert fetch(settings, url, accept=None).body == text
 
 
 def test_a_body_cut_short_is_a_transient_failure_retried(
-    raw_server: Callable[[bytes], tuple[str, list[bytes]]], settings: Settings
+    raw_server: Callable[[bytes], RawServer], settings: Settings
 ) -> None:
     """The connection closed before Content-Length bytes came: a reading error,
     converted as one (``reading=True``) and retried."""
     answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n<p>"
-    url, requests = raw_server(answer)
-    r = fetch(replace(settings, retries=1), url)
+    cut = raw_server(answer)
+    r = fetch(replace(settings, retries=1), cut.url("/page"))
     assert r.kind is FailureKind.TRANSIENT and r.error.startswith("body cut short"), r.error
-    assert len(requests) == 2
+    assert len(cut.requests) == 2
 
 
 def test_a_host_is_failing_after_so_many_failures_in_a_row(
@@ -254,7 +220,9 @@ def test_the_accept_header_names_what_is_taken(server: HTTPServer, settings: Set
     assert seen == ["text/html,application/xhtml+xml", "*/*", "text/html, application/xml"]
 
 
-def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
+def test_a_kept_alive_connection_the_server_closed_is_not_reused(
+    raw_server: Callable[[bytes], RawServer],
+) -> None:
     """netguard's stream says a connection the server closed is readable (at EOF):
     httpcore then opens a new one instead of sending on the dead one."""
     body = HTML.encode()
@@ -262,37 +230,18 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused() -> None:
         len(body),
         body,
     )
-    sock = socket.create_server(("127.0.0.1", 0))
-    closed = [threading.Event(), threading.Event()]
-    accepted: list[int] = []
-
-    def serve() -> None:
-        for event in closed:
-            conn, _ = sock.accept()
-            accepted.append(1)
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data and (more := conn.recv(4096)):
-                    data += more
-                conn.sendall(answer)  # keep-alive promised, then the server hangs up
-            event.set()
-
-    threading.Thread(target=serve, daemon=True).start()
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    server = raw_server(answer)  # keep-alive promised, then the server hangs up
 
     async def go() -> list[FetchResult]:
         settings = replace(Settings(), retries=0)
         async with Fetcher(settings, trusted=lambda host: True) as f:
-            first = await f.fetch(url)
-            await asyncio.to_thread(closed[0].wait, 5)
-            return [first, await f.fetch(url)]
+            first = await f.fetch(server.url())
+            assert await asyncio.to_thread(server.wait_closed, 1)
+            return [first, await f.fetch(server.url())]
 
-    try:
-        results = asyncio.run(go())
-    finally:
-        sock.close()
+    results = asyncio.run(go())
     assert [r.error for r in results] == [None, None]
-    assert len(accepted) == 2  # the second fetch came on a second connection
+    assert len(server.requests) == 2  # the second fetch came on a second connection
 
 
 def test_the_delay_counts_from_when_a_request_goes_out(server: HTTPServer) -> None:

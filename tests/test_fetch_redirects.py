@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
+from rawserver import RawServer
 from werkzeug import Request, Response
 
 from scraper.fetch import Fetcher, _converted, _unknown_host
@@ -124,38 +125,14 @@ def test_a_204_is_no_page(server: HTTPServer, settings: Settings) -> None:
     assert (r.kind, r.error) == (FailureKind.PERMANENT, "HTTP 204: no page")
 
 
-@pytest.fixture
-def hanging_up() -> Iterator[tuple[str, list[int]]]:
-    """A server on 127.0.0.1 that reads each request and closes the connection without
-    a word; its URL and the connections it took."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    taken: list[int] = []
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            with conn:
-                taken.append(1)
-                data = b""
-                while b"\r\n\r\n" not in data and (more := conn.recv(4096)):
-                    data += more
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/", taken
-    sock.close()
-
-
 def test_a_connection_closed_without_an_answer_is_a_network_error_retried(
-    hanging_up: tuple[str, list[int]], settings: Settings
+    raw_server: Callable[[bytes], RawServer], settings: Settings
 ) -> None:
     """``_converted``'s network error: its failure (not None) and retryable."""
-    url, taken = hanging_up
-    r = fetch(replace(settings, retries=2), url)
+    hanging_up = raw_server(b"")  # reads each request and closes without a word
+    r = fetch(replace(settings, retries=2), hanging_up.url())
     assert r.kind is FailureKind.TRANSIENT and r.error.startswith("network error ("), r.error
-    assert len(taken) == 3
+    assert len(hanging_up.requests) == 3
 
 
 def test_a_refused_connection_is_a_connection_failure(settings: Settings) -> None:
