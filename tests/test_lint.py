@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -32,3 +33,32 @@ def test_ruff_clean(args: list[str]) -> None:
         text=True,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+DRIVERS = {"sqlite3", "sqlite_utils", "psycopg", "psycopg_pool", "peewee"}
+
+
+def test_only_the_archive_package_touches_the_database() -> None:
+    """Issue 13: nothing outside scraper/archive/ imports a database driver or reaches
+    for an archive's connection (``archive.db``, ``.conn``): everything goes through
+    ``Archive`` and its ``transaction()``."""
+    found = []
+    for path in sorted((ROOT / "scraper").rglob("*.py")):
+        if (ROOT / "scraper" / "archive") in path.parents:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            if any(name.split(".")[0] in DRIVERS for name in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {names}")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("db", "conn", "_conn", "backend")
+                and isinstance(node.value, ast.Name)
+                and "archive" in node.value.id
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value.id}.{node.attr}")
+    assert found == []
