@@ -66,16 +66,12 @@ CTRL_C_MAIN = (
     "test_ctrl_c_before_a_command_has_done_anything_is_one_line_and_exit_130"
 )
 # the command line's tests: each survivor of an exit-code target is run again on them all
-# (but shell completion, which failed in the bench's process after the others, twice in a
-# row, and passes alone or in a plain pytest run of the same files: not understood)
 CLI_TESTS = (
     "tests/test_promises_cli.py",
     "tests/test_cli.py",
     "tests/test_cli_options.py",
     "tests/test_cli_json.py",
     "tests/test_read_commands.py",
-    "--deselect",
-    "tests/test_cli_options.py::test_shell_completion",
 )
 # Each target's tests are the narrowest that cover it (a killed mutant dies fast); its
 # survivors are run again against ``wide``, the other tests that reach the module.
