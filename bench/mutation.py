@@ -165,7 +165,13 @@ TARGETS: dict[str, Target] = {
             "tests/test_cli.py::test_some_failures_exit_1_with_one_line_each",
         ),
         functions=("err", "open_archive", "open_reader", "resolve_ref", "open_existing"),
-        wide=CLI_TESTS,
+        # delete, prune, history and diff exit through resolve_ref and open_existing
+        wide=(
+            *CLI_TESTS,
+            "tests/test_cleanup.py",
+            "tests/test_versions.py",
+            "tests/test_postgres.py::test_the_commands_that_rewrite_an_archive",
+        ),
     ),
     "crawl exit": Target(
         "scraper/cli/crawl.py",

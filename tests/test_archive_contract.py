@@ -331,6 +331,39 @@ def test_queue_hands_out_by_priority_and_kind(arc: Archive) -> None:
     assert arc.frontier_next("other.org", 10) == []
 
 
+def test_priority_orders_pages_and_listings_together(arc: Archive) -> None:
+    """Listings and pages are read by two queries: merged by priority (a page before a
+    sitemap of a higher number), listings first only within one priority; a URL
+    found with no priority given is a link's 3."""
+    arc.frontier_add(
+        SITE,
+        [
+            found("https://example.com/default"),
+            found("https://example.com/s.xml", kind=Kind.SITEMAP, priority=2),
+            found("https://example.com/three", priority=3),
+            found("https://example.com/f.xml", kind=Kind.FEED, priority=3),
+            found("https://example.com/first", kind=Kind.ARTICLE, priority=1),
+        ],
+    )
+    assert [q.url for q in arc.frontier_next(SITE, 10)] == [
+        "https://example.com/first",
+        "https://example.com/s.xml",
+        "https://example.com/f.xml",
+        "https://example.com/default",
+        "https://example.com/three",
+    ]
+
+
+def test_known_urls_and_an_empty_add(arc: Archive) -> None:
+    """``frontier_known`` is the subset of URLs with a row (in chunks of 500); adding
+    nothing adds 0."""
+    urls = [f"https://example.com/n/{i}" for i in range(600)]
+    assert arc.frontier_add(SITE, []) == 0
+    assert arc.frontier_add(SITE, [found(u) for u in urls[::2]]) == 300
+    assert arc.frontier_known([*urls, "https://other.org/"]) == set(urls[::2])
+    assert arc.frontier_known([]) == set()
+
+
 def test_finished_urls_leave_the_queue_and_failures_are_retried_up_to_the_limit(
     arc: Archive,
 ) -> None:

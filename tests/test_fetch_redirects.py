@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -323,3 +324,43 @@ def test_an_unknown_host_is_looked_for_ten_causes_deep() -> None:
     context = httpx.ConnectError("outer")
     context.__context__ = gone
     assert _unknown_host(context) is True
+
+
+# ------------------------------------------------------------- redirect codes, per-host spacing
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_each_redirect_status_is_followed(
+    server: HTTPServer, settings: Settings, status: int
+) -> None:
+    """Every redirect status in REDIRECT_CODES is followed (the tests redirected with
+    301 and 302 only: 303, 307 and 308 could go from the set unseen)."""
+    server.expect_request(f"/from{status}").respond_with_data(
+        "", status=status, headers={"Location": f"/to{status}"}
+    )
+    server.expect_request(f"/to{status}").respond_with_data(HTML, content_type="text/html")
+    r = fetch(settings, server.url_for(f"/from{status}"))
+    assert r.ok and r.final_url == server.url_for(f"/to{status}"), r.error
+    assert r.redirects == (server.url_for(f"/from{status}"),)
+
+
+def test_two_requests_to_a_host_at_once_are_still_the_delay_apart(server: HTTPServer) -> None:
+    """--per-host 2: the second request waits for the first's delay, counted from when
+    the first went out (``now + delay``: not ``- delay``, which let both go at once)."""
+    arrived: dict[str, float] = {}
+
+    def handler(request: Request) -> Response:
+        arrived[request.path] = time.monotonic()
+        return Response(HTML, content_type="text/html")
+
+    server.expect_request("/one").respond_with_handler(handler)
+    server.expect_request("/two").respond_with_handler(handler)
+    s = replace(Settings(), per_host=2, delay=0.3, retries=0, http2=False)
+
+    async def go() -> None:
+        async with Fetcher(s) as f:
+            await asyncio.gather(f.fetch(server.url_for("/one")), f.fetch(server.url_for("/two")))
+
+    asyncio.run(go())
+    first, second = sorted(arrived.values())
+    assert second - first >= 0.3

@@ -38,6 +38,40 @@ def test_a_crawl_whose_seed_fails_exits_1_with_one_line(server: HTTPServer, cli)
 
 
 @pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        ([], "no seed URLs given (pass URLs or --input FILE)"),
+        (
+            ["https://a.example/", "--until-drained"],
+            "--until-drained crawls the sites table: add seeds with 'scraper sites add'",
+        ),
+    ],
+    ids=["no seeds", "seeds and until-drained"],
+)
+def test_a_crawl_given_no_seeds_or_seeds_and_until_drained_is_a_usage_error(
+    cli_here, args: list[str], line: str
+) -> None:  # type: ignore[no-untyped-def]
+    """README: 2 usage error, in one line, before anything is opened or fetched."""
+    r = cli_here("crawl", *args, input="")
+    assert (r.code, r.err, r.out) == (2, f"scraper: error: {line}\n", "")
+    assert not Path("data").exists()
+
+
+def test_crawl_until_drained_crawls_the_sites_table(server: HTTPServer, cli_here) -> None:  # type: ignore[no-untyped-def]
+    """``crawl --until-drained`` crawls the due sites as a worker does, then exits 0."""
+    server.expect_request("/robots.txt").respond_with_data("", status=404)
+    server.expect_request("/sitemap.xml").respond_with_data("", status=404)
+    server.expect_request("/news/1").respond_with_data(ARTICLE, content_type="text/html")
+    home = '<html><body><a href="/news/1">Local news</a></body></html>'
+    server.expect_request("/").respond_with_data(home, content_type="text/html")
+    url = server.url_for("/news/1")
+    assert cli_here("sites", "add", server.url_for("/")).code == 0
+    r = cli_here("crawl", "--until-drained", "--processes", "0", "--delay", "0", "--json")
+    assert r.code == 0, r.err
+    assert cli_here("show", url).code == 0
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["crawl", "http://127.0.0.1:9/"],
