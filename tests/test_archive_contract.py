@@ -362,6 +362,25 @@ def test_known_urls_and_an_empty_add(arc: Archive) -> None:
     assert arc.frontier_add(SITE, [found(u) for u in urls[::2]]) == 300
     assert arc.frontier_known([*urls, "https://other.org/"]) == set(urls[::2])
     assert arc.frontier_known([]) == set()
+    assert arc.frontier_add(SITE, [found(u) for u in urls]) == 300  # known ones are not new
+
+
+def test_of_one_url_listed_twice_the_newer_lastmod_is_kept(arc: Archive) -> None:
+    """In either order, the entry with the newer ``lastmod`` is the one queued."""
+    day1, day2 = "2026-11-01T00:00:00+00:00", "2026-11-02T00:00:00+00:00"
+    a, b = "https://example.com/a", "https://example.com/b"
+    arc.frontier_add(
+        SITE,
+        [
+            found(a, lastmod=day1),
+            found(a, lastmod=day2),
+            found(b, lastmod=day2),
+            found(b, lastmod=day1),
+        ],
+    )
+    assert {q.url: q.lastmod for q in arc.frontier_next(SITE, 10)} == {a: day2, b: day2}
+    only = arc.frontier_next(SITE, 10, kinds=(Kind.PAGE,))
+    assert [q.url for q in only] == [a, b]
 
 
 def test_finished_urls_leave_the_queue_and_failures_are_retried_up_to_the_limit(
