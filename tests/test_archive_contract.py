@@ -365,6 +365,16 @@ def test_known_urls_and_an_empty_add(arc: Archive) -> None:
     assert arc.frontier_add(SITE, [found(u) for u in urls]) == 300  # known ones are not new
 
 
+def test_a_page_found_again_by_a_link_stays_a_page(arc: Archive) -> None:
+    """Only a listing (sitemap, feed) or an article kind makes a known page an article;
+    another link to it changes nothing."""
+    a, b = "https://example.com/a", "https://example.com/b"
+    arc.frontier_add(SITE, [found(a), found(b)])
+    arc.frontier_add(SITE, [found(a, source=Source.RELATED), found(b, source=Source.SITEMAP)])
+    got = {q.url: (q.kind, q.source) for q in arc.frontier_next(SITE, 10)}
+    assert got == {a: ("page", "link"), b: ("article", "sitemap")}
+
+
 def test_of_one_url_listed_twice_the_newer_lastmod_is_kept(arc: Archive) -> None:
     """In either order, the entry with the newer ``lastmod`` is the one queued."""
     day1, day2 = "2026-11-01T00:00:00+00:00", "2026-11-02T00:00:00+00:00"
