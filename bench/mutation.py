@@ -101,6 +101,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_fetch.py::test_a_name_is_connected_only_at_the_public_addresses_it_resolves_to",
             "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
             "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",
+            "tests/test_fetch_edges.py::test_a_kept_alive_connection_the_server_closed_is_not_reused",
         ),
         wide=("tests/test_fetch.py", "tests/test_fetch_hostile.py", "tests/test_crawl_guard.py"),
     ),
