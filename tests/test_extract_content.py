@@ -87,6 +87,30 @@ def test_a_deck_named_on_its_wrapper_or_in_another_language(deck: str) -> None:
     assert text.startswith(summary) and "Paragraph 5." in text
 
 
+def test_first_paragraphs_before_the_rest_of_the_article_are_kept() -> None:
+    # the article's first paragraphs, then the rest in a wrapper (a "read more" expander)
+    first = [f"<p>Opening paragraph {i} of the story, {SENTENCE}</p>" for i in range(3)]
+    html = page(
+        '<div class="story"><h1>Title</h1><div class="story-body">'
+        f'{"".join(first)}<div id="read-more"><p>Read more</p>'
+        f'<div id="read-more-content">{BODY * 3}</div></div></div></div>'
+    )
+    text = extract(html).text
+    assert text.startswith("Opening paragraph 0 of the story")
+    assert "Opening paragraph 1" in text and "Paragraph 5." in text
+    # a title's header before them is not part of the run (its deck stays out)
+    deck = (
+        "<h2 class='subtitle'>A deck that sums the whole story up in one long sentence, "
+        "as subtitles often do.</h2>"
+    )
+    html = page(
+        f'<div><div class="story-head"><h1>Title</h1>{deck}</div><div class="intro">{first[0]}'
+        f'</div><div class="intro">{first[1]}</div><div class="body">{BODY * 3}</div></div>'
+    )
+    text = extract(html).text
+    assert text.startswith("Opening paragraph 0 of the story") and "A deck" not in text
+
+
 def test_picture_caption_is_no_lead() -> None:
     caption = "In this file photo, people walk past a building on a sunny afternoon downtown."
     html = page(

@@ -53,8 +53,9 @@ The stages, in order:
    climbing to an ancestor shared by several strong candidates, plus its
    worthy siblings; widened to the ancestor that gains most paragraph text
    when they hold under 60% of the page's, and preceded by the lead paragraph
-   or deck just before them (up to 3 levels up, wrappers with no other text not
-   counted; never a paragraph above the page's first ``<h1>``; a deck named on
+   or deck just before them, and the run of paragraphs before it (up to 3 levels
+   up, wrappers with no other text not counted; never a paragraph above the
+   page's first ``<h1>``, the run never into a title's header; a deck named on
    its heading or on a wrapper holding only it, in English, Spanish, French or
    German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
 8. Render the container into blocks in document order, text and markdown in

@@ -536,11 +536,12 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
     leads: list[LexborNode] = []
     node = first
     levels = 0
+    run = False  # lead paragraphs found at this level: more of them may precede
     for _ in range(rules.LEAD_MAX_CLIMB):
         if node is None or node.tag_id in ROOT_IDS or levels >= rules.LEAD_LEVELS:
             break
         sib, seen = node.prev, 0
-        while sib is not None and seen < rules.LEAD_SIBLINGS:
+        while sib is not None and (seen < rules.LEAD_SIBLINGS or run):
             tag = sib.tag
             if tag and tag[0] != "-":
                 text = sib.text_lexbor()
@@ -567,12 +568,20 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
                         and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
                         and not _in_media(p, sib)
                     ]
+                    if run and (not found or sib.css_first("h1") is not None):
+                        return leads  # the run of the article's first paragraphs ends here
+                    if found and found[0].mem_id in above_title:
+                        return leads
                     if found:
-                        if found[0].mem_id in above_title:
-                            return leads
+                        # the paragraphs just before are the article's first ones too
+                        # ("<p>...</p><p>...</p><div id=read-more>" the rest)
                         leads[:0] = found
+                        run = True
+                    elif run:
                         return leads
             sib = sib.prev
+        if run:
+            return leads
         if seen or _has_text_after(node):  # a bare wrapper is no level of its own
             levels += 1
         node = node.parent
