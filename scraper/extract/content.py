@@ -75,7 +75,12 @@ def clean_tree(body: LexborNode) -> int:
                     large.append(node)
             else:
                 doomed.append(node)
+    last = -1
     for node in body.css(rules.DROP_ATTR_CANDIDATES):
+        node_id = node.mem_id
+        if node_id == last:
+            continue  # the same element again, matching another attribute
+        last = node_id
         if node.tag_id not in _DROP_TAG_IDS and _hidden_or_aside(node.attributes):
             doomed.append(node)
     _decompose_all(doomed)
@@ -97,7 +102,12 @@ def clean_tree(body: LexborNode) -> int:
     kinds: dict[str, int] = {}  # "class id" -> kind, for this page
     tokens: dict[str, int] = {}  # one class or id token -> kind, for this page
     removed = False
+    last = -1
     for node in body.css("[class], [id]"):
+        node_id = node.mem_id
+        if node_id == last:
+            continue  # the same element again, for its id after its class
+        last = node_id
         if removed and node.parent is None:  # detached: inside an element removed here
             continue
         # the class and the id read alone: cheaper than the dict of all attributes
@@ -426,18 +436,32 @@ _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 an
 
 def above_title(body: LexborNode) -> frozenset[int]:
     """The elements before the page's first <h1> (read before cleaning, which may drop
-    the header holding it): no lead of the article comes from there."""
-    if body.css_first("h1") is None:
+    the header holding it): no lead of the article comes from there. Given as the
+    preceding siblings of the <h1> and of its ancestors, each standing for its subtree
+    (``_is_above``): cheaper than every element before it."""
+    node = body.css_first("h1")
+    if node is None:
         return frozenset()
     found = []
-    for node in body.traverse():
-        if node.tag_id == _H1_ID:
-            break
-        found.append(node.mem_id)
+    top = body.mem_id
+    while node is not None and node.mem_id != top:
+        sib = node.prev
+        while sib is not None:
+            found.append(sib.mem_id)
+            sib = sib.prev
+        node = node.parent
     return frozenset(found)
 
 
-(_H1_ID,) = tag_ids("h1")
+def _is_above(node: LexborNode, above: frozenset[int]) -> bool:
+    """Whether an element is before the page's first <h1> (see ``above_title``)."""
+    if not above:
+        return False
+    while node is not None:
+        if node.mem_id in above:
+            return True
+        node = node.parent
+    return False
 
 
 def choose_container(
@@ -570,7 +594,7 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
                     ]
                     if run and (not found or sib.css_first("h1") is not None):
                         return leads  # the run of the article's first paragraphs ends here
-                    if found and found[0].mem_id in above_title:
+                    if found and _is_above(found[0], above_title):
                         return leads
                     if found:
                         # the paragraphs just before are the article's first ones too

@@ -1095,11 +1095,17 @@ def _authors_labelled(src: Sources) -> list[str]:
     body = src.tree.body if src.tree is not None else None
     if body is None:
         return []
-    lines = [line.strip() for line in body.text(separator="\n").split("\n")]
-    lines = [line for line in lines if line][:_LABEL_SCAN_LINES]
-    for i, line in enumerate(lines):
-        if len(line) > _LABEL_LINE_CHARS:
-            continue
+    lines = [line for line in map(str.strip, body.text(separator="\n").split("\n")) if line]
+    del lines[_LABEL_SCAN_LINES:]
+    # the short lines that start as a byline word does (a comprehension: the loop below
+    # over every line cost as much as the rest of the step)
+    heads = _BYLINE_HEADS
+    short = _LABEL_LINE_CHARS
+    found = [
+        i for i, line in enumerate(lines) if len(line) <= short and line[:2].casefold() in heads
+    ]
+    for i in found:
+        line = lines[i]
         opened = _BYLINE_OPEN.match(line)
         if not opened:
             continue
@@ -1126,6 +1132,8 @@ def _authors_labelled(src: Sources) -> list[str]:
 
 
 _BARE_LABELS = frozenset(("by", "von", "por", "par", "door"))
+# the first two letters, case folded, of every opening _BYLINE_OPEN matches
+_BYLINE_HEADS = frozenset("wr po pu st wo te re by vo pa do ve ei ge er es éc sc au".split())
 
 
 # the byline at the title before microdata, which may name the authors of teasers too
