@@ -373,3 +373,12 @@ def test_labelled_date_line_is_metadata(line: str, dropped: bool) -> None:
 def test_byline_with_a_colon_is_not_text(byline: str) -> None:
     a = extract(page(f"<article><h1>A title</h1>{BODY}<p>{byline}</p></article>"))
     assert "Jane Doe" not in a.text and a.authors == ["Jane Doe"]
+
+
+@pytest.mark.parametrize("label", ["Relacionadas", "Über den Autor", "Mehr zu:"])
+def test_spanish_and_german_recirculation_labels_go_with_their_teasers(label: str) -> None:
+    teaser = '<p><a href="/other">Another story from this site</a></p>'
+    for heading in (f"<h3>{label}</h3>", f"<p>{label}</p>"):
+        html = page(f"<article>{BODY}{heading}{teaser}</article>")
+        text = extract(html).text
+        assert label not in text and "Another story" not in text and "Paragraph 5." in text
