@@ -142,6 +142,9 @@ def test_delete_cascades_without_foreign_keys(db: Path) -> None:
 
 
 def test_prune_keeps_what_articles_need(cli_here, db: Path) -> None:
+    with sqlite3.connect(db) as conn:  # an archive made before auto_vacuum was set
+        conn.execute("PRAGMA auto_vacuum = NONE")
+        conn.execute("VACUUM")
     r = cli_here("prune", "--before", "2026-11-05", "--dry-run", "--json", "--db", str(db))
     assert r.code == 0, r.err
     planned = json.loads(r.out)
@@ -151,6 +154,7 @@ def test_prune_keeps_what_articles_need(cli_here, db: Path) -> None:
     done = json.loads(r.out)
     assert (done["raw_pages"], done["fetches"]) == (1, 1)
     assert done["bytes_after"] <= done["bytes_before"]
+    assert count(db, "PRAGMA auto_vacuum") == 2  # incremental from now on
     # gone: version 1's page (superseded) and the failed fetch; the newest page (the
     # kept-out paywall), the newest archived one and the current version's stay
     assert count(db, "SELECT count(*) FROM raw_pages WHERE article_id = 1") == 3

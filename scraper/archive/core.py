@@ -14,6 +14,7 @@ The methods below are the facade the pipeline, the crawler and the CLI use.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -29,6 +30,7 @@ from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, Ra
 from scraper.archive.robotstxt import RobotsStore
 from scraper.archive.sites import SiteStore
 from scraper.archive.versions import Rebuilt
+from scraper.errors import ArchiveError
 from scraper.models import Article, FetchResult
 from scraper.when import utc_text
 
@@ -167,6 +169,13 @@ class Archive:
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system."""
         self._db.vacuum()
+
+    def tidy(self) -> None:
+        """At the end of a run that wrote: merge the full-text index a bounded step and
+        give free pages back (SQLite); a failure here loses nothing, so it is ignored
+        (the next run tidies)."""
+        with contextlib.suppress(ArchiveError):
+            self._db.tidy()
 
     def size(self) -> int:
         """Bytes the archive takes (its file, or its PostgreSQL database)."""

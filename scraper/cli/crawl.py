@@ -197,6 +197,8 @@ def crawl(
             finally:
                 if pool is not None:
                     pool.close()
+            if not result.interrupted:
+                archive.tidy()
     except ArchiveLocked as exc:
         err(f"{exc}; not starting (use --wait to wait for it)")
         raise typer.Exit(EXIT_OK) from None

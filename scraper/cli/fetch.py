@@ -76,6 +76,8 @@ def fetch(
             asyncio.run(archive_urls(targets, archive, settings, on_outcome=rep, summary=summary))
         except KeyboardInterrupt:  # Ctrl-C: what finished is stored; say what it was
             interrupted = True
+        if not interrupted:
+            archive.tidy()
     if interrupted:
         rep.summary(summary, always=True, interrupted=True)
         raise typer.Exit(EXIT_INTERRUPTED)

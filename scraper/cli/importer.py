@@ -123,6 +123,8 @@ def import_warc(
         finally:
             if progress is not None:
                 progress.stop()
+        if not interrupted:
+            archive.tidy()
     done = summary.as_dict()
     failed = bool(summary.counts["failed"] or summary.errors)
     if quiet and not failed and not json and not interrupted:  # quiet: silent when all
