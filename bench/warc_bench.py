@@ -2,6 +2,7 @@
 
     python bench/warc_bench.py                    # 10,000 records, 1 and 2 processes
     python bench/warc_bench.py --records 2000 --processes 1 2 4
+    python bench/warc_bench.py --warc /tmp/10k.warc.gz   # build it there once, then reuse it
 
 Builds one gzip-per-record WARC/1.1 file of ``--records`` HTML ``response``
 records (the corpus pages in turn, each copy with its own URL and a payload of
@@ -69,12 +70,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--warc", type=Path, help="the WARC: built here unless it exists")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        warc = Path(tmp) / "bench.warc.gz"
-        t0 = time.monotonic()
-        build_warc(warc, args.records)
-        print(f"built {warc.stat().st_size / 1e6:.1f} MB WARC in {time.monotonic() - t0:.1f} s")
+        warc = args.warc or Path(tmp) / "bench.warc.gz"
+        if not warc.exists():
+            t0 = time.monotonic()
+            build_warc(warc, args.records)
+            print(f"built {warc.stat().st_size / 1e6:.1f} MB WARC in {time.monotonic() - t0:.1f} s")
         rows = []
         rates = {}
         last_db = None
