@@ -55,8 +55,10 @@ class Newest(NamedTuple):
 
 # zstd level of raw pages. On the bench crawl's 2,200 pages (153 KB each): level 3 5.25x
 # (0.7 ms a page), 6 5.66x (2.4 ms), 9 5.77x (3.6 ms), 12 5.82x (10 ms), 15 5.94x (24 ms):
-# 6 is the knee, 7% smaller than 3 for 1.7 ms more of a worker's CPU a page.
-RAW_LEVEL = 6
+# 6 is the knee, 7% smaller than 3 for 1.7 ms more of a worker's CPU a page. Level 3 is
+# kept: a crawl on two cores is bound by CPU (the worker's ~10 ms a page would grow by a
+# sixth), and 7% of the raw pages is 3% of the archive.
+RAW_LEVEL = 3
 
 
 class Packed(NamedTuple):
