@@ -30,7 +30,7 @@ import aiohttp
 import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from scraper.netguard import PRIVATE_ADDRESS, Resolver, system_resolve
+from scraper.netguard import PRIVATE_ADDRESS, Resolver, ipv4_first, refused, system_resolve
 
 # Headers of real sites run long (a Content-Security-Policy of 10 KB, cookies):
 # aiohttp's 8 KB line limit would refuse pages h11 reads (its bound: 100 KB in all).
@@ -65,12 +65,8 @@ class GuardedResolver(AbstractResolver):
             raise _ResolveTimeout(f"resolving {host} timed out") from exc
         except UnicodeError as exc:
             raise OSError(str(exc)) from exc
-        if not trusted:
-            blocked = [a for a in addresses if not ipaddress.ip_address(a).is_global]
-            if blocked or not addresses:
-                raise OSError(
-                    f"{PRIVATE_ADDRESS}: {host} resolves to {', '.join(blocked) or 'no address'}"
-                )
+        if not trusted and (why := refused(host, addresses)):
+            raise OSError(why)
         return [
             {
                 "hostname": host,
@@ -80,13 +76,19 @@ class GuardedResolver(AbstractResolver):
                 "proto": 0,
                 "flags": socket.AI_NUMERICHOST,
             }
-            # one address after another, IPv4 first: a broken IPv6 route would
-            # otherwise cost a whole connect timeout
-            for address in sorted(addresses, key=lambda a: ":" in a)
+            for address in ipv4_first(addresses)
         ]
 
     async def close(self) -> None:
         pass
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @contextmanager
@@ -197,15 +199,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(
                 f"unsupported URL scheme {url.scheme!r}", request=request
             )
+        # an IP address is not resolved (aiohttp asks no resolver): the same rule here
         host = url.host
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if literal is not None and not literal.is_global and not self._trusted(host.lower()):
-            raise httpx.ConnectError(
-                f"{PRIVATE_ADDRESS}: {host} resolves to {host}", request=request
-            )
+        if _is_address(host) and not self._trusted(host.lower()) and (why := refused(host, [host])):
+            raise httpx.ConnectError(why, request=request)
         if self._session is None:
             self._session = self._open()
         timeout: dict[str, Any] = request.extensions.get("timeout", {})

@@ -79,6 +79,21 @@ class AddressGuard:
         return None if public else (FailureKind.PRIVATE_ADDRESS, PRIVATE_REFUSAL)
 
 
+def refused(host: str, addresses: list[str]) -> str | None:
+    """Why ``host``, resolving to ``addresses``, may not be connected to (every
+    address must be public, and there must be one), or None."""
+    blocked = [a for a in addresses if not ipaddress.ip_address(a).is_global]
+    if blocked or not addresses:
+        return f"{PRIVATE_ADDRESS}: {host} resolves to {', '.join(blocked) or 'no address'}"
+    return None
+
+
+def ipv4_first(addresses: list[str]) -> list[str]:
+    """The order to try addresses in, one after another (no happy eyeballs): IPv4
+    first, where a broken IPv6 route would otherwise cost a whole connect timeout."""
+    return sorted(addresses, key=lambda a: ":" in a)
+
+
 async def system_resolve(host: str, port: int) -> list[str]:
     """The addresses the system resolver gives for ``host``, in its order."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -114,14 +129,10 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         if self._trusted(host.lower()):
             return await self._inner.connect_tcp(host, port, **options)
         addresses = await self._addresses(host, port, timeout)
-        blocked = [a for a in addresses if not ipaddress.ip_address(a).is_global]
-        if blocked or not addresses:
-            where = ", ".join(blocked) or "no address"
-            raise httpcore.ConnectError(f"{PRIVATE_ADDRESS}: {host} resolves to {where}")
+        if why := refused(host, addresses):
+            raise httpcore.ConnectError(why)
         error: Exception | None = None
-        # one address after another (no happy eyeballs): IPv4 first, where a broken
-        # IPv6 route would otherwise cost a whole connect timeout
-        for address in sorted(addresses, key=lambda a: ":" in a):
+        for address in ipv4_first(addresses):
             try:
                 return await self._inner.connect_tcp(address, port, **options)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
