@@ -9,9 +9,11 @@ and ``scraper crawl`` call ``process`` for each page they fetch;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from scraper.archive import Archive, Rebuilt, text_hash
@@ -153,6 +155,16 @@ def process(
 
 
 WORKERS_FROM_PAGES = 200  # reextract starts workers for this many pages or more
+REEXTRACT_CHUNK = 16  # articles a reextract task checks: one message each way, not 16
+
+
+class Checked(NamedTuple):
+    """A worker's verdict on one archived article's new extraction."""
+
+    status: Status  # UNCHANGED (nothing to write), UPDATED (``article`` to write) or KEPT
+    reason: str | None = None
+    title: str | None = None
+    article: Article | None = None  # only when something differs from what is stored
 
 
 def reextract(
@@ -167,47 +179,82 @@ def reextract(
     An article gets the new text, metadata and links (``updated``; ``unchanged``
     when the new extraction is what is stored, and nothing is written); one whose
     new extraction finds no text keeps what is stored (``kept``, with the reason).
-    ``processes`` > 1 extracts in that many worker processes while this one writes
-    (by default the cores, for WORKERS_FROM_PAGES pages or more: fewer are done
-    before the workers would have started).
+    ``processes`` > 1 runs that many worker processes (by default the cores, for
+    WORKERS_FROM_PAGES pages or more: fewer are done before the workers would have
+    started).  Each worker reads its raw pages and the stored articles from the
+    archive itself, extracts, and compares: this process only writes what differs,
+    committing up to ``BATCH_PAGES`` articles at a time.
     """
+    from scraper.crawl.batching import CommitBatch  # crawl's package imports this module
+
     summary = Summary()
     newest = archive.raw_pages_newest(site)
     if processes is None:
         processes = default_processes() if len(newest) >= WORKERS_FROM_PAGES else 1
-
-    def pages() -> Iterator[tuple[int, str, RawPage]]:
-        for article_id, raw_id, url in newest:
-            raw = archive.raw_page_by_id(raw_id)
-            if raw is not None:  # else removed since the list was read
-                yield article_id, url, raw
-
-    extracted = ordered_map(extract_raw, pages(), processes=processes, preload="scraper.pipeline")
-    for (article_id, url, _), article in extracted:
-        outcome = _reextracted(archive, article_id, url, article)
-        summary.add(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+    chunks = [newest[i : i + REEXTRACT_CHUNK] for i in range(0, len(newest), REEXTRACT_CHUNK)]
+    check = partial(check_articles, str(archive.path))
+    batch = CommitBatch(archive)
+    try:
+        for chunk, verdicts in ordered_map(
+            check, chunks, processes=processes, preload="scraper.pipeline"
+        ):
+            for (article_id, _, url), verdict in zip(chunk, verdicts, strict=True):
+                if verdict is None:  # its raw page was removed since the list was read
+                    continue
+                status = verdict.status
+                if verdict.article is not None:
+                    batch.page()
+                    changed = archive.update_extraction(article_id, verdict.article)
+                    status = Status.UPDATED if changed else Status.UNCHANGED
+                outcome = Outcome(
+                    url, status, verdict.reason, article_id, verdict.title, verdict.article
+                )
+                summary.add(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+        batch.close()
+    finally:
+        close_readers()
     return summary
 
 
+_readers: dict[str, Archive] = {}  # a worker's read-only archive, opened on its first task
+
+
+def close_readers() -> None:
+    while _readers:
+        _readers.popitem()[1].close()
+
+
+def check_articles(path: str, chunk: list[tuple[int, int, str]]) -> list[Checked | None]:
+    """In a worker: each article's newest raw page extracted again and compared with
+    what the archive stores (read-only)."""
+    if (archive := _readers.get(path)) is None:
+        archive = _readers[path] = Archive(path, readonly=True)
+    verdicts: list[Checked | None] = []
+    for article_id, raw_id, url in chunk:
+        raw = archive.raw_page_by_id(raw_id)
+        article = extract_raw((article_id, url, raw)) if raw is not None else None
+        if raw is None:  # removed since the list was read
+            verdicts.append(None)
+        elif article is None:
+            verdicts.append(Checked(Status.KEPT, "stored raw page is unreadable; kept the stored"))
+        elif not article.text.strip():
+            verdicts.append(Checked(Status.KEPT, "no text in the new extraction; kept the stored"))
+        elif archive.extraction_differs(article_id, article):
+            verdicts.append(Checked(Status.UPDATED, None, article.title, article))
+        else:
+            verdicts.append(Checked(Status.UNCHANGED, None, article.title))
+    return verdicts
+
+
 def extract_raw(job: tuple[int, str, RawPage]) -> Article | None:
-    """In a worker: the extraction of a stored raw page (None when it is unreadable)."""
+    """The extraction of a stored raw page (None when it is unreadable)."""
     page = job[2]
     if page.body is None:
         return None
     fetch = FetchResult(url=page.url, final_url=page.url, status=200, body=page.body)
     return extract_fetched(replace(fetch, encoding=page.encoding))
-
-
-def _reextracted(archive: Archive, article_id: int, url: str, article: Article | None) -> Outcome:
-    if article is None:
-        return Outcome(url, Status.KEPT, "stored raw page is unreadable; kept the stored")
-    if not article.text.strip():
-        return Outcome(url, Status.KEPT, "no text in the new extraction; kept the stored")
-    changed = archive.update_extraction(article_id, article)
-    status = Status.UPDATED if changed else Status.UNCHANGED
-    return Outcome(url, status, None, article_id, article.title, article)
 
 
 def reextract_versions(

@@ -218,28 +218,43 @@ class ArticleStore:
         differs from what is stored (an extraction like the stored one writes
         nothing: no row, no link, no index entry); True when the text changed.  The
         key, URLs and fetch times stay.  Call inside a transaction."""
-        values = extracted(article)
-        columns = ", ".join(values)
-        row = self._db.one(f"SELECT {columns} FROM articles WHERE id = ?", [article_id])
-        if row is None:
+        found = self._differences(article_id, article)
+        if found is None:
             return False
-        stored = dict(zip(values, row, strict=True))
-        changed = {k: v for k, v in values.items() if stored[k] != v}
+        changed, links = found
         if changed:
             assignments = ", ".join(f"{k} = ?" for k in changed)
             self._db.execute(
                 f"UPDATE articles SET {assignments} WHERE id = ?", [*changed.values(), article_id]
             )
+        if links is not None:
+            self._db.execute("DELETE FROM link_rows WHERE article_id = ?", [article_id])
+            insert_links(self._db, article_id, links)
+        if changed:
+            self.versions.sync_current(article_id)  # the same page's text: no new version
+        return "content_hash" in changed
+
+    def extraction_differs(self, article_id: int, article: Article) -> bool:
+        """Whether ``update_extraction`` would write anything (reads only)."""
+        found = self._differences(article_id, article)
+        return found is not None and (bool(found[0]) or found[1] is not None)
+
+    def _differences(
+        self, article_id: int, article: Article
+    ) -> tuple[dict[str, Any], list[LinkRow] | None] | None:
+        """The extraction's columns that differ from the stored ones, and its link rows
+        when they differ from the stored links (else None); None when no such article."""
+        values = extracted(article)
+        row = self._db.one(f"SELECT {', '.join(values)} FROM articles WHERE id = ?", [article_id])
+        if row is None:
+            return None
+        stored = dict(zip(values, row, strict=True))
+        changed = {k: v for k, v in values.items() if v != stored[k]}
         links = [_link_row(ln) for ln in article.links]
         old = self._db.rows(
             "SELECT url, text, in_body FROM links WHERE article_id = ? ORDER BY id", [article_id]
         )
-        if [tuple(r) for r in old] != links:
-            self._db.execute("DELETE FROM link_rows WHERE article_id = ?", [article_id])
-            self._insert_links(article_id, article)
-        if changed:
-            self.versions.sync_current(article_id)  # the same page's text: no new version
-        return "content_hash" in changed
+        return changed, (None if [tuple(r) for r in old] == links else links)
 
     def add_fetch(
         self, fetch: FetchResult, article_id: int | None = None, error: str | None = None

@@ -108,6 +108,10 @@ class Archive:
         with self.transaction():
             return self.articles.update_extraction(article_id, article)
 
+    def extraction_differs(self, article_id: int, article: Article) -> bool:
+        """Whether ``update_extraction`` would change anything (reads only)."""
+        return self.articles.extraction_differs(article_id, article)
+
     def rebuild_versions(
         self, article_id: int, versions: list[Rebuilt], article: Article | None
     ) -> None:
