@@ -275,7 +275,7 @@ class Fetcher:
                 host = host_of(result.final_url or url)
                 if failure.retryable:
                     self._host(host).failures += 1
-                if retry and failure.retry_after is not None:
+                if failure.retry_after is not None:  # for every URL of the host, retried or not
                     self.pause_host(host, failure.retry_after)
                     if failure.retry_after > s.max_retry_wait:
                         reason += f" (Retry-After {failure.retry_after:.0f}s)"

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import pytest
 from pytest_httpserver import HTTPServer
 from rawserver import RawServer
 from werkzeug import Request, Response
@@ -151,11 +152,13 @@ def test_400_is_a_client_error_with_its_status_line(server: HTTPServer, settings
     assert r.kind is FailureKind.PERMANENT and r.error.lower() == "http 400 bad request"
 
 
+@pytest.mark.parametrize("retries", [2, 0])
 def test_a_retry_after_pauses_the_host_for_every_url(
-    server: HTTPServer, settings: Settings
+    server: HTTPServer, settings: Settings, retries: int
 ) -> None:
     """A Retry-After too long to wait fails the URL and pauses its host: another URL of
-    that host is not requested (``pause_host`` removed: it was, at once)."""
+    that host is not requested (``pause_host`` removed: it was, at once). With no
+    retries (``--retries 0``) too: the server's word is for the host, not the URL."""
     calls: list[str] = []
 
     def handler(request: Request) -> Response:
@@ -166,7 +169,7 @@ def test_a_retry_after_pauses_the_host_for_every_url(
     server.expect_request("/b").respond_with_data(HTML, content_type="text/html")
 
     async def go() -> tuple[FetchResult, bool]:
-        async with Fetcher(settings) as f:
+        async with Fetcher(replace(settings, retries=retries)) as f:
             first = await f.fetch(server.url_for("/a"))
             try:
                 await asyncio.wait_for(f.fetch(server.url_for("/b")), 1.0)
