@@ -63,8 +63,8 @@ class GuardedResolver(AbstractResolver):
             addresses = await asyncio.wait_for(resolve(host, port), _connect_timeout.get())
         except TimeoutError as exc:
             raise _ResolveTimeout(f"resolving {host} timed out") from exc
-        except UnicodeError as exc:
-            raise OSError(str(exc)) from exc
+        except UnicodeError as exc:  # a name IDNA cannot encode (a label too long): none such
+            raise socket.gaierror(socket.EAI_NONAME, f"not a host name ({exc})") from exc
         if not trusted and (why := refused(host, addresses)):
             raise OSError(why)
         return [
