@@ -5,7 +5,9 @@ rest in this process (``cli_here``), the same ``main()``."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -166,3 +168,24 @@ def test_shell_completion(cli_process) -> None:
     assert complete("scraper re") == ["reextract"]
     assert complete("scraper export --format ") == ["jsonl", "json", "csv", "markdown", "warc"]
     assert "--max-pages" in complete("scraper crawl --max")
+
+
+def test_the_lease_and_poll_defaults_are_the_readmes() -> None:
+    """README: a lease of `--lease SECONDS` (60) and a look again after `--poll SECONDS`
+    (5), for ``worker`` and ``crawl --until-drained`` alike (and ``WorkerOptions``). Only
+    a wait's length shows them otherwise (a test would take 5 s)."""
+    from scraper.cli.crawl import crawl
+    from scraper.cli.worker import worker
+    from scraper.crawl.worker import WorkerOptions
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    said = {
+        name: float(m[1])
+        for name in ("lease", "poll")
+        if (m := re.search(rf"`--{name}\s+SECONDS` \((\d+)\)", readme))
+    }
+    assert said == {"lease": 60.0, "poll": 5.0}
+    for command in (crawl, worker):
+        params = inspect.signature(command).parameters
+        assert {name: params[name].default for name in said} == said, command.__name__
+    assert (WorkerOptions().lease_seconds, WorkerOptions().poll_seconds) == (60.0, 5.0)

@@ -4,11 +4,13 @@ process, a worker that dies, and a pool that stops its workers (Linux /proc)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from scraper.archive.raw import pack
 from scraper.crawl.pool import ExtractPool
@@ -76,4 +78,22 @@ def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
         assert asyncio.run(pool.extract(fetch)) == (expected, None)
     finally:
         pool.close()
+    assert grandchildren(os.getpid()) - before == set()
+
+
+@pytest.mark.skipif(not (PROC / "self" / "stat").exists(), reason="reads /proc")
+def test_crawl_with_processes_leaves_no_worker_behind(  # type: ignore[no-untyped-def]
+    cli_here, server: HTTPServer, seed_page: bytes
+) -> None:
+    """``crawl --processes N``: the command's own pool (not the crawl's) is shut down by
+    the command, its workers gone when it returns, not when the interpreter exits."""
+    server.expect_request("/robots.txt").respond_with_data("", status=404)
+    server.expect_request("/").respond_with_data(seed_page, content_type="text/html")
+    before = grandchildren(os.getpid())
+    r = cli_here(
+        "crawl", server.url_for("/"), "--db", "a.db", "--max-pages", "1", "--delay", "0",
+        "--processes", "1", "--no-links", "--json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert json.loads(r.out.splitlines()[-1])["archived"] == 1  # extracted in a worker
     assert grandchildren(os.getpid()) - before == set()
