@@ -12,6 +12,7 @@ with their line, so that each is either killed by a new test or named as equival
     python bench/mutation.py --json out.json  # also every result as JSON
     python bench/mutation.py --components     # the crawl's components, each with its tests
     python bench/mutation.py --every 3        # a third of each target's mutants (every third)
+    python bench/mutation.py --target queue --start 73   # resume: skip the first 73 mutants
     python bench/mutation.py --target fetch --line 291 --tests tests/test_fetch_redirects.py
 
 Why not mutmut: mutmut 3 rewrites the package into ``mutants/`` with trampolines and
@@ -102,8 +103,16 @@ TARGETS: dict[str, Target] = {
             "tests/test_fetch.py::test_trusted_hosts_connect_as_usual",
             "tests/test_fetch.py::test_fetcher_with_trusted_hosts_refuses_the_others",
             "tests/test_fetch_edges.py::test_a_kept_alive_connection_the_server_closed_is_not_reused",
+            # the HTTP/2 path (httpx's transport, netguard's streams): closed at the end
+            "tests/test_fetch_connections.py",
+            "tests/test_aiotransport.py::test_both_transports_refuse_a_name_with_a_private_address",
         ),
-        wide=("tests/test_fetch.py", "tests/test_fetch_hostile.py", "tests/test_crawl_guard.py"),
+        wide=(
+            "tests/test_fetch.py",
+            "tests/test_fetch_hostile.py",
+            "tests/test_crawl_guard.py",
+            "tests/test_aiotransport.py",
+        ),
     ),
     "robots": Target(
         "scraper/crawl/robots.py",
@@ -187,6 +196,7 @@ TARGETS: dict[str, Target] = {
             *CLI_TESTS,
             "tests/test_crawl.py::test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted",
             "tests/test_crawl.py::test_what_needs_a_look_is_told_apart_from_what_is_only_counted",
+            "tests/test_crawl_pool.py::test_crawl_with_processes_leaves_no_worker_behind",
         ),
     ),
     "frontier": Target(
@@ -219,14 +229,34 @@ TARGETS: dict[str, Target] = {
             "tests/test_fetch.py",
             "tests/test_fetch_edges.py",
             "tests/test_fetch_redirects.py",
+            "tests/test_fetch_connections.py",
         ),
         wide=(
+            "tests/test_aiotransport.py",
             "tests/test_fetch_failures.py",
             "tests/test_fetch_hostile.py",
             PROMISE_FETCH,
             "tests/test_pipeline.py",
             "tests/test_crawl_guard.py",
             "tests/test_crawl_robots.py",
+        ),
+    ),
+    # the HTTP/1.1 transport under the fetcher: aiohttp's errors as httpx's, the
+    # private-address rule at connect time, its connections kept alive and closed
+    "aiotransport": Target(
+        "scraper/aiotransport.py",
+        (
+            "tests/test_aiotransport.py",
+            "tests/test_fetch_connections.py",
+            "tests/test_fetch_redirects.py",
+            "tests/test_netguard.py::test_a_resolver_that_does_not_answer_is_a_connect_timeout",
+        ),
+        wide=(
+            "tests/test_fetch.py",
+            "tests/test_fetch_edges.py",
+            "tests/test_fetch_hostile.py",
+            "tests/test_netguard.py",
+            PROMISE_FETCH,
         ),
     ),
 }
@@ -557,6 +587,12 @@ def main() -> None:
     ap.add_argument(
         "--every", type=int, default=1, help="only every Nth mutant of a target (a bounded run)"
     )
+    ap.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="skip a target's first N mutants (resume a run stopped part way; same code)",
+    )
     args = ap.parse_args()
     names = args.target or [n for n, t in TARGETS.items() if t.component == args.components]
     # the test tooling is imported once; each mutant's process is forked from here
@@ -569,7 +605,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name in names:
         found = [m for m in mutants(name) if not args.line or m.line in args.line]
-        found = found[:: args.every]
+        found = found[args.start :: args.every]
         if args.list:
             for m in found:
                 print(m.label())
