@@ -391,3 +391,32 @@ def test_four_workers_one_stopped_by_sigterm_one_killed_lose_nothing(
         assert arc.frontier_counts().get("queued", 0) == 0 and arc.sites.due() == 0
         rows = {row["site"]: row for row in arc.sites.list()}
     assert all(row["lease_owner"] is None for row in rows.values())
+
+
+def test_a_site_run_that_wrote_merges_the_full_text_index(
+    sites: Callable[[int], tuple[HTTPServer, Site]], settings: Settings, tmp_path: Path
+) -> None:
+    """As at the end of ``fetch`` and ``crawl``: a worker (and ``crawl --until-drained``)
+    tidies the SQLite archive after a site run that wrote, so the full-text index's
+    segments (one per transaction) are merged instead of piling up in a daemon."""
+    db = str(tmp_path / "a.db")
+    server, site = sites(0)
+    news(site, 2)
+    with Archive(db) as arc:
+        arc.sites.add("127.0.0.2", [server.url_for("/")], 3600)
+        url = "https://other.example/news/1"  # a segment of its own, from before the run
+        fetch = FetchResult(url=url, status=200, body=b"<p>x</p>", content_type="text/html")
+        arc.store(fetch, Article(title="Story", text="An earlier story. " * 20), url)
+    segments = "SELECT count(DISTINCT segid) FROM articles_fts_idx"
+    assert column(db, segments) == [1]
+    plan = WorkerOptions(lease_seconds=30, poll_seconds=0.05, until_drained=True, processes=0)
+    crawl_settings = replace(settings, db=db, crawl_delay=0.0, per_host=1)
+    runs: list[SiteRun] = []
+    with Archive(db) as arc:
+        asyncio.run(
+            work(
+                arc, crawl_settings, CrawlOptions(), plan, stop=asyncio.Event(), on_site=runs.append
+            )
+        )
+    assert runs[0].result.summary.counts["archived"] == 2
+    assert column(db, segments) == [1]

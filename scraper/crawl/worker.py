@@ -135,6 +135,8 @@ async def work(
                 continue
             run = await _run_site(archive, settings, options, worker, lease, stop, on_outcome, pool)
             total.absorb(run.result)
+            if run.result.summary.counts["archived"] or run.result.summary.counts["updated"]:
+                archive.tidy()  # as at the end of a crawl: a bounded merge of the text index
             if on_site is not None:
                 on_site(run)
     finally:
