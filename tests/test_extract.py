@@ -83,6 +83,24 @@ def test_inline_tags_do_not_split_words() -> None:
     assert "word," in text and "another" in text
 
 
+def test_text_and_metadata_come_composed_nfc() -> None:
+    # "é" as "e" and a combining accent, and the Bengali letter U+09DF, which NFC
+    # writes as two code points (U+09AF U+09BC): as bytes and as text, the same output
+    decomposed, bengali = "Cafe\u0301", "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09df\u09be"
+    html = (
+        f"<html><head><title>{decomposed} {bengali}</title>"
+        f'<meta name="description" content="{decomposed}"></head><body><article>'
+        f"<p>The {decomposed} on the corner, {bengali}, is long enough to be the text.</p>"
+        "</article></body></html>"
+    )
+    for page in (html, html.encode()):
+        a = extract(page)
+        assert "Caf\u00e9 on the corner" in a.text and "Caf\u00e9" in a.markdown
+        assert "\u0995\u09c1\u09b7\u09cd\u099f\u09bf\u09af\u09bc\u09be" in a.text
+        assert a.title is not None and a.title.startswith("Caf\u00e9 ")
+        assert a.description == "Caf\u00e9"
+
+
 def test_blocks_are_joined_by_blank_lines_in_document_order() -> None:
     html = (
         "<body><article><h2>Heading</h2><p>First paragraph, long enough to count as text.</p>"

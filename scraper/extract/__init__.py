@@ -73,9 +73,14 @@ The stages, in order:
    inLanguage), else detected from the text (``language``).
 10. Page type: "article" (declared as one, but for a site's home page, or a
     substantial main text), "index" (mostly links), else None.
+11. Text, markdown and metadata in Unicode's composed form (NFC): a page that
+    writes "é" as "e" and a combining accent, or a Bengali "য়" as one code point
+    where NFC has two, gives the text that pages spelling it the other way give.
 """
 
 from __future__ import annotations
+
+import unicodedata
 
 from scraper.extract import content, guard, language, links, metadata
 from scraper.extract.encoding import decode_html, is_utf8, parse_input
@@ -107,13 +112,27 @@ def extract(html: bytes | str, url: str | None = None) -> Article:
 def extract_strict(html: bytes | str, url: str | None = None) -> Article:
     """``extract`` without its safety net: an exception here is a bug (the tests fuzz this)."""
     if isinstance(html, str):
-        return _extract(guard.bound_input(html), url)
+        return _composed(_extract(guard.bound_input(html), url))
     raw = guard.bound_input(bytes(html[:MAX_INPUT_BYTES]))
     source = parse_input(raw)
     article = _extract(source, url)
     if source is raw and _replaced(article) and not is_utf8(raw):
         # the parser replaced bytes that are not UTF-8: decode the page instead
         article = _extract(decode_html(raw), url)
+    return _composed(article)
+
+
+def _composed(article: Article) -> Article:
+    """The article's text, markdown and metadata in Unicode's composed form (NFC)."""
+    nfc = unicodedata.normalize
+    article.text = nfc("NFC", article.text)
+    article.markdown = nfc("NFC", article.markdown)
+    for name in ("title", "description", "site_name", "section"):
+        value = getattr(article, name)
+        if value:
+            setattr(article, name, nfc("NFC", value))
+    article.authors = [nfc("NFC", name) for name in article.authors]
+    article.tags = [nfc("NFC", tag) for tag in article.tags]
     return article
 
 
