@@ -382,3 +382,32 @@ def test_spanish_and_german_recirculation_labels_go_with_their_teasers(label: st
         html = page(f"<article>{BODY}{heading}{teaser}</article>")
         text = extract(html).text
         assert label not in text and "Another story" not in text and "Paragraph 5." in text
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        "hidden",
+        'aria-hidden="true"',
+        'role="navigation"',
+        'role="dialog"',
+        'itemprop="author"',
+        'rel="author"',
+        'style="display: none"',
+        'style="color: red; visibility: hidden"',
+    ],
+)
+def test_hidden_and_aside_elements_go_by_their_attributes(attrs: str) -> None:
+    marker = "Marker text that only the tested element holds, long enough to count."
+    html = page(f"<article>{BODY}<div {attrs}><p>{marker}</p></div></article>")
+    assert marker not in extract(html).text
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    ['style="color: red"', 'style="display: block"', 'role="main"', 'aria-hidden="false"'],
+)
+def test_elements_that_do_not_hide_stay(attrs: str) -> None:
+    marker = "Marker text that only the tested element holds, long enough to count."
+    html = page(f"<article>{BODY}<div {attrs}><p>{marker}</p></div></article>")
+    assert marker in extract(html).text

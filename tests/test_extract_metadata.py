@@ -113,6 +113,21 @@ def test_microdata_author() -> None:
     assert extract(page("", body)).authors == ["Marta Gómez"]
 
 
+@pytest.mark.parametrize("href", [' href="/p/7"', ""])
+def test_microdata_author_on_a_link(href: str) -> None:
+    # a link is one of the page's links and, with its itemprop, the author's name too
+    body = (
+        f'<h1>H</h1><p>Text.</p><footer><a{href} itemprop="author">Marta Gómez</a></footer>'
+        '<a href="/other">Other page</a>'
+    )
+    a = extract(page("", body), "https://example.org/story")
+    assert a.authors == ["Marta Gómez"]
+    expected = ["https://example.org/other"]
+    if href:
+        expected.insert(0, "https://example.org/p/7")
+    assert [link.url for link in a.links] == expected
+
+
 @pytest.mark.parametrize(
     ("byline", "expected"),
     [

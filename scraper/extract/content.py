@@ -283,7 +283,17 @@ def _attr_kind(key: str, memo: dict[str, int] | None = None) -> int:
     for token in tokens:
         token_kind = memo.get(token)
         if token_kind is None:
-            token_kind = memo[token] = _bem_kind(token)
+            if "-" in token or "_" in token:
+                token_kind = _bem_kind(token)
+            else:  # one part (most tokens): _part_kind, inlined
+                token_kind = (
+                    _STRONG
+                    if token in _WORDS or token.startswith(_PREFIX_ONE_BY_HEAD.get(token[:3], ()))
+                    else _WEAK
+                    if token in _WEAK_WORDS
+                    else _NONE
+                )
+            memo[token] = token_kind
         if token_kind > kind:
             kind = token_kind
     if kind == _NONE or (_maybe_content_name(key) and rules.CONTENT_ATTR.search(key)):

@@ -156,10 +156,12 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-# One full-tree query for the body's machine metadata and the page's links; the
+# One full-tree query for the page's links and the body's machine metadata (each
+# query walks the whole tree: one of them cost as much as the two's matches); the
 # itemprops wanted are picked in Python (cheaper than one selector per value).
 # A node matching several of these comes once per match, one after the other.
-_BODY_QUERY = 'h1, script[type="application/ld+json"], time[datetime], [itemprop]'
+_BODY_QUERY = 'a[href], h1, script[type="application/ld+json"], time[datetime], [itemprop]'
+(_A_ID,) = tag_ids("a")
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
 )
@@ -249,16 +251,22 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
-    # anchors in a query of their own: their href read alone is cheaper than the
-    # dict of all their attributes (those with an itemprop also match the other query)
     anchors = src.anchors
-    for node in tree.css("a[href]"):
-        href = node.attrs.get("href")
-        if href is not None:
-            anchors.append((node, href))
     last = -1
     for node in tree.css(_BODY_QUERY):
         node_id = node.mem_id
+        if node.tag_id == _A_ID:
+            if node_id != last:
+                last = node_id
+                # its href read alone: cheaper than the dict of all its attributes
+                href = node.attrs.get("href")
+                if href is not None:
+                    anchors.append((node, href))
+                    continue  # if it has an itemprop too, its second match follows
+            # an anchor's second match, or one without an href: matched by its itemprop
+            if node.attributes.get("itemprop") in _ITEMPROPS:
+                _itemprop(node, src.itemprops)
+            continue
         if node_id == last:
             continue  # the same node, matching another part of the query
         last = node_id
@@ -1095,7 +1103,9 @@ def _authors_labelled(src: Sources) -> list[str]:
     body = src.tree.body if src.tree is not None else None
     if body is None:
         return []
-    lines = [line for line in map(str.strip, body.text(separator="\n").split("\n")) if line]
+    # whitespace-only text nodes left out (skip_empty): they only make empty lines
+    text = body.text(separator="\n", skip_empty=True)
+    lines = [line for line in map(str.strip, text.split("\n")) if line]
     del lines[_LABEL_SCAN_LINES:]
     # the short lines that start as a byline word does (a comprehension: the loop below
     # over every line cost as much as the rest of the step)

@@ -32,9 +32,12 @@ DROP_TAGS = (
 # some CMSs put the whole article in an <aside>.
 DROP_UNLESS_MAIN_TAGS = "aside"
 # Candidates for dropping by attribute, decided in Python (one cheap selector
-# instead of one per value).
+# instead of one per value). Every element the Python check drops matches: a
+# style that hides says "none" or "hidden" (the check's first test), and the
+# selector reads no other style (a page styles thousands of elements inline).
 DROP_ATTR_CANDIDATES = (
-    "[hidden], [aria-hidden=true], [role], [itemprop=author], [rel=author], [style]"
+    "[hidden], [aria-hidden=true], [role], [itemprop=author], [rel=author], "
+    '[style*="none"], [style*="hidden"]'
 )
 DROP_ROLES = frozenset("navigation contentinfo complementary search dialog alert".split())
 HIDING_STYLES = ("display:none", "visibility:hidden")
