@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import proctree
@@ -143,7 +144,11 @@ def crawl(site: BenchSite, db: Path, args: argparse.Namespace) -> tuple[dict, pr
         "--max-pages", str(args.articles * 3), "--json", "--quiet",
     ]  # fmt: skip
     run = proctree.run(cmd, cwd=ROOT)
-    return json.loads(run.stdout), run
+    *errors, last = run.stdout.splitlines()  # with --quiet, only the errors' lines come first
+    summary = json.loads(last)
+    kinds = Counter(str(json.loads(line).get("kind")) for line in errors)
+    summary["error_kinds"] = dict(kinds.most_common())
+    return summary, run
 
 
 def fetch_list(site: BenchSite, db: Path, urls: Path, args: argparse.Namespace) -> proctree.Run:
@@ -230,7 +235,8 @@ def main() -> None:
         ("first crawl peak RSS", f"{run1.tree_peak_mb:.0f} MB all processes, "
          f"{run1.one_peak_mb:.0f} MB the largest"),
         ("first crawl /__stats", json.dumps(delta(s1, s0))),
-        ("first crawl failed / skipped", f"{first['failed']} / {first['skipped']}"),
+        ("first crawl failed / skipped", f"{first['failed']} / {first['skipped']}; "
+         f"error lines by kind {first['error_kinds']}"),
         ("second crawl", f"{t2:.2f} s ({100 * t2 / t1:.1f}% of the first), "
          f"{second['archived'] + second['updated']} archived or updated"),
         ("second crawl /__stats", json.dumps(delta(s2, s1))),
