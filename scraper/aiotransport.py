@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import ipaddress
+import re
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -91,6 +92,19 @@ def _is_address(host: str) -> bool:
     return True
 
 
+_RECEIVED = re.compile(r"received (\d+) of (\d+) bytes")
+
+
+def _payload_error(exc: aiohttp.ClientPayloadError) -> str:
+    """A body that did not arrive whole, said plainly: aiohttp's message carries the
+    repr of its inner error ("Response payload is not completed: <ContentLengthError:
+    400, message='Not enough data ... (received 3 of 5000 bytes).'>")."""
+    text = str(exc)
+    if found := _RECEIVED.search(text):
+        return f"{int(found[1]):,} of {int(found[2]):,} bytes received"
+    return text.split(": <", 1)[0]
+
+
 @contextmanager
 def _httpx_errors(request: httpx.Request, *, reading: bool = False) -> Iterator[None]:
     """aiohttp's errors as the httpx errors the fetcher tells apart."""
@@ -115,7 +129,7 @@ def _httpx_errors(request: httpx.Request, *, reading: bool = False) -> Iterator[
         )
         raise httpx.RemoteProtocolError(what, request=request) from exc
     except aiohttp.ClientPayloadError as exc:
-        raise httpx.ReadError(str(exc), request=request) from exc
+        raise httpx.ReadError(_payload_error(exc), request=request) from exc
     except aiohttp.NonHttpUrlClientError as exc:
         raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
     except aiohttp.InvalidURL as exc:
