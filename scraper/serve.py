@@ -61,7 +61,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "link_urls": (
         "Each distinct URL links point to, once.",
-        {"id": "URL id.", "url": "Absolute URL."},
+        {
+            "id": "URL id: a 64-bit hash of the URL (its SHA-256's first 8 bytes).",
+            "url": "Absolute URL.",
+        },
     ),
     "fetches": (
         "Every fetch attempt, failed ones too.",

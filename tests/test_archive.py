@@ -117,7 +117,7 @@ def test_failed_write_rolls_back_the_whole_page(archive: Archive) -> None:
     archive.store(page(), article(), "https://example.com/a")
     before = archive.counts()
     broken = article()
-    broken.links = [Link(None, "x")]  # type: ignore[arg-type]  # NOT NULL violation
+    broken.links = [Link("https://example.com/x", None)]  # type: ignore[arg-type]  # NOT NULL violation
     with pytest.raises(ArchiveError):
         archive.store(page("https://example.com/b"), broken, "https://example.com/b")
     assert archive.counts() == before

@@ -289,7 +289,7 @@ def test_a_failed_write_is_an_archive_error_and_undoes_the_page(arc: Archive) ->
     arc.store(fetched(), article(), URL)
     before = arc.counts()
     broken = article()
-    broken.links = [Link(None, "x")]  # type: ignore[arg-type]  # url is NOT NULL
+    broken.links = [Link("https://example.com/x", None)]  # type: ignore[arg-type]  # text is NOT NULL
     with pytest.raises(ArchiveError):
         arc.store(fetched("https://example.com/2"), broken, "https://example.com/2")
     assert arc.counts() == before

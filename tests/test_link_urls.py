@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from scraper.archive import Archive
+from scraper.archive.schema import link_key, next_link_key
 from scraper.models import Article, FetchResult, Link
 
 NAV = [Link("https://example.com/", "Home"), Link("https://example.com/world/", "World")]
@@ -36,7 +37,18 @@ DROP TABLE link_urls;
 ALTER TABLE links_old RENAME TO links;
 CREATE INDEX links_article ON links(article_id);
 CREATE INDEX links_url ON links(url);
-DELETE FROM _sqlite_migrations WHERE name = '0011_link_urls';
+DELETE FROM _sqlite_migrations WHERE name IN ('0011_link_urls', '0014_link_keys');
+"""
+# link_urls numbered 1, 2, ... as before migration 0014 (link_rows renumbered with it)
+SMALL_IDS = """
+CREATE TABLE small (id {key}, url {text} NOT NULL UNIQUE);
+INSERT INTO small (url) SELECT url FROM link_urls ORDER BY url;
+INSERT INTO link_urls (id, url) SELECT id, url FROM small;
+UPDATE link_rows SET url_id = (SELECT s.id FROM small s JOIN link_urls k ON k.url = s.url
+    WHERE k.id = link_rows.url_id);
+DELETE FROM link_urls WHERE id NOT IN (SELECT id FROM small);
+DROP TABLE small;
+DELETE FROM _sqlite_migrations WHERE name = '0014_link_keys';
 """
 SQLITE_TYPES = {"key": "INTEGER PRIMARY KEY", "integer": "INTEGER", "text": "TEXT"}
 PG_TYPES = {
@@ -70,9 +82,12 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Any, Ca
                         statement.format(**PG_TYPES)  # the old identity went on after the rows
                         + "SELECT setval(pg_get_serial_sequence('links', 'id'), "
                         "(SELECT max(id) FROM links));"
+                        if "links_old" in statement
+                        else statement.format(**PG_TYPES)
                     )
                     return []
-                return conn.execute(statement).fetchall()
+                cur = conn.execute(statement)
+                return cur.fetchall() if cur.description else []
 
     yield target, sql
 
@@ -108,7 +123,7 @@ def test_each_url_is_kept_once_and_links_read_as_before(db: tuple[Any, Callable]
     assert counts["links"] == 6
     with Archive(target) as arc:  # a deleted article's URLs go, unless another links them
         arc.delete_articles([one.article_id])
-    assert sql("SELECT url FROM link_urls ORDER BY id") == [
+    assert sql("SELECT url FROM link_urls ORDER BY url") == [
         ("https://example.com/",),
         ("https://example.com/world/",),
     ]
@@ -139,3 +154,51 @@ def test_the_migration_converts_an_archive_of_the_release_before(
         0,
     )
     assert sql("SELECT count(*) FROM link_urls") == [(3,)]
+
+
+def test_a_url_is_found_by_its_key_and_one_whose_key_is_held_takes_the_next(
+    db: tuple[Any, Callable],
+) -> None:
+    target, sql = db
+    url, other = "https://example.com/world/", "https://other.example/"
+    with Archive(target) as arc:
+        store(arc, 1, [Link("https://example.com/", "Home")])
+    key = link_key(url)
+    # another URL with the same key (two URLs with one hash), kept before it
+    sql(f"INSERT INTO link_urls (id, url) VALUES ({key}, '{other}')")
+    with Archive(target) as arc:
+        two = store(arc, 2, [Link(url, "World"), Link("https://example.com/", "Front")])
+        three = store(arc, 3, [Link(url, "World again")])
+    assert sql(READ)[1:] == [
+        (2, two.article_id, url, "World", 0),
+        (3, two.article_id, "https://example.com/", "Front", 0),
+        (4, three.article_id, url, "World again", 0),
+    ]
+    assert sql("SELECT id, url FROM link_urls ORDER BY url") == [
+        (link_key("https://example.com/"), "https://example.com/"),
+        (next_link_key(key), url),  # once, the id after the held one
+        (key, other),
+    ]
+
+
+def test_the_link_keys_migration_gives_every_url_its_key(db: tuple[Any, Callable]) -> None:
+    target, sql = db
+    with Archive(target) as arc:
+        store(arc, 1, [*NAV, Link("https://example.com/news/2", "Two", True)])
+        store(arc, 2, [Link("https://example.com/", "Front page"), *NAV])
+    sql(SMALL_IDS)
+    before = sql(READ)
+    assert sorted(i for (i,) in sql("SELECT id FROM link_urls")) == [1, 2, 3]
+    with Archive(target) as arc:  # a writer opens it: the migration runs
+        later = store(arc, 3, [Link("https://example.com/world/", "World")])
+    after = sql(READ)
+    assert after[:-1] == before
+    assert after[-1][1:] == (later.article_id, "https://example.com/world/", "World", 0)
+    assert sql("SELECT id, url FROM link_urls ORDER BY url") == [
+        (link_key(u), u)
+        for u in (
+            "https://example.com/",
+            "https://example.com/news/2",
+            "https://example.com/world/",
+        )
+    ]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from scraper.archive.backend import Backend
 from scraper.archive.dialect import Dialect
+from scraper.archive.schema import link_key, next_link_key
 from scraper.archive.versions import VersionStore
 from scraper.models import Article, FetchResult, Link
 from scraper.urls import normalize_url
@@ -106,23 +107,34 @@ def _link_row(link: Link) -> LinkRow:
 
 
 def url_ids(db: Backend, urls: Iterable[str]) -> dict[str, int]:
-    """The ``link_urls`` id of each URL, adding the URLs not kept yet."""
-    wanted = list(dict.fromkeys(urls))
+    """The ``link_urls`` id of each URL, adding the URLs not kept yet.  A URL's id is its
+    ``link_key``, or the first id after it that no other URL holds (one key, two URLs):
+    each id from the key on is read until the URL is found or an id is free, where it
+    goes (another writer may take that id first: it is read again)."""
     ids: dict[str, int] = {}
-
-    def look_up(urls: list[str]) -> None:
-        it = iter(urls)
+    probe = {url: link_key(url) for url in dict.fromkeys(urls)}
+    while probe:
+        held: dict[int, str] = {}
+        it = iter(set(probe.values()))
         while batch := list(islice(it, LINK_BATCH)):
             marks = ", ".join("?" * len(batch))
-            sql = f"SELECT url, id FROM link_urls WHERE url IN ({marks})"
-            ids.update((str(u), int(i)) for u, i in db.rows(sql, batch))
-
-    look_up(wanted)
-    if new := [u for u in wanted if u not in ids]:  # most are kept: a site links them all
-        db.executemany(
-            "INSERT INTO link_urls (url) VALUES (?) ON CONFLICT DO NOTHING", [(u,) for u in new]
-        )
-        look_up(new)
+            sql = f"SELECT id, url FROM link_urls WHERE id IN ({marks})"
+            held.update((int(i), str(u)) for i, u in db.rows(sql, batch))
+        free: list[tuple[int, str]] = []
+        again: dict[str, int] = {}
+        for url, key in probe.items():
+            if key not in held:
+                free.append((key, url))
+                again[url] = key  # read back: another URL may have taken it
+            elif held[key] == url:
+                ids[url] = key
+            else:
+                again[url] = next_link_key(key)
+        if free:  # most are kept: a site links them all
+            db.executemany(
+                "INSERT INTO link_urls (id, url) VALUES (?, ?) ON CONFLICT DO NOTHING", free
+            )
+        probe = again
     return ids
 
 

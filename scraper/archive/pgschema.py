@@ -171,6 +171,33 @@ MIGRATIONS: dict[str, str | None] = {
     "coalesce((SELECT max(id) FROM link_rows), 0) + 1, false);",
     "0012_robots": schema.ROBOTS.format(text=T, integer="BIGINT"),
     "0013_hosts": schema.HOSTS.format(text=T, integer="BIGINT"),
+    "0014_link_keys": f"""
+CREATE TEMP TABLE link_key_map ON COMMIT DROP AS
+    SELECT id AS old, url, {schema.PG_LINK_KEY.format(url="url")} AS new FROM link_urls;
+CREATE INDEX ON link_key_map(new);
+-- two URLs with one key (never seen): the later takes the next free id, as link_keys does
+DO $$
+DECLARE r record; k bigint;
+BEGIN
+    FOR r IN SELECT m.old, m.new FROM link_key_map m WHERE EXISTS
+        (SELECT 1 FROM link_key_map o WHERE o.new = m.new AND o.old < m.old) ORDER BY m.old
+    LOOP
+        k := r.new;
+        WHILE EXISTS (SELECT 1 FROM link_key_map WHERE new = k) LOOP
+            k := CASE WHEN k = {schema.LINK_KEY_MAX} THEN -{schema.LINK_KEY_MAX} - 1
+                 ELSE k + 1 END;
+        END LOOP;
+        UPDATE link_key_map SET new = k WHERE old = r.old;
+    END LOOP;
+END $$;
+DROP VIEW links;
+DROP TABLE link_urls CASCADE;
+CREATE TABLE link_urls (id BIGINT PRIMARY KEY, url {T} NOT NULL);
+INSERT INTO link_urls (id, url) SELECT new, url FROM link_key_map;
+UPDATE link_rows l SET url_id = m.new FROM link_key_map m WHERE m.old = l.url_id;
+ALTER TABLE link_rows ADD FOREIGN KEY (url_id) REFERENCES link_urls(id);
+{schema.LINKS_VIEW};
+""",
 }
 if list(MIGRATIONS) != list(schema.MIGRATIONS):  # pragma: no cover - a developer's slip
     missing = [m for m in schema.MIGRATIONS if m not in MIGRATIONS]
