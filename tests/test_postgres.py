@@ -99,6 +99,10 @@ def test_the_commands_that_rewrite_an_archive(cli_here, pg_url: str, tmp_path: P
         store(arc, html(FILL, "Weather story, the Kremlin once."), 2, "https://other.org/w")
     r = cli_here("reextract", "--versions", "--json", "--db", pg_url)
     assert r.code == 0 and json.loads(r.out.splitlines()[-1])["reextracted"] == 3, r.err
+    # extraction workers that open the database read-only themselves (PostgreSQL too)
+    r = cli_here("reextract", "--processes", "2", "--json", "--db", pg_url)
+    assert r.code == 0, r.err
+    assert json.loads(r.out.splitlines()[-1])["unchanged"] == 3, r.out
     r = cli_here("diff", URL, "--db", pg_url)
     assert r.code == 0 and "{+The mayor said" in r.out, r.err
     r = cli_here("export", "--format", "warc", "-o", str(tmp_path / "a.warc.gz"), "--db", pg_url)
