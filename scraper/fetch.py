@@ -116,9 +116,13 @@ def parse_retry_after(value: str | None) -> float | None:
 
 class HostGate(Protocol):
     """Seconds a request to ``host`` must still wait (more than ``max_wait``: it is not
-    sent); ``delay``: the host's delay, the time its next request takes after this one."""
+    sent); ``delay``: the host's delay, the time its next request takes after this one.
+    ``pause_left``: the seconds a pause of ``host`` has still to run, read again once a
+    request has waited for its slot (another crawl may have paused the host meanwhile)."""
 
     def __call__(self, host: str, delay: float, max_wait: float) -> Awaitable[float]: ...
+
+    def pause_left(self, host: str) -> Awaitable[float]: ...
 
 
 PAUSED = "failing, paused by a crawl of the archive"
@@ -225,12 +229,16 @@ class Fetcher:
             if self._shared is not None:  # the slot other crawls left this host
                 delay = self.settings.delay if state.delay is None else state.delay
                 limit = self.settings.max_retry_wait
-                if (wait := await self._shared(host, delay, limit)) > limit:
+                wait = await self._shared(host, delay, limit)
+                while 0 < wait <= limit:
+                    await asyncio.sleep(wait)
+                    # the slot has come: a pause another crawl set meanwhile is waited
+                    # for too (the host is sent nothing inside it), or the URL fails
+                    wait = await self._shared.pause_left(host)
+                if wait > limit:
                     raise _Failure(
                         FailureKind.TRANSIENT, f"{host} is paused for {wait:.0f}s more ({PAUSED})"
                     )
-                if wait > 0:
-                    await asyncio.sleep(wait)
             async with self._slots, asyncio.timeout(self.settings.timeout):
                 # the delay counts from when the request goes out (set before waiting
                 # for a slot of all hosts, it let the next request to this host follow

@@ -6,10 +6,12 @@ real loopback server counts them)."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -18,6 +20,7 @@ from werkzeug import Request, Response
 from scraper.archive import Archive
 from scraper.crawl import crawl
 from scraper.crawl.batching import CommitBatch
+from scraper.crawl.health import HostHealth
 from scraper.crawl.hosts import SharedHosts
 from scraper.crawl.writer import inline
 from scraper.fetch import PAUSED, Fetcher
@@ -128,3 +131,86 @@ def test_an_offsite_host_takes_its_slots_from_its_row(
         arc.hosts.pause(host, at + timedelta(seconds=600), at)
         paused = asyncio.run(fetch(arc))
     assert paused.error is not None and PAUSED in paused.error and len(server.log) == 1
+
+
+def _fetch_once(db: str, settings: Settings, url: str, go: Any, out: Any) -> None:
+    """A forked worker process: once ``go`` is set, one request to ``url`` as a crawl
+    of the site ``own.example`` sends it (the host is offsite: its slot is taken from
+    its row), its answer taken into account as the crawl does (``SharedHosts.after``:
+    a failing host paused for every worker); puts the fetch's error (None: sent)."""
+
+    async def run() -> str | None:
+        with Archive(db) as arc:
+            hosts = SharedHosts(arc, inline, CommitBatch(arc), ["own.example"])
+            async with Fetcher(settings) as fetcher:
+                fetcher.share_hosts(hosts)
+                health = HostHealth(fetcher)
+                go.wait(30)
+                fetch = await fetcher.fetch(url)
+                await hosts.after(health, fetch, "own.example")
+                return fetch.error if fetch.status is None else None
+
+    out.put(asyncio.run(run()))
+
+
+def test_two_workers_sharing_a_failing_hosts_row_never_send_it_anything_inside_its_pause(
+    server: HTTPServer, pg_url: str, settings: Settings
+) -> None:
+    """Two worker processes on one PostgreSQL archive each have a URL of one offsite
+    host (delay 1 s) that answers 503.  The host holds its first request until the
+    other worker has taken its slot (a delay later) from the host's row; that 503
+    pauses the host for 10 minutes in its row, and when the other worker's slot comes
+    it sends nothing: the host gets one request in all, never two at once, and the
+    other URL fails as paused."""
+    lock = threading.Lock()
+    flight = {"now": 0, "peak": 0}
+    asked: list[str] = []
+    host = server.url_for("/").split("/")[2]
+    with Archive(pg_url):
+        pass  # the schema, made once
+
+    def both_slots_taken(first: datetime) -> bool:
+        with Archive(pg_url, readonly=True) as arc:
+            for _ in range(500):
+                state = arc.hosts.get(host)
+                if state and state.next_at and (state.next_at - first).total_seconds() > 1.5:
+                    return True
+                threading.Event().wait(0.02)  # polled: the other worker's reservation
+        return False
+
+    def down(request: Request) -> Response:
+        arrived = datetime.now(UTC)
+        with lock:
+            flight["now"] += 1
+            flight["peak"] = max(flight["peak"], flight["now"])
+            asked.append(request.path)
+        try:
+            if len(asked) == 1:
+                assert both_slots_taken(arrived)
+            return Response("down", status=503)
+        finally:
+            with lock:
+                flight["now"] -= 1
+
+    server.expect_request("").respond_with_handler(down)
+    settings = replace(settings, db=pg_url, delay=1.0, retries=0, host_failures=1,
+                       host_pause=600, max_retry_wait=5)  # fmt: skip
+    fork = multiprocessing.get_context("fork")
+    go, out = fork.Event(), fork.Queue()
+    procs = [
+        fork.Process(target=_fetch_once, args=(pg_url, settings, server.url_for(f"/{n}"), go, out))
+        for n in "ab"
+    ]
+    for proc in procs:
+        proc.start()
+    go.set()  # released together
+    errors = [out.get(timeout=30) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert len(asked) == 1 and flight["peak"] == 1  # one request: the other paused
+    assert errors.count(None) == 1
+    assert any(e and PAUSED in e for e in errors)
+    with Archive(pg_url, readonly=True) as arc:
+        state = arc.hosts.get(host)
+    assert state is not None and state.paused_until is not None and state.failures == 1

@@ -54,7 +54,6 @@ from scraper.crawl.robots import origin
 from scraper.crawl.scope import PRIORITY, CrawlOptions, Scope, entry
 from scraper.crawl.writer import ArchiveThread
 from scraper.errors import ArchiveError
-from scraper.fetch import host_of
 from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import Outcome, Status, article_key, process
 from scraper.settings import Settings
@@ -276,14 +275,7 @@ class Crawler:
     async def _health(self, fetch: FetchResult, site: str) -> str | None:
         """``health.after``, its pauses shared through the archive's ``hosts`` rows (and
         the first answer after a pause ending it there); why ``site``'s crawl stops."""
-        host = host_of(fetch.final_url or fetch.url)
-        before = self.health.paused_until(host)
-        stop = self.health.after(fetch, site)
-        if self.health.paused_until(host) != before:
-            await self.hosts.paused(host, self.health.pause)
-        elif fetch.status is not None and fetch.error is None:
-            await self.hosts.answered(host)
-        return stop
+        return await self.hosts.after(self.health, fetch, site)
 
     # ------------------------------------------------------------ pages
     async def _page(self, run: SiteRun, item: Queued) -> bool:

@@ -20,7 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 from scraper.archive import Archive
 from scraper.crawl.batching import CommitBatch
+from scraper.crawl.health import HostHealth
 from scraper.crawl.writer import ArchiveThread
+from scraper.fetch import host_of
+from scraper.models import FetchResult
 from scraper.urls import host_key
 
 
@@ -55,9 +58,33 @@ class SharedHosts:
         until = self._read[host]
         return 0.0 if until is None else max(0.0, (until - self._clock()).total_seconds())
 
+    async def pause_left(self, host: str) -> float:
+        """Seconds the pause of ``host`` in its row has still to run (0: none), read now:
+        a request that waited for its slot is not sent inside a pause another worker
+        set meanwhile.  An own host: the pause read at its first request."""
+        if self.own(host):
+            until = self._read.get(host)
+        else:
+            state = await self.db(self.archive.hosts.get, host)
+            until = None if state is None else state.paused_until
+        return 0.0 if until is None else max(0.0, (until - self._clock()).total_seconds())
+
     def _reserve(self, host: str, delay: float, max_wait: float) -> float:
         self.batch.commit()
         return self.archive.hosts.reserve(host, delay, self._clock(), max_wait)
+
+    async def after(self, health: HostHealth, fetch: FetchResult, site: str) -> str | None:
+        """``health.after`` (why the crawl of ``site`` must stop, or None), its pauses
+        shared: a host it pauses is paused in its row for every worker, and the first
+        answer after a pause this crawl set ends it there."""
+        host = host_of(fetch.final_url or fetch.url)
+        before = health.paused_until(host)
+        stop = health.after(fetch, site)
+        if health.paused_until(host) != before:
+            await self.paused(host, health.pause)
+        elif fetch.status is not None and fetch.error is None:
+            await self.answered(host)
+        return stop
 
     async def paused(self, host: str, seconds: float) -> None:
         """This crawl paused ``host`` (``health``): so does every other."""
