@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 from corpus import corpus_pages
+from proctree import tree
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -74,15 +75,38 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+MAIN_CPU: dict[str, float] = {}  # run -> CPU seconds of the command's own process
+
+
 def run(files: list[Path], db: Path, *extra: str) -> tuple[dict[str, int], float, float]:
-    """(summary, seconds, CPU seconds of the command and every process it started)."""
+    """(summary, seconds, CPU seconds of the command and every process it started);
+    the command's own CPU (sampled every 50 ms until it exits) goes to ``MAIN_CPU``."""
     cmd = [sys.executable, "-m", "scraper", "import", *map(str, files), "--db", str(db)]
     started, cpu = time.monotonic(), _children_cpu()
-    proc = subprocess.run([*cmd, "--json", *extra], capture_output=True, text=True)
-    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([*cmd, "--json", *extra], stdout=out, stderr=err, text=True)
+        seen: dict[int, float] = {}  # every process of the tree, sampled: the workers
+        while proc.poll() is None:  # a forkserver started are not ours to reap
+            for pid in tree(proc.pid):
+                seen[pid] = max(seen.get(pid, 0.0), _cpu_of(pid))
+            time.sleep(0.05)
+        seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
+        own = seen.get(proc.pid, 0.0)
+        cpu = max(cpu, sum(seen.values()))
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    MAIN_CPU[" ".join(extra)] = own
     if proc.returncode != 0:
-        sys.exit(f"{' '.join(extra)}: exit {proc.returncode}: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.splitlines()[-1]), seconds, cpu
+        sys.exit(f"{' '.join(extra)}: exit {proc.returncode}: {stderr[-2000:]}")
+    return json.loads(stdout.splitlines()[-1]), seconds, cpu
 
 
 def contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -103,49 +127,77 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--records", type=int, default=250, help="records per file")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warcs", type=Path, help="keep the WARC files here, and reuse them")
+    parser.add_argument(
+        "--runs", default="pool,local,running", help="which runs (pool, local, running)"
+    )
     args = parser.parse_args()
+    runs = set(args.runs.split(","))
     from distributed import LocalCluster
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.monotonic()
-        files = build_warcs(folder, args.files, args.records)
+        kept = args.warcs / f"{args.files}x{args.records}" if args.warcs else None
+        if kept is not None and (kept / "done").exists():
+            files = sorted(kept.glob("CC-NEWS-*.warc.gz"))
+        elif kept is not None:
+            kept.mkdir(parents=True, exist_ok=True)
+            files = build_warcs(kept, args.files, args.records)
+            (kept / "done").touch()
+        else:
+            files = build_warcs(folder, args.files, args.records)
         size = sum(f.stat().st_size for f in files)
         total = args.files * args.records
         print(f"built {args.files} WARC files, {total:,} records, {size / 1e6:.1f} MB, "
               f"in {time.monotonic() - t0:.1f} s")  # fmt: skip
         w = str(args.workers)
         results = {}
-        results["pool"] = run(files, folder / "pool.db", "--processes", w)
-        results["dask local"] = run(files, folder / "local.db", "--dask", "local", "--processes", w)
-        t0, cpu = time.monotonic(), _children_cpu()
-        with LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster:
-            started = time.monotonic() - t0
-            summary, seconds, _ = run(
-                files, folder / "running.db", "--dask", cluster.scheduler_address
+        if "pool" in runs:
+            results["pool"] = run(files, folder / "pool.db", "--processes", w)
+        if "local" in runs:
+            results["dask local"] = run(
+                files, folder / "local.db", "--dask", "local", "--processes", w
             )
-        # the workers' CPU is counted once they have ended: the cluster's start and stop too
-        results["dask, running cluster"] = (summary, seconds, _children_cpu() - cpu)
+        started = 0.0
+        t0, cpu = time.monotonic(), _children_cpu()
+        if "running" in runs:
+            with LocalCluster(
+                n_workers=args.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster:
+                started = time.monotonic() - t0
+                summary, seconds, _ = run(
+                    files, folder / "running.db", "--dask", cluster.scheduler_address
+                )
+            # the workers' CPU is counted once they have ended: the cluster's start and stop
+            results["dask, running cluster"] = (summary, seconds, _children_cpu() - cpu)
+        if not results:
+            return
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
               f"a LocalCluster of {w} workers started in {started:.1f} s\n")  # fmt: skip
         print(f"| run ({w} processes / workers) | archived | seconds | records/s | vs pool "
-              "| CPU s (all processes) | records per CPU s | vs pool |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|---|")
-        base = total / results["pool"][1]
-        base_cpu = total / results["pool"][2]
-        for name, (summary, seconds, cpu) in results.items():
+              "| CPU s (all processes) | of which the command's own | records per CPU s "
+              "| vs pool |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|")
+        first = next(iter(results.values()))
+        base, base_cpu = total / first[1], total / first[2]
+        for (name, (summary, seconds, cpu)), own in zip(
+            results.items(), MAIN_CPU.values(), strict=False
+        ):
             rate, per_cpu = total / seconds, total / cpu
             print(f"| {name} | {summary.get('archived', 0):,} | {seconds:.1f} | {rate:.0f} "
-                  f"| {rate / base:.2f}x | {cpu:.1f} | {per_cpu:.0f} "
+                  f"| {rate / base:.2f}x | {cpu:.1f} | {own:.1f} | {per_cpu:.0f} "
                   f"| {per_cpu / base_cpu:.2f}x |")  # fmt: skip
+        if "pool" not in runs:
+            return
         want = contents(folder / "pool.db")
         for name, db in (("dask local", "local.db"), ("dask, running cluster", "running.db")):
+            if name not in results:
+                continue
             same = contents(folder / db) == want
             print(
                 f"\n{name}: {'the same archive as the pool' if same else 'DIFFERS from the pool'}"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import signal
@@ -31,18 +30,11 @@ dump = partial(dump_tables, tables=TABLES)  # the versions too
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    from distributed import Client, LocalCluster
+    """The client of ``--dask local``'s cluster: two worker processes, forked from a
+    server process, with its settings."""
+    from scraper.batch import client_for
 
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with client_for("local", 2) as client:
         yield client
 
 

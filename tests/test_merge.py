@@ -14,7 +14,7 @@ from test_warc_import import dump as dump_tables
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from scraper.archive import text_hash
+from scraper.archive import Archive, text_hash
 from scraper.extract import extract
 from scraper.warc import process_warc
 
@@ -49,6 +49,32 @@ def test_process_warc_writes_a_whole_shard_and_returns_its_counts(tmp_path: Path
     assert counts["failures"] == [] and counts["read_errors"] == []
     assert len(dump(tmp_path / "shard.db")["articles"]) == pages
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.warc.gz", "shard.db"]
+
+
+def indexed(db: Path) -> int:
+    """Articles the full-text index holds."""
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0])
+
+
+def test_a_shard_is_indexed_where_it_is_merged_or_once_opened_for_writing(
+    cli_here, tmp_path: Path
+) -> None:
+    """A shard is written without the full-text index (a task's CPU saved); the
+    archive it is merged into indexes its articles, and the shard itself is indexed
+    again when something opens it to write."""
+    pages = make_warc(tmp_path / "in.warc.gz")
+    process_warc(str(tmp_path / "in.warc.gz"), str(tmp_path / "shard.db"))
+    assert indexed(tmp_path / "shard.db") == 0
+    run = cli_here("merge", "shard.db", "--into", "all.db")
+    assert run.code == 0, run.err
+    assert indexed(tmp_path / "all.db") == pages
+    assert cli_here("search", "the", "--db", "all.db", "--json").out.strip()
+    assert indexed(tmp_path / "shard.db") == 0  # read only
+    with Archive(tmp_path / "shard.db"):
+        pass
+    assert indexed(tmp_path / "shard.db") == pages
+    assert cli_here("search", "the", "--db", "shard.db", "--json").out.strip()
 
 
 def test_merging_a_shard_again_changes_nothing(cli_here, tmp_path: Path) -> None:

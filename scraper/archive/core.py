@@ -29,6 +29,7 @@ from scraper.archive.queue import CrawlQueue, Discovered, Queued
 from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
 from scraper.archive.robotstxt import RobotsStore
 from scraper.archive.sites import SiteStore
+from scraper.archive.sqlite import Backend as SqliteBackend
 from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
 from scraper.models import Article, FetchResult
@@ -140,13 +141,28 @@ class Archive:
         return self.raw.page_of(article_id, version)
 
     # ----------------------------------------------------------------- merging
+    def drop_search_index(self) -> None:
+        """A scratch archive (SQLite; a shard to be merged): its articles are written
+        without the full-text index from here on; opened for writing again, the file
+        is indexed again."""
+        if not isinstance(self._db, SqliteBackend):
+            raise ArchiveError(f"{self._db.path}: only an archive file can go unindexed")
+        self._db.drop_search_index()
+
     def merge_from(self, path: Path | str) -> dict[str, int]:
         """Fold the archive at ``path`` (a shard) into this one, in one transaction:
         articles by canonical URL, with their fetches, raw pages, versions and links
         (see :mod:`.merge`).  Folding the same archive again changes nothing.  Returns
         the articles archived, updated and unchanged, and the rows added per table."""
-        with Archive(path, readonly=True) as source, self.transaction():
-            return merge.fold(self._db, source._db).as_dict()
+        with Archive(path, readonly=True) as source:
+            # two SQLite files: the articles this one lacks are copied in bulk, the
+            # source attached to this connection (outside the transaction)
+            bulk = isinstance(self._db, SqliteBackend) and isinstance(source._db, SqliteBackend)
+            with (
+                self._db.attached(source.path, "shard") if bulk else contextlib.nullcontext(),
+                self.transaction(),
+            ):
+                return merge.fold(self._db, source._db, "shard" if bulk else None).as_dict()
 
     # ----------------------------------------------------------------- deleting
     def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:

@@ -221,6 +221,32 @@ END;
 """  # noqa: E501
 
 
+FTS_TRIGGERS = ("articles_ai", "articles_ad", "articles_au")
+
+
+def drop_search_index(conn: sqlite3.Connection) -> None:
+    """Writes without the full-text index (a scratch archive, a shard, whose articles
+    are indexed where they are merged): its triggers go, the index stays empty until
+    the file is opened for writing again (``reindex``)."""
+    for name in FTS_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def unindexed(conn: sqlite3.Connection) -> bool:
+    """Whether the full-text index's triggers are gone (``drop_search_index``)."""
+    marks = ", ".join("?" * len(FTS_TRIGGERS))
+    sql = f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"
+    return int(conn.execute(sql, FTS_TRIGGERS).fetchone()[0]) < len(FTS_TRIGGERS)
+
+
+def reindex(conn: sqlite3.Connection) -> None:
+    """The full-text index and its triggers made again, from the articles."""
+    drop_search_index(conn)
+    conn.execute("DROP TABLE IF EXISTS articles_fts")
+    run_script(conn, FTS_DDL)
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
 @migration("0006_fts_sqlite_utils")
 def _fts_sqlite_utils(conn: sqlite3.Connection) -> None:
     """The FTS index and triggers again, named and written as sqlite-utils does, rebuilt

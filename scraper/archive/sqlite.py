@@ -74,6 +74,10 @@ class Backend(Nesting):
         if schema.pending(self._conn):
             with self.transaction():  # re-checked under the write lock
                 schema.migrate(self._conn)
+        if schema.unindexed(self._conn):  # a shard written without its search index
+            with self.transaction():
+                if schema.unindexed(self._conn):
+                    schema.reindex(self._conn)
 
     def _open_readonly(self, *, migrate: bool = True) -> None:
         """Open for reading only: nothing is created or written, so a mistyped path
@@ -164,6 +168,28 @@ class Backend(Nesting):
         """Bytes the archive file takes."""
         with self.errors():
             return self.path.stat().st_size
+
+    def drop_search_index(self) -> None:
+        """Write on without the full-text index (see ``schema.drop_search_index``)."""
+        with self.errors("cannot drop the search index"):
+            schema.drop_search_index(self.conn)
+
+    @contextmanager
+    def attached(self, path: Path, name: str) -> Iterator[None]:
+        """Another archive file attached to this connection as ``name`` (outside a
+        transaction), for statements that read both; its errors name it."""
+        with self.errors(f"cannot attach {path}"):
+            self.conn.execute(f"ATTACH DATABASE ? AS {name}", [str(path)])
+        try:
+            yield
+        except ArchiveError as exc:  # a read of the attached file, most likely
+            if str(exc).startswith(f"{path}: "):
+                raise
+            reason = str(exc).removeprefix(f"{self.path}: ")
+            raise ArchiveError(f"{path}: {reason}") from exc
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute(f"DETACH DATABASE {name}")
 
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system (outside a transaction);
