@@ -95,7 +95,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
             "encoding": "Charset the HTTP header declared.",
             "sha256": "sha256 of the uncompressed body.",
             "size": "Size of the uncompressed body.",
-            "body": "The response body, zstd-compressed.",
+            "body": "The response body, zstd-compressed (with raw_dicts.body if dict_id is set).",
+            "dict_id": "The zstd dictionary it is compressed with (raw_dicts.id); NULL: none.",
+        },
+    ),
+    "raw_dicts": (
+        "zstd dictionaries of raw pages, one a site, trained by scraper compact.",
+        {
+            "id": "Dictionary id.",
+            "site": "The host (articles.host) whose raw pages it was trained on.",
+            "pages": "How many raw pages it was trained on.",
+            "created_at": "When (UTC).",
+            "body": "The zstd dictionary.",
         },
     ),
     "versions": (

@@ -42,7 +42,17 @@ def delete_articles(db: Backend, ids: list[int], *, dry_run: bool = False) -> di
                 db.execute(f"DELETE FROM {table} {where}", batch)
     if not dry_run and counts["links"]:  # URLs no link names any more
         db.execute("DELETE FROM link_urls WHERE id NOT IN (SELECT url_id FROM link_rows)")
+    if not dry_run and counts["raw_pages"]:
+        drop_unused_dictionaries(db)
     return counts
+
+
+def drop_unused_dictionaries(db: Backend) -> None:
+    """Delete the raw-page dictionaries no raw page is compressed with any more."""
+    db.execute(
+        "DELETE FROM raw_dicts WHERE id NOT IN "
+        "(SELECT dict_id FROM raw_pages WHERE dict_id IS NOT NULL)"
+    )
 
 
 # raw pages an article still needs: its newest, the newest its text was archived
@@ -69,6 +79,7 @@ def prune(db: Backend, before: str, *, dry_run: bool = False) -> dict[str, int]:
             [before],
         )
         db.execute(f"DELETE FROM raw_pages WHERE {raw_where}", [before])
+        drop_unused_dictionaries(db)
         kept_raw = "SELECT fetch_id FROM raw_pages WHERE fetch_id IS NOT NULL"
     else:  # the raw pages that would remain
         kept_raw = (

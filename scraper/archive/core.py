@@ -26,7 +26,17 @@ from scraper.archive.articles import ArticleStore, Stored
 from scraper.archive.backend import open_backend
 from scraper.archive.hosts import HostStore
 from scraper.archive.queue import CrawlQueue, Discovered, Queued
-from scraper.archive.raw import Capture, Newest, Packed, PageSource, RawPage, RawPageStore
+from scraper.archive.raw import (
+    COMPACT_BATCH,
+    DICT_MIN_PAGES,
+    Capture,
+    Compacted,
+    Newest,
+    Packed,
+    PageSource,
+    RawPage,
+    RawPageStore,
+)
 from scraper.archive.robotstxt import RobotsStore
 from scraper.archive.sites import SiteStore
 from scraper.archive.sqlite import Backend as SqliteBackend
@@ -185,6 +195,34 @@ class Archive:
         in one transaction; returns the rows (to be) deleted per table."""
         with self.transaction():
             return cleanup.prune(self._db, utc_text(before), dry_run=dry_run)
+
+    def compact(self, site: str | None = None, *, min_pages: int = DICT_MIN_PAGES) -> Compacted:
+        """Compress each site's raw pages that have no dictionary with its site's (a
+        site with ``min_pages`` such pages and none gets one, trained on them first).  A
+        transaction a batch of pages, so that a compaction stopped at any point leaves
+        every page readable and the rest for the next one."""
+        done = Compacted()
+        for host, count in self.raw.plain_sites(site):
+            known = self.raw.dictionary_of(host)
+            ids = self.raw.plain_ids(host)
+            if known is None:
+                trained = self.raw.train(ids) if count >= min_pages else None
+                if trained is None:
+                    continue
+                with self.transaction():
+                    known = self.raw.add_dictionary(host, *trained), trained[0]
+                done.dictionaries += 1
+            pages = 0
+            for start in range(0, len(ids), COMPACT_BATCH):
+                with self.transaction():
+                    n, before, after = self.raw.recompress(
+                        ids[start : start + COMPACT_BATCH], *known
+                    )
+                pages += n
+                done.before, done.after = done.before + before, done.after + after
+            done.pages += pages
+            done.sites += 1 if pages else 0
+        return done
 
     def vacuum(self) -> None:
         """Give the space of deleted rows back to the file system."""

@@ -32,6 +32,7 @@ from typing import Any
 from scraper.archive import schema
 from scraper.archive.articles import insert_links, url_ids
 from scraper.archive.backend import Backend
+from scraper.archive.raw import RawPageStore, pack
 from scraper.archive.versions import Rebuilt
 from scraper.errors import ArchiveError
 
@@ -69,6 +70,7 @@ class _Folder:
             if table != "links"  # by URL (each archive numbers its link URLs)
         }
         self.done = Folded()
+        self.raw = RawPageStore(source)
 
     def _insert(self, table: str, row: dict[str, Any], **values: Any) -> int:
         data = {c: row[c] for c in self.cols[table] if c != "id"} | values
@@ -203,6 +205,11 @@ class _Folder:
         )
         if found is not None:
             return int(found[0])
+        if row.get("dict_id") is not None:  # the target has not its dictionary: plain zstd
+            body = self.raw.unpack(row["body"], row["dict_id"])
+            if body is not None:
+                row = {**row, "body": pack(body).body}
+            row = {**row, "dict_id": None}
         return self._insert("raw_pages", row, article_id=article_id, fetch_id=fetch_id)
 
     def links(self, source_id: int, article_id: int) -> None:

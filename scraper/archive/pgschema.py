@@ -198,6 +198,7 @@ UPDATE link_rows l SET url_id = m.new FROM link_key_map m WHERE m.old = l.url_id
 ALTER TABLE link_rows ADD FOREIGN KEY (url_id) REFERENCES link_urls(id);
 {schema.LINKS_VIEW};
 """,
+    "0015_raw_dicts": schema.RAW_DICTS.format(key=ID, text=T, integer="BIGINT", blob="BYTEA"),
 }
 if list(MIGRATIONS) != list(schema.MIGRATIONS):  # pragma: no cover - a developer's slip
     missing = [m for m in schema.MIGRATIONS if m not in MIGRATIONS]

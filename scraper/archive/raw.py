@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import zstandard
@@ -14,13 +15,6 @@ import zstandard
 from scraper.archive.articles import iso, site_filter, utcnow
 from scraper.archive.backend import Backend
 from scraper.models import FetchResult
-
-
-def _decompressed(body: bytes | None) -> bytes | None:
-    try:
-        return zstandard.ZstdDecompressor().decompress(body)
-    except (zstandard.ZstdError, TypeError):
-        return None
 
 
 class RawPage(NamedTuple):
@@ -61,6 +55,29 @@ class Newest(NamedTuple):
 RAW_LEVEL = 3
 
 
+# A site's raw pages compressed with a zstd dictionary trained on them (``scraper
+# compact``): pages of one site share their template.  Figures: bench/raw_compression_bench.
+DICT_SIZE = 112_000  # bytes of a dictionary
+DICT_SAMPLES = 200  # pages a dictionary learns from, spread over the site's pages
+DICT_MIN_PAGES = 50  # a site with fewer raw pages without a dictionary gets none yet
+COMPACT_BATCH = 100  # raw pages recompressed a transaction
+
+
+def _dictionary(body: bytes | memoryview) -> zstandard.ZstdCompressionDict:
+    return zstandard.ZstdCompressionDict(bytes(body))
+
+
+@dataclass(slots=True)
+class Compacted:
+    """What ``compact`` did."""
+
+    sites: int = 0  # sites whose raw pages were recompressed
+    dictionaries: int = 0  # dictionaries trained
+    pages: int = 0  # raw pages recompressed
+    before: int = 0  # bytes those pages took before
+    after: int = 0  # and after
+
+
 class Packed(NamedTuple):
     """A body as ``raw_pages`` keeps it: its sha256, its size, and zstd-compressed."""
 
@@ -90,6 +107,25 @@ class PageSource(NamedTuple):
 class RawPageStore:
     def __init__(self, db: Backend) -> None:
         self._db = db
+        # a decompressor per dictionary (None: plain frames), made once it is needed
+        self._unpackers: dict[int | None, zstandard.ZstdDecompressor] = {
+            None: zstandard.ZstdDecompressor()
+        }
+
+    def unpack(self, body: bytes | None, dict_id: int | None) -> bytes | None:
+        """A stored body decompressed (with its dictionary, if it names one); None when
+        it cannot be."""
+        try:
+            unpacker = self._unpackers.get(dict_id)
+            if unpacker is None:
+                row = self._db.one("SELECT body FROM raw_dicts WHERE id = ?", [dict_id])
+                if row is None:
+                    return None
+                unpacker = zstandard.ZstdDecompressor(dict_data=_dictionary(row[0]))
+                self._unpackers[dict_id] = unpacker
+            return unpacker.decompress(body)
+        except (zstandard.ZstdError, TypeError):
+            return None
 
     def put(
         self,
@@ -136,16 +172,13 @@ class RawPageStore:
     def captures(self, article_id: int) -> Iterator[Capture]:
         """The article's raw pages, oldest first, with their fetches' status and headers."""
         rows = self._db.rows(
-            "SELECT r.id, r.url, r.fetched_at, r.encoding, r.body, f.status, f.content_type,"
-            " f.headers, f.etag, f.last_modified, f.error FROM raw_pages r"
+            "SELECT r.id, r.url, r.fetched_at, r.encoding, r.body, r.dict_id, f.status,"
+            " f.content_type, f.headers, f.etag, f.last_modified, f.error FROM raw_pages r"
             " LEFT JOIN fetches f ON f.id = r.fetch_id WHERE r.article_id = ? ORDER BY r.id",
             [article_id],
         )
-        for raw_id, url, at, enc, body, status, ctype, headers, etag, lm, error in rows:
-            try:
-                data: bytes | None = zstandard.ZstdDecompressor().decompress(body)
-            except (zstandard.ZstdError, TypeError):
-                data = None
+        for raw_id, url, at, enc, body, dict_id, status, ctype, headers, etag, lm, error in rows:
+            data = self.unpack(body, dict_id)
             pairs = [(str(k), str(v)) for k, v in json.loads(headers)] if headers else None
             yield Capture(raw_id, url, at, enc, data, status, ctype, pairs, etag, lm, error)
 
@@ -153,12 +186,13 @@ class RawPageStore:
         """The raw pages the article's texts were archived from (not those a shrink
         guard kept out), oldest first."""
         rows = self._db.rows(
-            "SELECT r.id, r.fetch_id, r.fetched_at, r.url, r.encoding, r.body FROM raw_pages r "
+            "SELECT r.id, r.fetch_id, r.fetched_at, r.url, r.encoding, r.body, r.dict_id "
+            "FROM raw_pages r "
             "LEFT JOIN fetches f ON f.id = r.fetch_id WHERE r.article_id = ? AND f.error IS NULL "
             "ORDER BY r.fetched_at, r.id",
             [article_id],
         )
-        return [PageSource(*row[:5], _decompressed(row[5])) for row in rows]
+        return [PageSource(*row[:5], self.unpack(row[5], row[6])) for row in rows]
 
     def page_of(self, article_id: int, version: int | None = None) -> bytes | str:
         """The body (decompressed) of the article's newest archived page, or of the page
@@ -192,14 +226,12 @@ class RawPageStore:
         return page.body
 
     def get(self, raw_id: int) -> RawPage | None:
-        row = self._db.one("SELECT url, encoding, body FROM raw_pages WHERE id = ?", [raw_id])
+        row = self._db.one(
+            "SELECT url, encoding, body, dict_id FROM raw_pages WHERE id = ?", [raw_id]
+        )
         if row is None:
             return None
-        try:
-            body = zstandard.ZstdDecompressor().decompress(row[2])
-        except (zstandard.ZstdError, TypeError):
-            body = None
-        return RawPage(row[0], row[1], body)
+        return RawPage(row[0], row[1], self.unpack(row[2], row[3]))
 
     def newest_body(self, article_id: int) -> bytes | None:
         """The newest raw body stored for an article, decompressed."""
@@ -224,3 +256,81 @@ class RawPageStore:
             sql += f" AND {clause}"
         rows = self._db.rows(sql + " GROUP BY a.id ORDER BY a.id", params)
         return [Newest(int(a), int(r), str(u)) for a, r, u in rows]
+
+    # ------------------------------------------------------------ dictionaries
+    def plain_sites(self, site: str | None = None) -> list[tuple[str, int]]:
+        """Each site (``articles.host``) with raw pages compressed without a dictionary,
+        and how many."""
+        sql = (
+            "SELECT a.host, count(*) FROM raw_pages r JOIN articles a ON a.id = r.article_id "
+            "WHERE r.dict_id IS NULL"
+        )
+        params: list[str] = []
+        if site:
+            clause, params = site_filter(site, "a.host")
+            sql += f" AND {clause}"
+        return [(str(h), int(n)) for h, n in self._db.rows(sql + " GROUP BY a.host", params)]
+
+    def plain_ids(self, host: str) -> list[int]:
+        rows = self._db.rows(
+            "SELECT r.id FROM raw_pages r JOIN articles a ON a.id = r.article_id "
+            "WHERE a.host = ? AND r.dict_id IS NULL ORDER BY r.id",
+            [host],
+        )
+        return [int(r[0]) for r in rows]
+
+    def dictionary_of(self, host: str) -> tuple[int, bytes] | None:
+        """The site's newest dictionary: its id and body."""
+        row = self._db.one(
+            "SELECT id, body FROM raw_dicts WHERE site = ? ORDER BY id DESC LIMIT 1", [host]
+        )
+        return (int(row[0]), bytes(row[1])) if row else None
+
+    def train(self, ids: list[int]) -> tuple[bytes, int] | None:
+        """A dictionary trained on up to ``DICT_SAMPLES`` of the raw pages ``ids`` (spread
+        over them) and how many it learned from; None when zstd cannot make one of them
+        (too few or too small)."""
+        step = max(1, len(ids) // DICT_SAMPLES)
+        bodies = []
+        for raw_id in ids[::step][:DICT_SAMPLES]:
+            page = self.get(raw_id)
+            if page is not None and page.body is not None:
+                bodies.append(page.body)
+        try:
+            trained = zstandard.train_dictionary(DICT_SIZE, bodies, level=RAW_LEVEL)
+        except zstandard.ZstdError:
+            return None
+        return trained.as_bytes(), len(bodies)
+
+    def add_dictionary(self, host: str, body: bytes, pages: int) -> int:
+        return int(
+            self._db.insert(
+                "INSERT INTO raw_dicts (site, pages, created_at, body) VALUES (?, ?, ?, ?)",
+                [host, pages, utcnow(), body],
+            )
+            or 0
+        )
+
+    def recompress(self, ids: list[int], dict_id: int, body: bytes) -> tuple[int, int, int]:
+        """Compress again with the dictionary ``dict_id`` (``body``) the raw pages ``ids``
+        that have none, where it makes them smaller; returns (pages, bytes before, after)."""
+        packer = zstandard.ZstdCompressor(level=RAW_LEVEL, dict_data=_dictionary(body))
+        marks = ", ".join("?" * len(ids))
+        rows = list(
+            self._db.rows(
+                f"SELECT id, body FROM raw_pages WHERE dict_id IS NULL AND id IN ({marks})", ids
+            )
+        )
+        done = before = after = 0
+        for raw_id, old in rows:
+            data = self.unpack(old, None)
+            if data is None:
+                continue
+            new = packer.compress(data)
+            if len(new) >= len(old):
+                continue
+            self._db.execute(
+                "UPDATE raw_pages SET body = ?, dict_id = ? WHERE id = ?", [new, dict_id, raw_id]
+            )
+            done, before, after = done + 1, before + len(old), after + len(new)
+        return done, before, after

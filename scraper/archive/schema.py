@@ -591,6 +591,30 @@ def _link_keys(conn: sqlite3.Connection) -> None:
     )
 
 
+# zstd dictionaries of raw pages, one a site, trained by ``scraper compact``; a raw page
+# compressed with one names it (dict_id; NULL: a plain zstd frame, as before)
+RAW_DICTS = """
+CREATE TABLE raw_dicts (
+    id {key},
+    site {text} NOT NULL,                 -- the host (articles.host) whose pages it learned from
+    pages {integer} NOT NULL,             -- raw pages it was trained on
+    created_at {text} NOT NULL,
+    body {blob} NOT NULL                  -- the zstd dictionary
+);
+CREATE INDEX raw_dicts_site ON raw_dicts(site);
+ALTER TABLE raw_pages ADD COLUMN dict_id {integer} REFERENCES raw_dicts(id);
+"""
+
+
+@migration("0015_raw_dicts")
+def _raw_dicts(conn: sqlite3.Connection) -> None:
+    """Raw pages of a site compressed with a zstd dictionary trained on its pages."""
+    run_script(
+        conn,
+        RAW_DICTS.format(key="INTEGER PRIMARY KEY", text="TEXT", integer="INTEGER", blob="BLOB"),
+    )
+
+
 # the DDL sqlite-utils wrote for it, byte for byte (the schema is public)
 _MIGRATIONS_TABLE = f"""CREATE TABLE IF NOT EXISTS "{TABLE}" (
    "id" INTEGER PRIMARY KEY,

@@ -87,6 +87,7 @@ for name, command in (
     ("raw", raw.raw),
     ("delete", delete.delete),
     ("prune", delete.prune),
+    ("compact", delete.compact),
     ("merge", merge.merge),
     ("worker", worker.worker),
 ):

@@ -1,5 +1,6 @@
-"""``scraper delete`` and ``scraper prune``: remove articles, or old fetch rows and
-superseded raw pages, then give the space back."""
+"""``scraper delete``, ``scraper prune`` and ``scraper compact``: remove articles, or old
+fetch rows and superseded raw pages, then give the space back; or compress raw pages
+again with a dictionary of their site."""
 
 from __future__ import annotations
 
@@ -121,3 +122,42 @@ def prune(
     print(f"{verb}: {_counts(counts)}")
     if not dry_run:
         print(f"vacuumed: {size:,} bytes -> {after:,} bytes")
+
+
+def compact(
+    site: SiteOption = None,
+    json: JsonOption = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Compress raw pages again with a zstd dictionary of their site.
+
+    A site with 50 raw pages or more gets a dictionary trained on them (its pages share
+    a template); its raw pages without one are compressed again with it, then the space
+    they free goes back to the file system. Lossless; safe beside a running crawl.
+    """
+    with open_existing(settings_for(config, db=db)) as archive:
+        size = archive.size()
+        done = archive.compact(site)
+        archive.tidy()
+        after = archive.size()
+    if json:
+        print(
+            jsonlib.dumps(
+                {
+                    "sites": done.sites,
+                    "dictionaries": done.dictionaries,
+                    "raw_pages": done.pages,
+                    "raw_bytes_before": done.before,
+                    "raw_bytes_after": done.after,
+                    "bytes_before": size,
+                    "bytes_after": after,
+                }
+            )
+        )
+        return
+    print(
+        f"compacted: raw pages {done.pages} of {done.sites} sites "
+        f"({done.dictionaries} new dictionaries), {done.before:,} bytes -> {done.after:,} bytes"
+    )
+    print(f"archive: {size:,} bytes -> {after:,} bytes")
