@@ -368,11 +368,18 @@ def test_known_urls_and_an_empty_add(arc: Archive) -> None:
 def test_a_page_found_again_by_a_link_stays_a_page(arc: Archive) -> None:
     """Only a listing (sitemap, feed) or an article kind makes a known page an article;
     another link to it changes nothing."""
-    a, b = "https://example.com/a", "https://example.com/b"
-    arc.frontier_add(SITE, [found(a), found(b)])
-    arc.frontier_add(SITE, [found(a, source=Source.RELATED), found(b, source=Source.SITEMAP)])
+    a, b, c = "https://example.com/a", "https://example.com/b", "https://example.com/c"
+    arc.frontier_add(SITE, [found(a), found(b), found(c)])
+    arc.frontier_add(
+        SITE,
+        [
+            found(a, source=Source.RELATED),
+            found(b, source=Source.SITEMAP),
+            found(c, kind=Kind.ARTICLE),
+        ],
+    )
     got = {q.url: (q.kind, q.source) for q in arc.frontier_next(SITE, 10)}
-    assert got == {a: ("page", "link"), b: ("article", "sitemap")}
+    assert got == {a: ("page", "link"), b: ("article", "sitemap"), c: ("article", "link")}
 
 
 def test_of_one_url_listed_twice_the_newer_lastmod_is_kept(arc: Archive) -> None:
@@ -417,7 +424,11 @@ def test_a_final_failure_is_not_retried_but_seeds_always_are(arc: Archive) -> No
 
 
 def test_a_newer_lastmod_queues_an_archived_page_as_a_revisit(arc: Archive) -> None:
+    """Only a page already read is a revisit: one still queued takes the newer lastmod."""
+    arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-10-31T00:00:00+00:00")])
     arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-11-01T00:00:00+00:00")])
+    [item] = arc.frontier_next(SITE, 10)
+    assert (item.revisit, item.lastmod) == (0, "2026-11-01T00:00:00+00:00")
     arc.frontier_finish(URL, State.DONE)
     arc.frontier_add(SITE, [found(URL, kind=Kind.ARTICLE, lastmod="2026-11-01T00:00:00+00:00")])
     assert arc.frontier_next(SITE, 10) == []
@@ -452,6 +463,6 @@ def test_alias_marks_a_queued_url_done_and_skip_drops_a_source(arc: Archive) -> 
     assert arc.frontier_counts(SITE) == {"done": 2, "skipped": 2}
     assert arc.frontier_next(SITE, 10) == []
     skipped = arc.frontier_add(SITE, [found("https://example.com/r1")])  # allowed again
-    assert skipped == 0 and [q.url for q in arc.frontier_next(SITE, 10)] == [
-        "https://example.com/r1"
+    assert skipped == 0 and [(q.url, q.kind) for q in arc.frontier_next(SITE, 10)] == [
+        ("https://example.com/r1", "page")  # queued again, still a page
     ]
