@@ -106,8 +106,9 @@ def _payload_error(exc: aiohttp.ClientPayloadError) -> str:
 
 
 @contextmanager
-def _httpx_errors(request: httpx.Request, *, reading: bool = False) -> Iterator[None]:
-    """aiohttp's errors as the httpx errors the fetcher tells apart."""
+def _httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """aiohttp's errors as the httpx errors the fetcher tells apart (a body cut short
+    is a ClientPayloadError, whatever cut it; the scheme is checked before)."""
     try:
         yield
     except aiohttp.ClientConnectorError as exc:
@@ -122,16 +123,10 @@ def _httpx_errors(request: httpx.Request, *, reading: bool = False) -> Iterator[
     except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
         raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
     except aiohttp.ServerDisconnectedError as exc:
-        what = (
-            "server disconnected before the body ended"
-            if reading
-            else ("server disconnected without sending a response")
-        )
+        what = "server disconnected without sending a response"
         raise httpx.RemoteProtocolError(what, request=request) from exc
     except aiohttp.ClientPayloadError as exc:
         raise httpx.ReadError(_payload_error(exc), request=request) from exc
-    except aiohttp.NonHttpUrlClientError as exc:
-        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
     except aiohttp.InvalidURL as exc:
         raise httpx.InvalidURL(str(exc)) from exc
     except aiohttp.ClientResponseError as exc:  # a response that is not HTTP
@@ -139,8 +134,7 @@ def _httpx_errors(request: httpx.Request, *, reading: bool = False) -> Iterator[
     except ValueError as exc:  # a URL or header aiohttp will not send
         raise httpx.InvalidURL(str(exc)) from exc
     except (aiohttp.ClientError, OSError) as exc:
-        error = httpx.ReadError if reading else httpx.NetworkError
-        raise error(str(exc) or type(exc).__name__, request=request) from exc
+        raise httpx.NetworkError(str(exc) or type(exc).__name__, request=request) from exc
 
 
 class _Body(httpx.AsyncByteStream):
@@ -149,19 +143,17 @@ class _Body(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
-        self._done = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_errors(self._request, reading=True):
+        with _httpx_errors(self._request):
             async for chunk in self._response.content.iter_any():
                 yield chunk
-        self._done = True
 
     async def aclose(self) -> None:
-        if self._done:
-            self._response.release()  # read to its end: the connection is kept alive
-        else:
-            self._response.close()  # the rest is not read: the connection goes
+        # a body that arrived to its end gave its connection back to the pool (kept
+        # alive) as it ended, and this does nothing more; one with the rest unread is
+        # closed with its connection
+        self._response.close()
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):

@@ -215,3 +215,14 @@ def test_each_aiohttp_error_is_the_httpx_error_of_what_happened_in_aiohttps_word
     scheme = asyncio.run(_error_of("ftp://127.0.0.1/", httpx.Timeout(5)))
     assert isinstance(scheme, httpx.UnsupportedProtocol)
     assert str(scheme) == "unsupported URL scheme 'ftp'"
+
+
+def test_a_request_s_body_is_sent(server: HTTPServer) -> None:
+    """Any httpx request, not only the fetcher's GETs: a POST's body goes with it."""
+    server.expect_request("/form", method="POST", data=b"a=1").respond_with_data("ok")
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=AiohttpTransport(lambda host: True)) as client:
+            return await client.post(server.url_for("/form"), content=b"a=1")
+
+    assert asyncio.run(go()).text == "ok"
