@@ -22,7 +22,7 @@ from rawserver import RawServer
 from resolvers import resolver
 from werkzeug import Request, Response
 
-from scraper.aiotransport import MAX_HEADER_LINE, AiohttpTransport
+from scraper.aiotransport import MAX_HEADER_LINE, MAX_HEADERS, AiohttpTransport
 from scraper.fetch import Fetcher
 from scraper.models import FailureKind, FetchResult
 from scraper.netguard import public_only_transport
@@ -226,3 +226,32 @@ def test_a_request_s_body_is_sent(server: HTTPServer) -> None:
             return await client.post(server.url_for("/form"), content=b"a=1")
 
     assert asyncio.run(go()).text == "ok"
+
+
+@pytest.mark.parametrize(
+    ("headers", "read"),
+    [
+        ([b"X: " + b"a" * (MAX_HEADER_LINE - 1)], True),
+        ([b"X: " + b"a" * MAX_HEADER_LINE], False),
+        ([b"X-%d: 1" % i for i in range(MAX_HEADERS - 1)], True),  # and Content-Length
+        ([b"X-%d: 1" % i for i in range(MAX_HEADERS)], False),
+    ],
+    ids=["longest-line", "line-too-long", "most-headers", "one-header-too-many"],
+)
+def test_headers_are_read_up_to_their_bounds(
+    raw_server: Callable[[bytes], RawServer], headers: list[bytes], read: bool
+) -> None:
+    """A header line of up to MAX_HEADER_LINE - 1 bytes after its name, MAX_HEADERS
+    lines in all; past either bound the answer is refused as not HTTP, not a crash."""
+    head = b"".join(h + b"\r\n" for h in [*headers, b"Content-Length: 0"])
+    server = raw_server(b"HTTP/1.1 200 OK\r\n" + head + b"\r\n")
+
+    async def go() -> int:
+        async with httpx.AsyncClient(transport=AiohttpTransport(lambda host: True)) as client:
+            return (await client.get(server.url())).status_code
+
+    if read:
+        assert asyncio.run(go()) == 200
+    else:
+        with pytest.raises(httpx.RemoteProtocolError):
+            asyncio.run(go())
