@@ -76,6 +76,31 @@ def test_a_retry_after_of_exactly_the_longest_wait_is_waited_for(
     assert r.ok and len(calls) == 2, r.error
 
 
+@pytest.mark.parametrize(("paused", "ok"), [(0.0, True), (0.5, False)])
+def test_a_host_paused_for_exactly_the_longest_wait_is_waited_for(
+    server: HTTPServer, settings: Settings, paused: float, ok: bool
+) -> None:
+    """The hosts every crawl of an archive shares (``share_hosts``, the crawl's
+    ``SharedHosts``): a wait of exactly ``max_retry_wait`` is waited for (not ``>=``,
+    0 s here), a longer one fails the URL at once, unrequested."""
+    server.expect_request("/a").respond_with_data(HTML, content_type="text/html")
+
+    async def gate(host: str, delay: float, max_wait: float) -> float:
+        return paused
+
+    async def go() -> FetchResult:
+        async with Fetcher(replace(settings, max_retry_wait=0)) as f:
+            f.share_hosts(gate)
+            return await f.fetch(server.url_for("/a"))
+
+    r = asyncio.run(go())
+    if ok:
+        assert r.error is None and len(server.log) == 1
+    else:
+        assert r.kind is FailureKind.TRANSIENT and "is paused for" in (r.error or "")
+        assert not server.log
+
+
 def test_a_200_with_a_location_header_is_the_page(server: HTTPServer, settings: Settings) -> None:
     """A redirect is a redirect status *and* a Location: not ``or``."""
     server.expect_request("/page").respond_with_data(
