@@ -121,10 +121,19 @@ class _Folder:
         t.execute("CREATE TEMP TABLE IF NOT EXISTS merge_ids (kind TEXT, old INTEGER, new INTEGER, "
                   "PRIMARY KEY (kind, old)) WITHOUT ROWID")  # fmt: skip
         t.execute("DELETE FROM temp.merge_ids")
+        # an article with a raw page compressed with one of the source's dictionaries
+        # goes the row-by-row way, which stores that page plain (the target lacks the
+        # dictionary)
+        plain = (
+            f"AND NOT EXISTS (SELECT 1 FROM {a}.raw_pages r "
+            "WHERE r.article_id = s.id AND r.dict_id IS NOT NULL)"
+            if "dict_id" in self.cols["raw_pages"]
+            else ""
+        )
         t.execute(
             "INSERT INTO temp.merge_ids SELECT 'a', s.id, ? + row_number() OVER (ORDER BY s.id) "
             f"FROM {a}.articles s WHERE NOT EXISTS "
-            "(SELECT 1 FROM main.articles m WHERE m.canonical_url = s.canonical_url)",
+            f"(SELECT 1 FROM main.articles m WHERE m.canonical_url = s.canonical_url) {plain}",
             [base("articles")],
         )
         for kind, table in (("f", "fetches"), ("r", "raw_pages")):
