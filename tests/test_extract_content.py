@@ -411,3 +411,33 @@ def test_elements_that_do_not_hide_stay(attrs: str) -> None:
     marker = "Marker text that only the tested element holds, long enough to count."
     html = page(f"<article>{BODY}<div {attrs}><p>{marker}</p></div></article>")
     assert marker in extract(html).text
+
+
+def test_a_data_tables_rows_stay_though_their_titles_are_links() -> None:
+    synopsis = "A long synopsis of the film, long enough. " * 3
+    rows = "".join(
+        f'<tr><td><a href="/film/{i}">Film number {i}</a></td><td>19{60 + i}</td>'
+        f"<td>{'A remake.' if i % 2 else synopsis}</td></tr>"
+        for i in range(6)
+    )
+    menu = (
+        '<tr><td><a href="/">Home</a></td><td><a href="/news">News</a></td>'
+        '<td><a href="/archive">Archive</a></td></tr>'
+        '<tr><td>1</td><td><a href="?p=2">2</a></td><td><a href="?p=3">3</a></td></tr>'
+        '<tr><td>Powered by <a href="https://example.net">Example</a></td></tr>'
+    )
+    table = f"<table><tr><th>Film</th><th>Year</th><th>Description</th></tr>{rows}{menu}</table>"
+    # teasers laid out as a table: no kept row before their first
+    teasers = "".join(
+        f'<tr><td><a href="/story/{i}">Other title {i}</a></td>'
+        "<td>Yesterday, two comments</td></tr>"
+        for i in range(3)
+    )
+    text = extract(
+        page(f"<article>{BODY}{table}<p>{SENTENCE}</p><table>{teasers}</table></article>")
+    ).text
+    for i in range(6):
+        assert f"Film number {i} 19{60 + i}" in text  # "A remake." rows too
+    assert "Archive" not in text and "Powered by" not in text
+    assert "1 2 3" not in text
+    assert "Other title" not in text

@@ -61,7 +61,8 @@ The stages, in order:
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
    blocks (a heading's link to its own section does not count; a sentence
-   mostly one link between prose paragraphs stays), promos ("Read more:",
+   mostly one link between prose paragraphs stays, and so does a table row of
+   several cells, after a kept row, with words outside its links), promos ("Read more:",
    "Lesen Sie auch"), reading times, share and subscribe prompts,
    credits, bylines ("Von: Jane Doe"), datelines alone or after a label ("Stand:
    25.01.2022"), and sections under recirculation or comment headings

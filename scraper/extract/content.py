@@ -37,6 +37,7 @@ class Block:
     md: str
     link_chars: int = 0
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute url, anchor text)
+    row: bool = False  # a table row's cells
 
     @property
     def link_density(self) -> float:
@@ -761,6 +762,7 @@ class _Renderer:
         self.quote = 0
         self.pre = 0
         self.lists: list[list] = []  # [tag, counter]
+        self.rows = 0  # open <tr> elements
         self.li_prefix: str | None = None
         self.anchors: list[tuple[str | None, int, int, int]] = []
 
@@ -806,7 +808,7 @@ class _Renderer:
             md = "\n".join("> " * self.quote + line for line in md.split("\n"))
             if kind == "p":
                 kind = "quote"
-        self.blocks.append(Block(kind, text, md, link_chars, links))
+        self.blocks.append(Block(kind, text, md, link_chars, links, self.rows > 0))
         if len(self.blocks) >= rules.MAX_BLOCKS:
             raise _Full  # no article has so many: a hostile page, cut here
 
@@ -835,6 +837,8 @@ class _Renderer:
                 self.quote += 1
             elif tag == "pre":
                 self.pre += 1
+            elif tag == "tr":
+                self.rows += 1
             return True
         if tag in rules.CELL_TAGS:
             if self.text:
@@ -870,6 +874,8 @@ class _Renderer:
                 self.quote = max(self.quote - 1, 0)
             elif tag == "pre":
                 self.pre = max(self.pre - 1, 0)
+            elif tag == "tr":
+                self.rows = max(self.rows - 1, 0)
             elif tag == "li":
                 self.li_prefix = None
         elif tag == "a":
@@ -1091,6 +1097,22 @@ def _linked_sentence(block: Block, out: list[Block], blocks: list[Block], index:
     return _prose(out[-1]) and _prose(after) and not is_boilerplate(after)
 
 
+def _data_row(block: Block, out: list[Block]) -> bool:
+    """A table row right after a kept row, of several cells and with words outside its
+    links ("<a>Journey to the Center of Time</a> | 1967 | Remake of ..."), boilerplate
+    only by its links: a row of the same table's data, not a menu's or a pager's."""
+    if not block.row or not out or not out[-1].row or " | " not in block.md:
+        return False
+    linked = sum(_letters(anchor) for _, anchor in block.links)
+    if _letters(block.text) <= linked:
+        return False  # every word a link: a menu or a pager laid out as a table
+    return not is_boilerplate(replace(block, link_chars=0))
+
+
+def _letters(text: str) -> int:
+    return sum(1 for char in text if char.isalpha())
+
+
 def _prose(block: Block) -> bool:
     return (
         block.kind == "p"
@@ -1140,7 +1162,11 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 dropping = False
             else:
                 continue
-        if not is_boilerplate(block) or _linked_sentence(block, out, blocks, index):
+        if (
+            not is_boilerplate(block)
+            or _linked_sentence(block, out, blocks, index)
+            or _data_row(block, out)
+        ):
             out.append(block)
         elif bylines is not None and len(bylines) < rules.MAX_BYLINES and is_byline(block):
             bylines.append(block.text)
