@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 from corpus import corpus_pages
-from proctree import tree
+from proctree import cpu_s, tree
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -75,14 +75,6 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _cpu_of(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 MAIN_CPU: dict[str, float] = {}  # run -> CPU seconds of the command's own process
 
 
@@ -96,7 +88,7 @@ def run(files: list[Path], db: Path, *extra: str) -> tuple[dict[str, int], float
         seen: dict[int, float] = {}  # every process of the tree, sampled: the workers
         while proc.poll() is None:  # a forkserver started are not ours to reap
             for pid in tree(proc.pid):
-                seen[pid] = max(seen.get(pid, 0.0), _cpu_of(pid))
+                seen[pid] = max(seen.get(pid, 0.0), cpu_s(pid))
             time.sleep(0.05)
         seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
         own = seen.get(proc.pid, 0.0)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from scraper.archive import Archive, Rebuilt, text_hash
-from scraper.archive.raw import Packed, RawPage
+from scraper.archive.raw import Packed, PageSource, RawPage
 from scraper.extract import extract
 from scraper.extract.encoding import decode_html, normalize_charset
 from scraper.models import Article, FailureKind, FetchResult
@@ -232,12 +232,13 @@ def check_articles(path: str, chunk: list[tuple[int, int, str]]) -> list[Checked
     if (archive := _readers.get(path)) is None:
         archive = _readers[path] = Archive(path, readonly=True)
     verdicts: list[Checked | None] = []
-    for article_id, raw_id, url in chunk:
+    for article_id, raw_id, _ in chunk:
         raw = archive.raw_page_by_id(raw_id)
-        article = extract_raw((article_id, url, raw)) if raw is not None else None
         if raw is None:  # removed since the list was read
             verdicts.append(None)
-        elif article is None:
+            continue
+        article = extract_raw(raw)
+        if article is None:
             verdicts.append(Checked(Status.KEPT, "stored raw page is unreadable; kept the stored"))
         elif not article.text.strip():
             verdicts.append(Checked(Status.KEPT, "no text in the new extraction; kept the stored"))
@@ -248,9 +249,8 @@ def check_articles(path: str, chunk: list[tuple[int, int, str]]) -> list[Checked
     return verdicts
 
 
-def extract_raw(job: tuple[int, str, RawPage]) -> Article | None:
+def extract_raw(page: RawPage | PageSource) -> Article | None:
     """The extraction of a stored raw page (None when it is unreadable)."""
-    page = job[2]
     if page.body is None:
         return None
     fetch = FetchResult(url=page.url, final_url=page.url, status=200, body=page.body)
@@ -287,10 +287,9 @@ def _rebuild_one(archive: Archive, article_id: int, url: str) -> Outcome:
         if page is None or page.body is None:
             return None
         if raw_id not in extractions:
-            fetch = FetchResult(url=page.url, final_url=page.url, status=200, body=page.body)
-            article = extract_fetched(replace(fetch, encoding=page.encoding))
+            article = extract_raw(page)
             extractions[page.raw_id] = None
-            if article.text.strip():
+            if article is not None and article.text.strip():
                 articles[page.raw_id] = article
                 extractions[page.raw_id] = Rebuilt(
                     page.fetch_id, page.raw_id, page.fetched_at, text_hash(article.text),
