@@ -9,13 +9,15 @@ metavars (``URL...``, ``FILE``, ``N``, ``[jsonl|json|csv|markdown]``).
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand
@@ -35,6 +37,8 @@ from scraper.when import FORMS, parse_when
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ARCHIVE = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), as shells report it
+
+T = TypeVar("T")
 
 # the flag of a setting whose flag is not ``--`` + its name
 FLAGS = {"crawl_delay": "--delay"}
@@ -153,6 +157,44 @@ def _metavar(param: Any, ctx: typer.Context) -> str:
         return f"[{label}]"
     kind = label.split()[0].removeprefix("list[").rstrip("]")
     return {"int": "N", "float": "NUMBER", "file": "FILE", "path": "PATH"}.get(kind, "TEXT")
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, with Ctrl-C taken inside the event loop: the first
+    cancels ``main`` between two callbacks and ends in ``KeyboardInterrupt``, as
+    ``asyncio.run`` does; a second raises at once.
+
+    ``asyncio.run``'s own SIGINT handler cancels the task from the signal handler,
+    which runs between two bytecodes of whatever callback is running: a connect
+    callback that has just found its future pending then sets a result on a
+    cancelled one, and asyncio prints an ``InvalidStateError`` traceback on the way
+    out (seen in CI on Python 3.11.7, Ctrl-C during ``fetch``)."""
+    interrupted = False
+
+    async def guarded() -> T:
+        nonlocal interrupted
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+
+        def on_sigint() -> None:
+            nonlocal interrupted
+            interrupted = True
+            loop.remove_signal_handler(signal.SIGINT)  # a second Ctrl-C raises at once
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        try:
+            return await main
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        return asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
 
 
 class Command(TyperCommand):

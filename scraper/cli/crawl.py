@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import sys
@@ -29,6 +28,7 @@ from scraper.cli.common import (
     err,
     open_archive,
     read_urls,
+    run_async,
     setting_option,
     settings_for,
     urls_argument,
@@ -187,7 +187,7 @@ def crawl(
             Reporter(None, quiet=quiet, as_json=json) as rep,
         ):
             try:
-                asyncio.run(
+                run_async(
                     run_crawl(
                         seeds, archive, settings, options, on_outcome=rep, result=result, pool=pool
                     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -23,6 +22,7 @@ from scraper.cli.common import (
     err,
     open_archive,
     read_urls,
+    run_async,
     setting_option,
     settings_for,
     urls_argument,
@@ -73,7 +73,7 @@ def fetch(
         Reporter(len(targets), quiet=quiet, as_json=json) as rep,
     ):
         try:
-            asyncio.run(archive_urls(targets, archive, settings, on_outcome=rep, summary=summary))
+            run_async(archive_urls(targets, archive, settings, on_outcome=rep, summary=summary))
         except KeyboardInterrupt:  # Ctrl-C: what finished is stored; say what it was
             interrupted = True
         if not interrupted:
