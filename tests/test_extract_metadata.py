@@ -628,3 +628,59 @@ def test_time_element_of_a_readers_comment_is_not_the_publication_date() -> None
     assert extract(page("", body)).published == datetime(
         2019, 8, 24, 3, 36, 11, tzinfo=timezone(timedelta(hours=2))
     )
+
+
+# a forum post's and an old CMS's byline (foren.myoos.de, dzs-clan.de), no <h1> that is the title
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '<p class="clock"><span class="date">Aktuelle Zeit: 14.10.2020, 12:18</span></p>'
+            '<h2>Was ist Freie Software</h2><p class="author">Beitrag von <strong>'
+            '<a class="username" href="/u/5">r23</a></strong> » 21.01.2009, 05:42</p>',
+            (2009, 1, 21),
+        ),
+        (
+            '<div class="left author">Author: <a href="/profile/58"><b>Bo2man</b></a> am '
+            "29.12.2010, 13:36 Uhr</div>",
+            (2010, 12, 29),
+        ),
+    ],
+)
+def test_date_in_the_byline(body: str, expected: tuple[int, int, int]) -> None:
+    assert extract(page("", body + FILLER)).published == datetime(*expected, tzinfo=UTC)
+
+
+def test_url_date_wins_over_a_much_later_machine_date() -> None:
+    # a Squarespace post republished two years after its path was written (befifty.de)
+    head = '<meta itemprop="datePublished" content="2019-06-17T18:28:00+0200">'
+    url = "https://www.example.de/home/2017/7/12/unter-uns-montauk"
+    assert extract(page(head, FILLER), url).published == datetime(2017, 7, 12, tzinfo=UTC)
+    # a machine time the next day (a time zone away) is the same publication
+    head = '<meta property="article:published_time" content="2022-05-07T01:10:00+02:00">'
+    url = "https://www.example.de/2022/05/06/story"
+    published = extract(page(head, FILLER), url).published
+    assert published is not None and published.isoformat() == "2022-05-07T01:10:00+02:00"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the German WordPress footer (bewegliche-lettern.de, Kubrick's translation)
+        (
+            'Der Artikel <a href="/x">Literatur</a> wurde am <nobr>19. Mai 2010</nobr> um '
+            "<nobr>23:03</nobr> Uhr gepostet und unter Lesenswert abgelegt.",
+            (2010, 5, 19),
+        ),
+        (
+            "Dieser Beitrag wurde am 05.11.2021 in der Kategorie Neuheiten veröffentlicht.",
+            (2021, 11, 5),
+        ),
+        ("Er wurde am 12. Mai 2006 in Wien zum Bürgermeister der Stadt gewählt.", None),
+    ],
+)
+def test_date_the_footer_says_the_post_was_published_on(
+    sentence: str, expected: tuple[int, int, int] | None
+) -> None:
+    published = extract(page("", FILLER + f"<p><small>{sentence}</small></p>")).published
+    assert published == (datetime(*expected, tzinfo=UTC) if expected else None)

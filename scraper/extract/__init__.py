@@ -29,8 +29,10 @@ The stages, in order:
    - published: JSON-LD datePublished, meta tags (article:published_time, dc.date,
      parsely-pub-date ...), microdata, ``<time datetime>`` (not a reader comment's),
      the URL, the date written at the title (which also wins over a machine date it
-     does not show), date-like elements, a labelled date ("Erschienen am") in the
-     body; modified from
+     does not show), a date in a byline ("Author: X am 29.12.2010"), date-like
+     elements, a labelled date ("Erschienen am", "wurde am <date> veröffentlicht") in
+     the body; a URL's date wins over a machine date more than two days after it (a
+     republication); modified from
      dateModified / article:modified_time;
    - site name, description, image, canonical URL, section, tags: JSON-LD,
      OpenGraph and article:*, Twitter cards, other meta tags.

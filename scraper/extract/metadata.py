@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -1324,6 +1324,14 @@ def _published_url(src: Sources) -> datetime | None:
     return dates.date_from_url(src.url) or dates.date_from_url(src.canonical)
 
 
+def _published_byline(src: Sources) -> datetime | None:
+    for text in src.bylines()[:3]:
+        found = dates.find_date(text, short_years=True)
+        if found:
+            return found
+    return None
+
+
 def _published_dom(src: Sources) -> datetime | None:
     for text in src.date_texts():
         found = dates.parse_text(text)
@@ -1352,12 +1360,27 @@ def _published_labelled(src: Sources) -> datetime | None:
     # a literal scan for the years first: a regex of all the labels is slow on long texts
     for m in dates.YEAR.finditer(text, 0, _LABEL_SCAN_CHARS):
         start = max(0, m.start() - _LABEL_WINDOW)
-        label = _DATE_LABEL.search(text, start, m.start())
+        label = _DATE_LABEL.search(text, start, m.start()) or _passive_label(text, start, m)
         if label:
             after = text[label.end() : label.end() + _LABEL_WINDOW]
             found = dates.find_date(after, short_years=True)
             if found:
                 return found
+    return None
+
+
+# "Dieser Beitrag wurde am 19. Mai 2010 um 23:03 Uhr gepostet": the label after the date
+_PASSIVE_ON = re.compile(r"\bwurde\s+am\s+", re.IGNORECASE)
+_PASSIVE_VERB = re.compile(
+    r"\b(?:veröffentlicht|gepostet|publiziert|eingestellt|geschrieben|verfasst)\b", re.IGNORECASE
+)
+
+
+def _passive_label(text: str, start: int, year: re.Match[str]) -> re.Match[str] | None:
+    """ "wurde am" before a date whose sentence ends in "veröffentlicht" (or a synonym)."""
+    on = _PASSIVE_ON.search(text, start, year.start())
+    if on and _PASSIVE_VERB.search(text, year.end(), year.end() + 2 * _LABEL_WINDOW):
+        return on
     return None
 
 
@@ -1369,13 +1392,21 @@ PUBLISHED_STEPS = (
     _published_time_tag,
     _published_url,
     _published_near_title,
+    _published_byline,
     _published_dom,
     _published_labelled,
 )
 
 
+_URL_DATE_SLACK = timedelta(days=2)
+
+
 def published_of(src: Sources) -> datetime | None:
     found = _cascade(PUBLISHED_STEPS, src)
+    in_url = _published_url(src)
+    if found is not None and in_url is not None and found - in_url > _URL_DATE_SLACK:
+        # a path is written when the page is made: a later machine date is a republication
+        return in_url
     if found is not None and src.h1_nodes:
         # The date the page shows at its title is the one it presents itself with:
         # machine dates are often a CMS's (an import, a later update, a midnight in
