@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from scraper.extract import extract
@@ -441,3 +443,21 @@ def test_a_data_tables_rows_stay_though_their_titles_are_links() -> None:
     assert "Archive" not in text and "Powered by" not in text
     assert "1 2 3" not in text
     assert "Other title" not in text
+
+
+SNIPPETS = Path(__file__).parent / "pages" / "snippets"
+
+
+def test_a_container_with_a_small_share_of_the_page_gives_way_to_the_whole_body() -> None:
+    # kulturkaufhaus.de: a blog post written in <span>s and <br>s, and a print notice of
+    # two sentences in <div>s that wins the choice (so do a school's tables, a front page)
+    html = (SNIPPETS / "kulturkaufhaus_print_notice.html").read_bytes()
+    text = extract(html).text
+    assert "wie man ein Büchlein aus einem A3 Blatt faltet" in text
+    assert "1 Wasserglas mit Wasser" in text and "Viel Spaß beim Basteln!" in text
+
+
+def test_a_container_with_most_of_the_page_is_kept_alone() -> None:
+    items = "".join(f"<li>A list item beside the story, item {i} of a list.</li>" for i in range(8))
+    text = extract(page(f"<article>{BODY}</article><ul class='box'>{items}</ul>")).text
+    assert "Paragraph 5." in text and "list item" not in text

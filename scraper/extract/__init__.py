@@ -68,10 +68,13 @@ The stages, in order:
    "Lesen Sie auch"), reading times, share and subscribe prompts,
    credits, bylines ("Von: Jane Doe"), datelines alone or after a label ("Stand:
    25.01.2022"), and sections under recirculation or comment headings
-   (``content.keep_blocks``). If too little is left, the whole cleaned body
-   is rendered and filtered instead. When the page's JSON-LD
-   ``articleBody`` is several times longer than what the markup gave (a page
-   that its scripts render), that body is rendered and filtered instead.
+   (``content.keep_blocks``). If too little is left, or the container's text is
+   under a fifth of the cleaned body's letters (a product page's or a front page's
+   blocks side by side, a post written in ``<span>``s that a print notice in
+   ``<div>``s outscores), the whole cleaned body is rendered and filtered instead.
+   When the page's JSON-LD ``articleBody`` is several times longer than what the
+   markup gave (a page that its scripts render), that body is rendered and
+   filtered instead.
 9. Language: declared (html lang, og:locale, content-language, JSON-LD
    inLanguage), else detected from the text (``language``).
 10. Page type: "article" (declared as one, but for a site's home page, or a
@@ -84,6 +87,7 @@ The stages, in order:
 from __future__ import annotations
 
 import unicodedata
+from typing import TYPE_CHECKING
 
 from scraper.extract import content, guard, language, links, metadata
 from scraper.extract.encoding import decode_html, is_utf8, parse_input
@@ -92,10 +96,14 @@ from scraper.extract.rules import (
     INDEX_LINK_TEXT_SHARE,
     INDEX_MIN_LINKS,
     LD_BODY_SHARE,
+    MAIN_MIN_SHARE,
     MAX_INPUT_BYTES,
     MIN_MAIN_CHARS,
 )
 from scraper.models import Article
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 __all__ = ["decode_html", "extract", "extract_strict"]
 
@@ -191,9 +199,13 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     bylines: list[str] = []
     chosen = content.choose_container(body, above_title)
     blocks = content.keep_blocks(content.render(chosen, resolve), bylines)
-    if sum(len(b.text) for b in blocks) < MIN_MAIN_CHARS:
+    chosen_chars = sum(len(b.text) for b in blocks)
+    if chosen_chars < MIN_MAIN_CHARS or (
+        chosen_chars < MAIN_MIN_SHARE * raw_chars  # raw_chars bounds the letters: cheap first
+        and chosen_chars < MAIN_MIN_SHARE * _letters(body)
+    ):
         whole = content.keep_blocks(content.render([body], resolve), bylines)
-        if sum(len(b.text) for b in whole) > sum(len(b.text) for b in blocks):
+        if sum(len(b.text) for b in whole) > chosen_chars:
             blocks = whole
     ld_body = metadata.ld_article_body(src)
     if ld_body and len(ld_body) > LD_BODY_SHARE * max(sum(len(b.text) for b in blocks), 1):
@@ -211,6 +223,12 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     article.language = metadata.declared_language(src) or language.detect_language(article.text)
     article.page_type = _page_type(src, article, raw_chars)
     return article
+
+
+def _letters(node: LexborNode) -> int:
+    """How many characters of the node's text are not whitespace."""
+    text = node.text_lexbor()
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
 
 
 def _page_type(src: metadata.Sources, article: Article, raw_chars: int) -> str | None:

@@ -181,6 +181,7 @@ SENTENCE_ENDS = (".", "!", "?", "…", '"', "“", "”", "»", "«", ")", "。"
 # Wrappers of pictures, their captions and print-only notices: no lead inside.
 MEDIA_ATTR = re.compile(r"image|img|photo|picture|caption|credit|figure|media|gallery|print")
 MIN_MAIN_CHARS = 200  # below this, fall back to filtering the whole body
+MAIN_MIN_SHARE = 0.2  # so does a container holding less of the cleaned body's text
 # When the page's JSON-LD articleBody is this many times longer than the text
 # found in the markup (a page its scripts render), that body is the text.
 LD_BODY_SHARE = 3
