@@ -129,7 +129,7 @@ def edits(html: str, text: str) -> dict[str, tuple[str, str] | None]:
     return out
 
 
-def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> tuple[str, str] | None:
+def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> tuple[bytes, str] | None:
     """The bench site's ``--revision 2`` edit (../shared/bench/site.py): its update
     paragraph after the story's first paragraph; the text should gain that paragraph
     and change no other way."""
@@ -144,7 +144,22 @@ def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> tuple
         return None
     update = "Update 2: this story was revised after publication with new details from officials."
     edited = raw[:at] + f"<p>{update}</p>".encode() + raw[at:]
-    return _decode(edited), update
+    return edited, update  # bytes, as the site serves them (the page's own encoding)
+
+
+def visible(edited: str, update: str) -> bool:
+    """Is the update a paragraph a reader sees?  The site finds the story's paragraph
+    by a pattern over the HTML, which also matches one inside a JSON-LD script's
+    ``articleBody`` or an attribute: an update put there is no text of the page."""
+    for node in LexborHTMLParser(edited).css("body p"):
+        if _folded(node) == update:
+            parent = node.parent
+            while parent is not None:
+                if parent.tag in ("script", "style", "template", "noscript", "textarea"):
+                    return False
+                parent = parent.parent
+            return True
+    return False
 
 
 def anchored_in(raw: bytes, edited: str, text: str, update: str) -> bool:
@@ -219,12 +234,14 @@ def main() -> int:
             result = check(_decode(raw))
             update = site_update(bench_site, raw, truths.get(path.name.split(".")[0]))
             story = truths.get(path.name.split(".")[0])
+            if update is not None and result and not visible(_decode(update[0]), update[1]):
+                update = None  # the site put it inside a script (JSON-LD) or a tag
             # placed after the page's first long paragraph: counted where that is the text's
             if (
                 update is not None
                 and result
                 and bench_site.story_paragraph_end(raw, story) is None
-                and not anchored_in(raw, update[0], extract(raw).text, update[1])
+                and not anchored_in(raw, _decode(update[0]), extract(raw).text, update[1])
             ):
                 update = None
             if update is not None and result:
