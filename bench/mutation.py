@@ -189,6 +189,7 @@ TARGETS: dict[str, Target] = {
             "tests/test_promises_cli.py::test_a_crawl_whose_seed_fails_exits_1_with_one_line",
             f"{PROMISE_CRAWL}::test_the_crawl_command_takes_max_depth_and_offsite",
             "tests/test_crawl.py::test_cli_json_summary_and_lock",
+            "tests/test_crawl.py::test_a_crawl_merges_the_full_text_index_it_wrote",
             CTRL_C,
         ),
         functions=("crawl",),

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from scraper.archive import Archive
 from scraper.crawl import CrawlOptions, CrawlResult, crawl, crawl_lock
 from scraper.crawl.frontier import MAX_SITEMAPS
 from scraper.errors import ArchiveError
+from scraper.models import Article, FetchResult
 from scraper.settings import Settings
 
 SENTENCE = (
@@ -596,6 +598,32 @@ def test_cli_json_summary_and_lock(
     assert sent_while_held == []
     assert waiting.returncode == 0 and json.loads(out.splitlines()[-1])["archived"] == 0
     assert site.requests("/")  # it crawled once the lock was released
+
+
+def test_a_crawl_merges_the_full_text_index_it_wrote(
+    server: HTTPServer, site: Site, tmp_path: Path, cli: Callable[..., object]
+) -> None:
+    """As ``fetch`` and ``import`` do: at its end a crawl that was not interrupted tidies
+    the archive, so the full-text index's segments (one per transaction: one from before
+    the crawl, one or more from its batches) are merged into one."""
+    build_news_site(site, server)
+    db = tmp_path / "data" / "archive.db"
+    db.parent.mkdir()
+    with Archive(str(db)) as arc:  # an article stored before the crawl: a segment of its own
+        url = "https://other.example/news/1"
+        fetch = FetchResult(url=url, status=200, body=b"<p>x</p>", content_type="text/html")
+        arc.store(fetch, Article(title="Story", text=SENTENCE * 5), url)
+    segments = "SELECT count(DISTINCT segid) FROM articles_fts_idx"
+
+    def count(sql: str) -> int:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+
+    assert count(segments) == 1
+    done = cli("crawl", server.url_for("/"), "--quiet", env={"SCRAPER_CRAWL_DELAY": "0"})
+    assert done.code == 0, done.err  # type: ignore[attr-defined]
+    assert count("SELECT count(*) FROM articles") == 7
+    assert count(segments) == 1
 
 
 def test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted(

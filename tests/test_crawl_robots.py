@@ -119,14 +119,14 @@ def test_the_first_512_kib_are_read_and_no_more(server: HTTPServer, settings: Se
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_robots_txt_is_kept_in_the_archive_and_revalidated_once_older_than_a_day(
+def test_robots_txt_is_kept_in_the_archive_and_revalidated_once_a_day_old(
     server: HTTPServer, settings: Settings, tmp_path: Path, request: pytest.FixtureRequest,
     backend: str,
 ) -> None:  # fmt: skip
     """Each run below is another worker (its own fetcher, cache and archive connection)
-    at a time after the first: within a day it reads the kept copy (no request); past
-    it, it revalidates with the kept validators, and a 304 keeps the copy, fresh again.
-    A new robots.txt (its ETag changed) replaces the copy."""
+    at a time after the first: within a day it reads the kept copy (no request); once
+    a day old, it revalidates with the kept validators, and a 304 keeps the copy, fresh
+    again. A new robots.txt (its ETag changed) replaces the copy."""
     db = str(tmp_path / "r.db") if backend == "sqlite" else str(request.getfixturevalue("pg_url"))
     stamp = "Tue, 01 Dec 2026 00:00:00 GMT"
     current = {"etag": '"v1"', "body": RULES.format(delay="0.5")}
@@ -157,12 +157,13 @@ def test_robots_txt_is_kept_in_the_archive_and_revalidated_once_older_than_a_day
     assert MAX_AGE == 24 * 3600
     assert run(0) == disallowed and asked == [(None, None)]
     assert run(23.9) == disallowed and len(asked) == 1  # the kept copy, no request
-    assert run(24.5) == disallowed and asked[1:] == [('"v1"', stamp)]  # revalidated: 304
-    assert run(48) == disallowed and len(asked) == 2  # fresh again from 24.5 h on
+    # a day old to the microsecond is no longer younger than a day: revalidated, a 304
+    assert run(24) == disallowed and asked[1:] == [('"v1"', stamp)]
+    assert run(47.9) == disallowed and len(asked) == 2  # fresh again from 24 h on
     with Archive(db, readonly=True) as arc:
         kept = arc.robots.get(server.url_for("/").rstrip("/"))
     assert kept is not None and (kept.etag, kept.last_modified) == ('"v1"', stamp)
-    assert kept.checked_at - kept.fetched_at == timedelta(hours=24.5)
+    assert kept.checked_at - kept.fetched_at == timedelta(hours=24)
 
     current.update(etag='"v2"', body="User-agent: *\nDisallow: /other/\n")
     assert run(49) == (None, []) and asked[2:] == [('"v1"', stamp)]  # a 200: the new copy

@@ -94,16 +94,28 @@ def test_no_content_type_is_html_only_when_the_body_is_markup(
     assert fetch(settings, url, accept=None).body == text
 
 
+@pytest.mark.parametrize(
+    ("framing", "error"),
+    [
+        (b"Content-Length: 5000", "body cut short (3 of 5,000 bytes received)"),
+        # a chunk cut short: aiohttp's message without the repr of its inner error
+        (
+            b"Transfer-Encoding: chunked\r\n\r\n400",
+            "body cut short (Response payload is not completed)",
+        ),
+    ],
+    ids=["content-length", "chunked"],
+)
 def test_a_body_cut_short_is_a_transient_failure_retried(
-    raw_server: Callable[[bytes], RawServer], settings: Settings
+    raw_server: Callable[[bytes], RawServer], settings: Settings, framing: bytes, error: str
 ) -> None:
-    """The connection closed before Content-Length bytes came: a reading error,
-    converted as one (``reading=True``) and retried."""
-    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n<p>"
+    """The connection closed before Content-Length bytes (or a chunk's) came: a
+    reading error, converted as one (``reading=True``), said plainly and retried."""
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + framing + b"\r\n\r\n<p>"
     cut = raw_server(answer)
     r = fetch(replace(settings, retries=1), cut.url("/page"))
     assert r.kind is FailureKind.TRANSIENT, r.error
-    assert r.error == "body cut short (3 of 5,000 bytes received)"
+    assert r.error == error
     assert len(cut.requests) == 2
 
 

@@ -5,6 +5,7 @@ resolver (``localhost``, from the hosts file: no DNS is asked)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import httpcore
 import httpx
@@ -57,10 +58,34 @@ def test_the_system_resolver_is_asked_when_connecting(server: HTTPServer) -> Non
     assert not server.log
 
 
-def test_a_resolver_that_does_not_answer_is_a_connect_timeout(server: HTTPServer) -> None:
-    transport = public_only_transport(lambda host: False, resolve=_never)
+# each case on both transports: aiohttp's (HTTP/1.1, ``GuardedResolver``) and httpx's
+# own with ``PublicOnlyBackend`` (HTTP/2 on; plain http on loopback speaks HTTP/1.1 through it)
+BOTH = pytest.mark.parametrize("http2", [False, True], ids=["aiohttp", "http2"])
+
+
+@BOTH
+def test_a_resolver_that_does_not_answer_is_a_connect_timeout(
+    server: HTTPServer, http2: bool
+) -> None:
+    transport = public_only_transport(lambda host: False, resolve=_never, http2=http2)
     with pytest.raises(httpx.ConnectTimeout, match=r"^resolving slow\.test timed out$"):
         get(transport, f"http://slow.test:{server.port}/")
+    assert not server.log
+
+
+@BOTH
+def test_a_name_the_resolver_does_not_know_is_a_connect_error(
+    server: HTTPServer, http2: bool
+) -> None:
+    transport = public_only_transport(lambda host: False, resolve=resolver({}), http2=http2)
+    with pytest.raises(httpx.ConnectError, match=r"Name or service not known") as info:
+        get(transport, f"http://unknown.test:{server.port}/")
+    causes, cause = [], info.value.__cause__
+    while cause is not None:  # the fetcher tells an unknown host by the resolver's error
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    assert any(isinstance(c, socket.gaierror) for c in causes)
+    assert not server.log
 
 
 class Recording(httpcore.AsyncNetworkBackend):
