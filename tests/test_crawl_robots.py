@@ -140,7 +140,7 @@ def test_robots_txt_is_kept_in_the_archive_and_revalidated_once_a_day_old(
         return Response(current["body"], content_type="text/plain", headers=headers)
 
     server.expect_request("/robots.txt").respond_with_handler(answer)
-    start = datetime.now(UTC)
+    start = datetime.now(UTC).replace(microsecond=0)  # kept to the millisecond: exact ages
 
     def run(hours: float) -> tuple[object, list[str]]:
         async def go() -> tuple[object, list[str]]:
