@@ -18,9 +18,12 @@ record's WARC-Date as the fetch time.
 Memory stays bounded whatever the size of a file: records are read one at a
 time, at most ``window`` of them are in flight to the workers, and results are
 stored in the order of the file (so a run gives the same archive however many
-processes extract).  Each stored record is its own transaction; a record
-already archived (same URL, same payload) is skipped, so an import killed at
-any point and run again ends as one unbroken run would.
+processes extract).  Records are stored a batch a transaction (``CommitBatch``:
+64 records or half a second, as a crawl commits), and what was read is stored
+and committed whenever a pipe has nothing more to read yet, and at the end,
+Ctrl-C included; a record already archived (same URL, same payload) is skipped,
+so an import killed at any point (losing the open batch) and run again ends as
+one unbroken run would.
 
 A record that cannot be read (a corrupt gzip member, a broken header, a file
 cut short) is reported as one line, and reading goes on at the next record
@@ -35,7 +38,9 @@ import io
 import json
 import os
 import secrets
+import select
 import signal
+import stat
 import sys
 import threading
 import time
@@ -64,7 +69,7 @@ from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
 from scraper.pipeline import Outcome, Status, Summary, extract_fetched, process
 from scraper.settings import DEFAULTS
-from scraper.workers import WorkerPool
+from scraper.workers import WINDOW_PER_PROCESS, WorkerPool
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -118,22 +123,40 @@ class ImportSummary(Summary):
 
 class _Counting(io.RawIOBase):
     """A read-only stream that counts the bytes read through it: ``pos`` is the
-    position in the file, for the progress."""
+    position in the file, for the progress.  ``on_wait`` is called before a read
+    that would wait for data (a pipe or a terminal with nothing to read yet)."""
 
-    def __init__(self, raw: IO[bytes], pos: int = 0) -> None:
+    def __init__(
+        self, raw: IO[bytes], pos: int = 0, on_wait: Callable[[], None] | None = None
+    ) -> None:
         self.raw = raw
         self.pos = pos
+        self._fd: int | None = None
+        if on_wait is not None:
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                fd = raw.fileno()
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    self._fd = fd
+        self._on_wait = on_wait
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        if self._fd is not None and self._on_wait is not None and not self._ready():
+            self._on_wait()
         # read1: what has arrived (a pipe: the records sent so far are imported, not
         # held until a block fills); read for a stream without it
         data = getattr(self.raw, "read1", self.raw.read)(len(buffer))
         buffer[: len(data)] = data
         self.pos += len(data)
         return len(data)
+
+    def _ready(self) -> bool:
+        """Whether data has arrived on the descriptor (stdin is read unbuffered, so
+        nothing waits in a buffer of its own that the descriptor would not show)."""
+        ready, _, _ = select.select([self._fd], [], [], 0)
+        return bool(ready)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,10 +356,17 @@ class _Inline:
 
 def _open(path: str) -> tuple[str, IO[bytes], int | None]:
     if path == "-":
-        return "<stdin>", sys.stdin.buffer, None
+        return "<stdin>", _stdin(), None
     with reading(path):
         handle = Path(path).open("rb")  # noqa: SIM115 - closed by the caller
     return path, handle, os.fstat(handle.fileno()).st_size
+
+
+def _stdin() -> IO[bytes]:
+    """stdin's bytes, unbuffered where they can be: a read returns what has arrived,
+    and data waiting to be read is data the descriptor shows (``_Counting``)."""
+    buffer = sys.stdin.buffer
+    return getattr(buffer, "raw", buffer)
 
 
 def check_inputs(paths: list[str]) -> int | None:
@@ -345,7 +375,7 @@ def check_inputs(paths: list[str]) -> int | None:
     total: int | None = 0
     for path in paths:
         _, handle, size = _open(path)
-        if handle is not sys.stdin.buffer:
+        if path != "-":
             handle.close()
         total = None if size is None or total is None else total + size
     return total
@@ -365,9 +395,12 @@ def import_warcs(
     """Archive the HTML pages of every WARC file; see the module's docstring.
     ``summary``: the counts to add to (the caller's: an import interrupted by Ctrl-C
     still has the figures of what it did)."""
+    from scraper.crawl.batching import CommitBatch  # crawl's package imports the pipeline
+
     summary = ImportSummary() if summary is None else summary
     in_flight: set[tuple[str, str]] = set()  # keys of the pages not stored yet
-    window = max(2, processes * 4)
+    # pages in flight: enough that a slow page does not leave a worker idle
+    window = processes * WINDOW_PER_PROCESS if processes > 1 else 2
     pool: WorkerPool | _Inline = (
         WorkerPool(processes, _context(), initializer=_ignore_sigint)
         if processes > 1
@@ -375,6 +408,8 @@ def import_warcs(
     )
     inline = _Inline()  # once a worker died (out of memory, kill -9): extraction is here
     pending: deque[tuple[Page, Future[tuple[Article, Packed]]]] = deque()
+    batch = CommitBatch(archive)  # a transaction a batch of records, not one each
+    stderr = sys.stderr
 
     def report(outcome: Outcome) -> None:
         summary.add(outcome)
@@ -392,7 +427,18 @@ def import_warcs(
         if not article.text.strip():  # nothing is recorded: a new import tries it again
             report(Outcome(page.url, Status.FAILED, "no article text found"))
             return
+        batch.page()
         report(process(fetch, archive, article=article, packed=packed))
+
+    def input_waits() -> None:
+        """The input has nothing more to read yet (a pipe): what was read is stored
+        and committed before waiting for more."""
+        with contextlib.redirect_stderr(stderr):  # read_pages hides warcio's warnings
+            while pending:
+                store_oldest()
+            batch.commit()
+            if on_progress:
+                on_progress(summary)
 
     def submit(page: Page) -> Future[tuple[Article, Packed]]:
         try:
@@ -404,7 +450,7 @@ def import_warcs(
     try:
         for path in paths:
             name, handle, _ = _open(path)
-            counting = _Counting(handle)
+            counting = _Counting(handle, on_wait=input_waits)
             summary.files += 1
             try:
                 for item in read_pages(counting, name, max_bytes):
@@ -433,14 +479,17 @@ def import_warcs(
                         on_progress(summary)
                 done_bytes += counting.pos
             finally:
-                if handle is not sys.stdin.buffer:
+                if path != "-":
                     handle.close()
         while pending:
             store_oldest()
             if on_progress:
                 on_progress(summary)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            batch.close()  # what was stored is committed: after Ctrl-C too
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return summary
 
 

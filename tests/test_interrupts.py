@@ -149,13 +149,48 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_import(
     assert articles(tmp_path / "a.db") == 10
 
 
+def committed(db: Path) -> int:
+    """Articles a reader sees (committed), 0 before the archive exists."""
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_what_a_pipe_brought_is_committed_while_the_import_waits_for_more(
+    tmp_path: Path,
+) -> None:
+    """Records are committed a batch at a time (64): a pipe with fewer, then nothing
+    more for a while, has them all stored and committed before the import waits."""
+    proc = start_import(tmp_path, "--processes", "2")
+    try:
+        feed(proc, warc_records(0, 5, size=2_000))
+        deadline = time.monotonic() + 60
+        while committed(tmp_path / "a.db") < 5:  # stdin still open
+            assert time.monotonic() < deadline and proc.poll() is None, "not committed"
+            time.sleep(0.05)
+        feed(proc, warc_records(5, 3, size=2_000))
+        out, err = proc.communicate(timeout=60)  # stdin closed: the end of the file
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out.count("archived ") == 8 and articles(tmp_path / "a.db") == 8
+
+
 def test_ctrl_c_prints_what_was_imported_and_exits_130(tmp_path: Path) -> None:
     proc = start_import(tmp_path, "--processes", "1")
     watchdog = threading.Timer(60, proc.kill)  # a line that never comes fails the test
     watchdog.start()
     try:
-        # pages are stored a few behind the one read (a window): of these six, the
-        # first two at least are stored, then the import waits for more of stdin
+        # pages are stored a few behind the one read (a window), and all of them once
+        # stdin has no more yet: Ctrl-C comes after the second, maybe amid the others,
+        # and the batch open then (uncommitted) is committed on the way out
         feed(proc, warc_records(0, 6, size=2_000))
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith("archived")

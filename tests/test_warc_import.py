@@ -93,8 +93,8 @@ def test_import_archives_the_html_pages_as_fetched_then_skips_them(cli, tmp_path
     )
     assert row[6] == "What Vladimir Putin Is Expecting From Donald Trump"
     assert conn.execute("SELECT count(*) FROM fetches").fetchone()[0] == pages
-    # a transaction a record, a segment of the search index each: merged into one at the
-    # end, and the pages that freed given back to the file system
+    # a segment of the search index a transaction: merged into one at the end, and the
+    # pages that freed given back to the file system
     assert conn.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone() == (1,)
     assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
     conn.close()

@@ -131,6 +131,7 @@ def url_ids(db: Backend, urls: Iterable[str]) -> dict[str, int]:
             else:
                 again[url] = next_link_key(key)
         if free:  # most are kept: a site links them all
+            free.sort()  # in key order: neighbours share B-tree pages
             db.executemany(
                 "INSERT INTO link_urls (id, url) VALUES (?, ?) ON CONFLICT DO NOTHING", free
             )
