@@ -461,3 +461,30 @@ def test_a_container_with_most_of_the_page_is_kept_alone() -> None:
     items = "".join(f"<li>A list item beside the story, item {i} of a list.</li>" for i in range(8))
     text = extract(page(f"<article>{BODY}</article><ul class='box'>{items}</ul>")).text
     assert "Paragraph 5." in text and "list item" not in text
+
+
+def _vox_entry(rank: int, film: str) -> str:
+    # vox.com's "21 best films of 2017" (and yahoo.com's PlayStation VR games): each entry a
+    # heading that is a link, a trailer, a paragraph on it
+    return (
+        f'<h3>{rank}) <a href="https://www.vox.com/culture/review-{rank}"><em>{film}</em></a></h3>'
+        '<div><iframe src="https://www.youtube.com/embed/x"></iframe></div>'
+        f"<p>I am as shocked as anyone that {film} found its way onto my list, but I was bowled "
+        f"over by it, which may be one of the year's best films.</p>"
+    )
+
+
+FILMS = ("The Last Jedi", "Faces Places", "Ingrid Goes West")
+
+
+def test_linked_headings_of_a_list_article_stay() -> None:
+    entries = "".join(_vox_entry(21 - i, film) for i, film in enumerate(FILMS))
+    text = extract(page(f"<article>{BODY}{entries}</article>")).text
+    assert all(f"{21 - i}) {film}" in text for i, film in enumerate(FILMS))
+
+
+def test_a_linked_teaser_heading_after_the_article_goes() -> None:
+    # one or two headline links with a summary under the story: teasers, not entries
+    teasers = "".join(_vox_entry(21 - i, film) for i, film in enumerate(FILMS[:2]))
+    text = extract(page(f"<article>{BODY}{teasers}</article>")).text
+    assert "Paragraph 5." in text and "21) The Last Jedi" not in text

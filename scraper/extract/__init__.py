@@ -62,7 +62,9 @@ The stages, in order:
    German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``), then drop boilerplate blocks: link-heavy
-   blocks (a heading's link to its own section does not count; a sentence
+   blocks (a heading's link to its own section does not count; a heading
+   that is a link stays when a prose paragraph follows it, one kept precedes it
+   and the page has three or more such: a list article's entries; a sentence
    mostly one link between prose paragraphs stays, and so does a table row of
    several cells, after a kept row, with words outside its links), promos ("Read more:",
    "Lesen Sie auch"), reading times, share and subscribe prompts,

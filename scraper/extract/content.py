@@ -1121,6 +1121,19 @@ def _prose(block: Block) -> bool:
     )
 
 
+_ENTRY_HEADINGS = 3
+
+
+def _entry_heading(blocks: list[Block], index: int) -> bool:
+    """A heading that is mostly a link, a prose paragraph right after it."""
+    return (
+        blocks[index].kind == "h"
+        and blocks[index].link_density > rules.MAX_LINK_DENSITY
+        and index + 1 < len(blocks)
+        and _prose(blocks[index + 1])
+    )
+
+
 def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:
     """Drop boilerplate blocks and recirculation sections; trailing headings go too.
 
@@ -1129,6 +1142,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
     out: list[Block] = []
     dropping = teasers = False
     keep_chars = rules.RECIRC_KEEP_CHARS
+    entries = -1  # list entries' headings on the page, counted when one is met
     for index, block in enumerate(blocks):
         text = block.text
         if block.kind == "h":
@@ -1141,9 +1155,17 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                     else rules.RECIRC_PROSE_CHARS
                 )
                 continue
-            if block.link_density > rules.MAX_LINK_DENSITY or (
-                len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(lowered)
-            ):
+            if block.link_density > rules.MAX_LINK_DENSITY:
+                # a heading that is a link, between prose paragraphs, one of several such,
+                # is a list article's entry ("21) <a>Star Wars: The Last Jedi</a>", a
+                # trailer, a paragraph on it): kept
+                if not out or not _prose(out[-1]) or not _entry_heading(blocks, index):
+                    continue
+                if entries < 0:
+                    entries = sum(1 for i in range(len(blocks)) if _entry_heading(blocks, i))
+                if entries < _ENTRY_HEADINGS:
+                    continue
+            if len(text) <= rules.BOILER_MAX_CHARS and _boilerplate_line(lowered):
                 continue
             dropping = False
             out.append(block)
