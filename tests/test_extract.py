@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -295,3 +296,38 @@ def test_bytes_not_utf8_are_decoded() -> None:
     stray = stray.replace("'é'".encode(), b"'\xe9'")
     article = extract(stray)
     assert article.title == "Grüße aus Köln" and "über das Wetter" in article.text
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://example.com/blog/2020/post.html?page=2#top",
+        "https://example.com/blog/",
+        "https://example.com",
+        "http://example.com:8080/a/b",
+        # where urljoin's own reading (empty and dot segments) is the answer
+        "https://web.archive.org/web/2011/http://example.de/index.php?site=news",
+        "https://example.com/a/./b/../c",
+    ],
+)
+def test_relative_links_resolve_as_urljoin_does(base: str) -> None:
+    hrefs = [
+        "page.html",
+        "sub/dir/page.php?id=3&x=y#frag",
+        "Kevin%20Mayer,%20the%20Disney+",
+        "www.twitter.com/someone",
+        "./here",
+        "../up/one",
+        "a/../b",
+        ".hidden",
+        "?only=query",
+        "x:y",
+        "page#",
+        "page?",
+        "a//b",
+    ]
+    body = "".join(f'<a href="{h}">link {i}</a>' for i, h in enumerate(hrefs))
+    links = extract(f"<html><body>{body}</body></html>", url=base).links
+    assert {link.text: link.url for link in links} == {
+        f"link {i}": urljoin(base, h) for i, h in enumerate(hrefs)
+    }

@@ -19,7 +19,7 @@ class Resolver:
     def __init__(self, base: str | None) -> None:
         self.base = base or ""
         self.cache: dict[str, str | None] = {}
-        self.scheme = self.origin = ""
+        self.scheme = self.origin = self.directory = ""
         if self.base:
             try:
                 parts = urlsplit(self.base)
@@ -28,6 +28,10 @@ class Resolver:
             else:
                 if parts.scheme in ("http", "https") and parts.netloc:
                     self.scheme, self.origin = parts.scheme, f"{parts.scheme}://{parts.netloc}"
+                    path = parts.path or "/"
+                    if path.startswith("/") and "/." not in path and "//" not in path:
+                        # where a relative path goes: the base's path up to its last "/"
+                        self.directory = self.origin + path[: path.rfind("/") + 1]
 
     def __call__(self, href: str) -> str | None:
         found = self.cache.get(href, False)
@@ -55,6 +59,15 @@ class Resolver:
                 return f"{self.scheme}:{href}"
             if href.startswith("/") and "/./" not in href and "/../" not in href:
                 return self.origin + href
+            if (
+                self.directory
+                and ":" not in href
+                and "/." not in "/" + href
+                and "//" not in href
+                and not href.startswith(("?", "/"))
+                and not href.endswith(("#", "?"))
+            ):
+                return self.directory + href  # "page.html", "a/b?c": what urljoin gives
         if not self.base:
             return href
         try:
