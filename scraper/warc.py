@@ -409,6 +409,7 @@ def import_warcs(
     inline = _Inline()  # once a worker died (out of memory, kill -9): extraction is here
     pending: deque[tuple[Page, Future[tuple[Article, Packed]]]] = deque()
     batch = CommitBatch(archive)  # a transaction a batch of records, not one each
+    archive.write_in_bulk()
     stderr = sys.stderr
 
     def report(outcome: Outcome) -> None:
