@@ -14,6 +14,7 @@ The database must exist (``createdb``); the tables are made on first use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,13 @@ from scraper.urls import redact
 Params = Sequence[Any]
 MIGRATION_LOCK = 0x5C4A9E12  # pg_advisory_xact_lock key: one migrating writer at a time
 CONNECT_TIMEOUT = 10
+# ``INSERT INTO t (a, b) VALUES (?, ?) [tail]``: what executemany sends as one statement
+INSERT_VALUES = re.compile(
+    r"\s*INSERT\s+INTO\s+([A-Za-z_][\w.]*)\s*\(([^)]*)\)\s*"
+    r"VALUES\s*\(\s*\?(?:\s*,\s*\?)*\s*\)([^?]*)",
+    re.IGNORECASE | re.DOTALL,
+)
+UNNEST_ROWS = 5000  # rows an INSERT ... unnest() carries
 
 
 @lru_cache(maxsize=512)
@@ -54,6 +62,9 @@ class PgBackend(Nesting):
         self.readonly = readonly
         self._nesting()
         self._conn: Any = None
+        self._types: dict[str, dict[str, str]] = {}  # executemany's column types, by table
+        self._held: list[str] = []  # BEGIN, SAVEPOINT, RELEASE not sent yet (see _run)
+        self._unsent: set[str] = set()  # savepoints rolled back before they were sent
         try:
             import psycopg
         except ImportError:
@@ -108,6 +119,7 @@ class PgBackend(Nesting):
                         "VALUES (?, ?, ?)",
                         [schema.SET, name, str(datetime.now(UTC))],
                     )
+            self._types.clear()  # the tables as the migrations left them
 
     @contextmanager
     def errors(self, action: str = "", *, user_query: bool = False) -> Iterator[None]:
@@ -150,8 +162,39 @@ class PgBackend(Nesting):
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------ transactions
+    # BEGIN, SAVEPOINT and RELEASE wait in ``_held`` for the next statement, and reach
+    # the server with the others waiting, as one string: a crawl writes each page in
+    # nested savepoints (the page's, its article's, its frontier row's...), and a round
+    # trip for each of those was a third of a crawl's statements.  A savepoint
+    # released or rolled back before anything ran in it is never sent; COMMIT,
+    # ROLLBACK and ROLLBACK TO go at once, without the RELEASEs still waiting (all
+    # inside what they end).
     def _run(self, sql: str) -> None:
-        self.conn.execute(sql)
+        held = self._held
+        verb, _, name = sql.partition(" ")
+        if verb in ("BEGIN", "SAVEPOINT"):
+            held.append(sql)
+        elif verb == "RELEASE" and name in self._unsent:  # rolled back before it was sent
+            self._unsent.discard(name)
+        elif verb == "RELEASE" and f"SAVEPOINT {name}" in held:  # nothing ran in it
+            del held[held.index(f"SAVEPOINT {name}") :]
+        elif verb == "RELEASE":
+            held.append(sql)
+        elif name.startswith("TO ") and f"SAVEPOINT {name[3:]}" in held:  # nothing ran in it
+            del held[held.index(f"SAVEPOINT {name[3:]}") :]
+            self._unsent.add(name[3:])
+        elif held[:1] == ["BEGIN"]:  # COMMIT or ROLLBACK of a transaction where nothing ran
+            held.clear()
+        else:
+            held.clear()
+            self.conn.execute(sql, prepare=False)
+
+    def _send(self) -> None:
+        """What waits in ``_held``, in one round trip (before a statement)."""
+        if self._held:
+            text = "; ".join(self._held)
+            self._held = []
+            self.conn.execute(text, prepare=False)
 
     def _open(self) -> bool:
         return self._conn is not None and not self._conn.closed
@@ -160,29 +203,82 @@ class PgBackend(Nesting):
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the rows it changed."""
         with self.errors():
+            self._send()
             cur = self.conn.execute(placeholders(sql, params), params or None)
             return int(cur.rowcount)
 
     def insert(self, sql: str, params: Params = ()) -> int | None:
         """Run an INSERT of one row; its id, or None when nothing was inserted."""
         with self.errors():
+            self._send()
             row = self.conn.execute(placeholders(sql, params) + " RETURNING id", params).fetchone()
         return int(row[0]) if row else None
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run ``sql`` for each row.  An ``INSERT ... VALUES (?, ...)`` goes as one
+        statement, ``INSERT ... SELECT * FROM unnest(column arrays)``: one round trip
+        and one execution on the server, where psycopg's executemany sends and the
+        server runs a statement a row (the same rows, in the same order: ids follow it)."""
         rows = list(rows)
         if not rows:
             return
-        with self.errors(), self.conn.cursor() as cur:
-            cur.executemany(placeholders(sql, rows[0]), rows)
+        with self.errors():
+            self._send()
+            unnest = self._unnest(sql, rows)
+            if unnest is not None:
+                for start in range(0, len(rows), UNNEST_ROWS):
+                    chunk = rows[start : start + UNNEST_ROWS]
+                    self.conn.execute(unnest, [list(c) for c in zip(*chunk, strict=True)])
+                return
+            with self.conn.cursor() as cur:
+                cur.executemany(placeholders(sql, rows[0]), rows)
+
+    def _unnest(self, sql: str, rows: list[Params]) -> str | None:
+        """``sql`` (an INSERT of one row of ``?``) as an INSERT of the rows' column
+        arrays, each cast to its column's type; None when it is not such an INSERT, or
+        a column's values are not all of one scalar type (psycopg dumps an array by
+        its first value's)."""
+        match = INSERT_VALUES.fullmatch(sql)
+        if match is None:
+            return None
+        table, names, tail = match.group(1), match.group(2), match.group(3)
+        if "UPDATE" in tail.upper():  # DO UPDATE: a key twice in one statement is an error
+            return None
+        columns = [c.strip() for c in names.split(",")]
+        if sql.count("?") != len(columns) or any(len(r) != len(columns) for r in rows):
+            return None
+        types = self._column_types(table)
+        if not all(c in types for c in columns):
+            return None
+        for values in zip(*rows, strict=True):
+            kinds = {type(v) for v in values if v is not None}
+            if len(kinds) > 1 or kinds & {list, tuple, dict, set}:
+                return None
+        arrays = ", ".join(f"%s::{types[c]}[]" for c in columns)
+        tail = tail.replace("%", "%%")
+        return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}"
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """Each column of ``table`` with its type (read once a connection; {} when
+        there is no such table, e.g. a temporary one named as SQLite names it)."""
+        if table not in self._types:
+            found = self.conn.execute(
+                "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+                [table],
+            ).fetchall()
+            self._types[table] = {str(n): str(t) for n, t in found}
+        return self._types[table]
 
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         with self.errors():
+            self._send()
             row = self.conn.execute(placeholders(sql, params), params or None).fetchone()
         return tuple(row) if row is not None else None
 
     def rows(self, sql: str, params: Params = ()) -> Iterator[tuple[Any, ...]]:
         with self.errors():
+            self._send()
             found = self.conn.execute(placeholders(sql, params), params or None).fetchall()
         yield from found
 
@@ -190,6 +286,7 @@ class PgBackend(Nesting):
         self, sql: str, params: Params = (), *, user_query: bool = False
     ) -> Iterator[dict[str, Any]]:
         with self.errors(user_query=user_query):
+            self._send()
             cur = self.conn.execute(placeholders(sql, params), params or None)
             columns = [c.name for c in cur.description]
             found = cur.fetchall()
