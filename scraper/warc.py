@@ -138,13 +138,18 @@ class _Counting(io.RawIOBase):
                 if not stat.S_ISREG(os.fstat(fd).st_mode):
                     self._fd = fd
         self._on_wait = on_wait
+        self.failed: Exception | None = None  # what ``on_wait`` raised: not a read error
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         if self._fd is not None and self._on_wait is not None and not self._ready():
-            self._on_wait()
+            try:
+                self._on_wait()
+            except Exception as exc:
+                self.failed = exc
+                raise
         # read1: what has arrived (a pipe: the records sent so far are imported, not
         # held until a block fills); read for a stream without it
         data = getattr(self.raw, "read1", self.raw.read)(len(buffer))
@@ -276,6 +281,8 @@ def read_pages(
         except GeneratorExit:
             raise
         except Exception as exc:  # zlib, EOF, warcio's ArchiveLoadFailed, a bad header
+            if counting.failed is not None:  # storing while the input waited failed
+                raise counting.failed from None
             offset = base + records.offset  # the start of the record that failed
             reason = _reason(exc)
             if seekable and gzipped is None:

@@ -18,6 +18,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from scraper.archive import Archive
+from scraper.pipeline import Outcome
+from scraper.warc import import_warcs
+
 PROC = Path("/proc")
 
 
@@ -181,6 +185,30 @@ def test_what_a_pipe_brought_is_committed_while_the_import_waits_for_more(
             proc.wait()
     assert proc.returncode == 0, err
     assert out.count("archived ") == 8 and articles(tmp_path / "a.db") == 8
+
+
+def test_an_error_storing_while_a_pipe_waits_is_raised_not_taken_for_a_bad_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What was read is stored from inside the read that would wait; what storing
+    raises there ends the import as it would anywhere else (it is no unreadable record)."""
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, warc_records(0, 1, size=2_000))  # then nothing more, still open
+        stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(read_end, "rb", closefd=False)))
+        monkeypatch.setattr(sys, "stdin", stdin)
+
+        def fail(outcome: Outcome) -> None:
+            raise RuntimeError(f"cannot report {outcome.url}")
+
+        errors: list[str] = []
+        with Archive(tmp_path / "a.db") as archive, pytest.raises(RuntimeError, match="news/0"):
+            import_warcs(["-"], archive, processes=1, max_bytes=10**7, on_outcome=fail,
+                         on_error=errors.append)  # fmt: skip
+        assert errors == []
+    finally:
+        os.close(write_end)
+        os.close(read_end)
 
 
 def test_ctrl_c_prints_what_was_imported_and_exits_130(tmp_path: Path) -> None:
