@@ -306,7 +306,7 @@ def _reason(exc: BaseException) -> str:
 def _extract(page: Page) -> tuple[Article, Packed]:
     """In a worker process: the page's article (never raises, as ``extract``), and its
     body hashed and compressed for ``raw_pages``, so the storing process only writes."""
-    return extract_fetched(_fetch_of(page)), pack(page.body)
+    return extract_fetched(_fetch_of(page)), pack(page.body, page.sha256)
 
 
 def _fetch_of(page: Page) -> FetchResult:

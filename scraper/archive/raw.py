@@ -86,11 +86,12 @@ class Packed(NamedTuple):
     body: bytes
 
 
-def pack(body: bytes) -> Packed:
+def pack(body: bytes, sha256: str | None = None) -> Packed:
     """Hash and compress a body (about 3 ms for a 150 KB page): the crawl does this in
-    its extraction workers, so the event loop only writes the result."""
+    its extraction workers, so the event loop only writes the result.  ``sha256``: the
+    body's, when it is known already (an import hashed it to find it archived)."""
     compressed = zstandard.ZstdCompressor(level=RAW_LEVEL).compress(body)
-    return Packed(hashlib.sha256(body).hexdigest(), len(body), compressed)
+    return Packed(sha256 or hashlib.sha256(body).hexdigest(), len(body), compressed)
 
 
 class PageSource(NamedTuple):
