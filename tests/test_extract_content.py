@@ -488,3 +488,21 @@ def test_a_linked_teaser_heading_after_the_article_goes() -> None:
     teasers = "".join(_vox_entry(21 - i, film) for i, film in enumerate(FILMS[:2]))
     text = extract(page(f"<article>{BODY}{teasers}</article>")).text
     assert "Paragraph 5." in text and "21) The Last Jedi" not in text
+
+
+def test_boilerplate_the_filter_drops_does_not_count_against_the_container() -> None:
+    # swr.de (w0484): a video's two paragraphs, a kicker line outside them and a long menu of
+    # links laid out in <div>s; the container holds most of what the whole body keeps
+    menu = "".join(
+        f'<div class="x"><a href="/s/{i}">Sendung Nummer {i} aus dem Archiv</a></div>'
+        for i in range(60)
+    )
+    story = (
+        '<div class="kicker">Eine Sendung der Reihe Betrifft über Gesundheit</div>'
+        '<div class="story"><p>Dubiose Händler versprechen Hilfe bei Schlafstörungen, '
+        "Gelenkschmerzen, erhöhten Cholesterinwerten oder sogar Krebs, und sie verdienen gut "
+        "daran.</p><p>Die Sendung beleuchtet, wie es Gesetzeslücken ermöglichen, dass sogar "
+        "gefährliche Mittel völlig unkontrolliert auf den Markt gelangen.</p></div>"
+    )
+    text = extract(page(menu + story)).text
+    assert text.startswith("Dubiose Händler") and "Eine Sendung der Reihe" not in text

@@ -207,7 +207,10 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         and chosen_chars < MAIN_MIN_SHARE * _letters(body)
     ):
         whole = content.keep_blocks(content.render([body], resolve), bylines)
-        if sum(len(b.text) for b in whole) > chosen_chars:
+        whole_chars = sum(len(b.text) for b in whole)
+        if whole_chars > chosen_chars and (
+            chosen_chars < MIN_MAIN_CHARS or chosen_chars < MAIN_MIN_SHARE * whole_chars
+        ):
             blocks = whole
     ld_body = metadata.ld_article_body(src)
     if ld_body and len(ld_body) > LD_BODY_SHARE * max(sum(len(b.text) for b in blocks), 1):
