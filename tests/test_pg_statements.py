@@ -113,3 +113,28 @@ def test_savepoints_held_back_still_undo_exactly_their_own_writes(db: Backend) -
         raise RuntimeError("the whole transaction")
     assert list(db.rows("SELECT k, v FROM t ORDER BY k")) == [(1, "kept"), (4, "kept")]
     assert not db.in_transaction
+
+
+def test_a_list_of_integers_goes_as_one_array_of_one_statement_text(pg: PgBackend) -> None:
+    pg.executemany(
+        "INSERT INTO t (k, v, n) VALUES (?, ?, ?)", [(k, f"v{k}", k % 2) for k in range(9)]
+    )
+    keys = "SELECT k FROM t WHERE n = ? AND k IN ({}) AND v <> ? ORDER BY k"
+    for size in range(1, 9):  # one text whatever the list's length: prepared after five runs
+        got = pg.rows(keys.format(", ".join("?" * size)), [0, *range(size), "v4"])
+        assert [k for (k,) in got] == [k for k in range(size) if k % 2 == 0 and k != 4]
+    prepared = [s for (s,) in pg.rows("SELECT statement FROM pg_prepared_statements")]
+    assert [s for s in prepared if "ANY" in s] == [
+        "SELECT k FROM t WHERE n = $1 AND k = ANY($2) AND v <> $3 ORDER BY k"
+    ]
+    assert list(pg.rows("SELECT k FROM t WHERE k NOT IN (?, ?) AND k < ?", [1, 2, 4])) == [
+        (0,),
+        (3,),
+    ]
+    assert list(pg.rows("SELECT k FROM t WHERE k IN (?, ?)", [None, 3])) == [(3,)]
+    # text stays a list: an array's comparison would not take the column's collation
+    assert list(pg.rows("SELECT k FROM t WHERE v IN (?, ?) ORDER BY k", ["v1", "v2"])) == [
+        (1,),
+        (2,),
+    ]
+    assert pg.one("SELECT count(*) FROM t WHERE k IN (?, ?)", [1, "2"]) == (2,)

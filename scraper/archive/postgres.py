@@ -50,6 +50,63 @@ def placeholders(sql: str, params: Params) -> str:
     return _placeholders(sql) if params else sql
 
 
+IN_LIST = re.compile(r"(\bNOT\s+)?\bIN\s*\(\s*\?(?:\s*,\s*\?)*\s*\)|\?", re.IGNORECASE)
+
+
+@lru_cache(maxsize=512)
+def _arrays(sql: str) -> tuple[str, tuple[int, ...]] | None:
+    """``sql`` in psycopg's form with each ``IN (?, ?, ...)`` as ``= ANY(%s)`` (``NOT
+    IN``: ``<> ALL(%s)``), and how many of the stores' parameters each of its own
+    takes (0: one, as itself); None when it has no such list."""
+    parts: list[str] = []
+    takes: list[int] = []
+    at = 0
+    for match in IN_LIST.finditer(sql):
+        parts.append(sql[at : match.start()].replace("%", "%%"))
+        found = match.group(0)
+        if found == "?":
+            parts.append("%s")
+            takes.append(0)
+        else:
+            parts.append("<> ALL(%s)" if match.group(1) else "= ANY(%s)")
+            takes.append(found.count("?"))
+        at = match.end()
+    if not any(takes):
+        return None
+    parts.append(sql[at:].replace("%", "%%"))
+    return "".join(parts), tuple(takes)
+
+
+def statement(sql: str, params: Params) -> tuple[str, Params | None]:
+    """The stores' statement and parameters as psycopg takes them.  A list of
+    integers ``IN (?, ?, ...)`` goes as one array, ``= ANY(%s)``: one statement text
+    whatever the list's length, which psycopg prepares once it has run it five times
+    (a crawl looks each page's link URLs up by their ids, a hundred or so), where
+    each length was a statement of its own, parsed and planned on every run.  Only
+    integers: a text array's comparison does not take the column's collation
+    (COLLATE "C"), so the column's index went unused (a frontier lookup read the
+    whole table)."""
+    if not params:
+        return sql, None
+    found = _arrays(sql)
+    if found is None:
+        return _placeholders(sql), params
+    text, takes = found
+    grouped: list[Any] = []
+    at = 0
+    for n in takes:
+        if n == 0:
+            grouped.append(params[at])
+            at += 1
+            continue
+        values = list(params[at : at + n])
+        if {type(v) for v in values if v is not None} - {int}:
+            return _placeholders(sql), params
+        grouped.append(values)
+        at += n
+    return text, grouped
+
+
 class PgBackend(Nesting):
     """One connection to a PostgreSQL archive, opened (and its schema made) on construction."""
 
@@ -204,14 +261,15 @@ class PgBackend(Nesting):
         """Run one statement; returns the rows it changed."""
         with self.errors():
             self._send()
-            cur = self.conn.execute(placeholders(sql, params), params or None)
+            cur = self.conn.execute(*statement(sql, params))
             return int(cur.rowcount)
 
     def insert(self, sql: str, params: Params = ()) -> int | None:
         """Run an INSERT of one row; its id, or None when nothing was inserted."""
         with self.errors():
             self._send()
-            row = self.conn.execute(placeholders(sql, params) + " RETURNING id", params).fetchone()
+            text, values = statement(sql, params)
+            row = self.conn.execute(text + " RETURNING id", values).fetchone()
         return int(row[0]) if row else None
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
@@ -273,13 +331,13 @@ class PgBackend(Nesting):
     def one(self, sql: str, params: Params = ()) -> tuple[Any, ...] | None:
         with self.errors():
             self._send()
-            row = self.conn.execute(placeholders(sql, params), params or None).fetchone()
+            row = self.conn.execute(*statement(sql, params)).fetchone()
         return tuple(row) if row is not None else None
 
     def rows(self, sql: str, params: Params = ()) -> Iterator[tuple[Any, ...]]:
         with self.errors():
             self._send()
-            found = self.conn.execute(placeholders(sql, params), params or None).fetchall()
+            found = self.conn.execute(*statement(sql, params)).fetchall()
         yield from found
 
     def dicts(
@@ -287,7 +345,7 @@ class PgBackend(Nesting):
     ) -> Iterator[dict[str, Any]]:
         with self.errors(user_query=user_query):
             self._send()
-            cur = self.conn.execute(placeholders(sql, params), params or None)
+            cur = self.conn.execute(*statement(sql, params))
             columns = [c.name for c in cur.description]
             found = cur.fetchall()
         for row in found:
