@@ -49,10 +49,13 @@ def statements(pg: PgBackend) -> int:
 
 
 def test_an_executemany_insert_is_one_statement_with_the_rows_in_order(pg: PgBackend) -> None:
-    rows = [(k, f"v{k}", k % 3, bytes([k])) for k in range(200, 0, -1)]
+    rows = [(k, f'v "{k}", {{}}\\', k % 3, bytes([k])) for k in range(200, 0, -1)]
+    rows[:2] = [(2**40, None, None, b""), (-(2**40), "x", None, None)]  # n: all NULL in a batch
+    sql = "INSERT INTO t (k, v, n, b) VALUES (?, ?, ?, ?)"
     with pg.transaction():
-        pg.executemany("INSERT INTO t (k, v, n, b) VALUES (?, ?, ?, ?)", rows)
-    assert statements(pg) == 1
+        pg.executemany(sql, rows[:2])
+        pg.executemany(sql, rows[2:])
+    assert statements(pg) == 2
     assert [tuple(r) for r in pg.rows("SELECT k, v, n, b FROM t ORDER BY id")] == rows
 
 

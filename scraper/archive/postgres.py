@@ -68,7 +68,7 @@ def _arrays(sql: str) -> tuple[str, tuple[int, ...]] | None:
             parts.append("%s")
             takes.append(0)
         else:
-            parts.append("<> ALL(%s)" if match.group(1) else "= ANY(%s)")
+            parts.append("<> ALL(%b)" if match.group(1) else "= ANY(%b)")
             takes.append(found.count("?"))
         at = match.end()
     if not any(takes):
@@ -312,7 +312,7 @@ class PgBackend(Nesting):
             kinds = {type(v) for v in values if v is not None}
             if len(kinds) > 1 or kinds & {list, tuple, dict, set}:
                 return None
-        arrays = ", ".join(f"%s::{types[c]}[]" for c in columns)
+        arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
         tail = tail.replace("%", "%%")
         return f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}){tail}"
 
