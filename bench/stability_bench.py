@@ -33,6 +33,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -129,12 +130,19 @@ def edits(html: str, text: str) -> dict[str, tuple[str, str] | None]:
     return out
 
 
-def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> tuple[bytes, str] | None:
+class SiteUpdate(NamedTuple):
+    page: bytes  # the edited page
+    text: str  # the update paragraph
+    by_truth: bool  # after a paragraph the truth names (else the first long one)
+
+
+def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> SiteUpdate | None:
     """The bench site's ``--revision 2`` edit (../shared/bench/site.py): its update
     paragraph after the story's first paragraph; the text should gain that paragraph
     and change no other way."""
     try:
         at = bench_site.story_paragraph_end(raw, truth)
+        by_truth = at is not None
         if at is None:
             m = bench_site.LONG_P.search(raw)
             at = m.end() if m else None
@@ -144,42 +152,42 @@ def site_update(bench_site: ModuleType, raw: bytes, truth: dict | None) -> tuple
         return None
     update = "Update 2: this story was revised after publication with new details from officials."
     edited = raw[:at] + f"<p>{update}</p>".encode() + raw[at:]
-    return edited, update  # bytes, as the site serves them (the page's own encoding)
+    # bytes, as the site serves them (the page's own encoding)
+    return SiteUpdate(edited, update, by_truth)
 
 
-def visible(edited: str, update: str) -> bool:
+def update_node(update: SiteUpdate) -> LexborNode | None:
+    """The update's ``<p>`` as a reader's parser places it in the edited page."""
+    for node in LexborHTMLParser(_decode(update.page)).css("body p"):
+        if _folded(node) == update.text:
+            return node
+    return None
+
+
+def visible(node: LexborNode) -> bool:
     """Is the update a paragraph a reader sees?  The site finds the story's paragraph
     by a pattern over the HTML, which also matches one inside a JSON-LD script's
     ``articleBody`` or an attribute: an update put there is no text of the page."""
-    for node in LexborHTMLParser(edited).css("body p"):
-        if _folded(node) == update:
-            parent = node.parent
-            while parent is not None:
-                if parent.tag in ("script", "style", "template", "noscript", "textarea"):
-                    return False
-                parent = parent.parent
-            return True
-    return False
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in ("script", "style", "template", "noscript", "textarea"):
+            return False
+        parent = parent.parent
+    return True
 
 
-def anchored_in(raw: bytes, edited: str, text: str, update: str) -> bool:
+def anchored_in(node: LexborNode, text: str) -> bool:
     """Does the update follow a paragraph of the extracted ``text``?  Where the truth
     names no paragraph of the story to follow, the site puts the update after the
     page's first long paragraph, which may be a comment's, a cookie notice's or a
     sidebar's: there the right text is the one before, and the edit is not counted."""
-    tree = LexborHTMLParser(edited)
-    for node in tree.css("body p"):
-        if _folded(node) != update:
-            continue
-        before = node.prev
-        while before is not None and before.tag == "-text":
-            before = before.prev
-        return (
-            before is not None
-            and bool(_folded(before))
-            and _folded(before) in " ".join(text.split())
-        )
-    return False
+    before = node.prev
+    while before is not None and before.tag == "-text":
+        before = before.prev
+    if before is None:
+        return False
+    paragraph = _folded(before)
+    return bool(paragraph) and paragraph in " ".join(text.split())
 
 
 def check(html: str) -> dict[str, bool | None]:
@@ -233,23 +241,20 @@ def main() -> int:
             raw = gzip.decompress(path.read_bytes())
             result = check(_decode(raw))
             update = site_update(bench_site, raw, truths.get(path.name.split(".")[0]))
-            story = truths.get(path.name.split(".")[0])
-            if update is not None and result and not visible(_decode(update[0]), update[1]):
-                update = None  # the site put it inside a script (JSON-LD) or a tag
-            # placed after the page's first long paragraph: counted where that is the text's
-            if (
-                update is not None
-                and result
-                and bench_site.story_paragraph_end(raw, story) is None
-                and not anchored_in(raw, _decode(update[0]), extract(raw).text, update[1])
-            ):
-                update = None
             if update is not None and result:
-                before = extract(raw).text.split("\n\n")
-                after = extract(update[0]).text.split("\n\n")
-                result["site-update"] = (
-                    update[1] in after and [b for b in after if b != update[1]] == before
-                )
+                node = update_node(update)
+                before = extract(raw).text
+                # counted where a reader sees it (not inside a script or a tag), and,
+                # placed after the page's first long paragraph, where that is the text's
+                if (
+                    node is not None
+                    and visible(node)
+                    and (update.by_truth or anchored_in(node, before))
+                ):
+                    after = extract(update.page).text.split("\n\n")
+                    result["site-update"] = update.text in after and [
+                        b for b in after if b != update.text
+                    ] == before.split("\n\n")
             for name, ok in result.items():
                 if ok is None:
                     continue
