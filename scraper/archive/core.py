@@ -163,8 +163,7 @@ class Archive:
         """Many writes follow on this connection (an import): an archive file checkpoints
         its WAL every ~40 MB of it, not every ~4 MB (a checkpoint waits for an fsync);
         nothing changes on PostgreSQL."""
-        if isinstance(self._db, SqliteBackend):
-            self._db.write_in_bulk()
+        self._db.write_in_bulk()
 
     def merge_from(self, path: Path | str) -> dict[str, int]:
         """Fold the archive at ``path`` (a shard) into this one, in one transaction:

@@ -213,6 +213,9 @@ class PgBackend(Nesting):
     def tidy(self) -> None:
         """Nothing to do: a GIN index and autovacuum look after themselves."""
 
+    def write_in_bulk(self) -> None:
+        """Nothing to tune: the server checkpoints by its own settings."""
+
     def size(self) -> int:
         """Bytes the database takes."""
         row = self.one("SELECT pg_database_size(current_database())")
