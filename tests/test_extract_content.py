@@ -483,6 +483,30 @@ def test_linked_headings_of_a_list_article_stay() -> None:
     assert all(f"{21 - i}) {film}" in text for i, film in enumerate(FILMS))
 
 
+@pytest.mark.parametrize(
+    "label",
+    ["Quellenangaben:", "Quellen", "Zusatzinformationen:", "Weitere Informationen zum Thema:"],
+)
+def test_a_sources_or_more_information_heading_goes_with_its_short_lines(label: str) -> None:
+    # careelite.de, internetchemie.info, mdr.de: a label over references or links
+    source = "<p>WWF (2020): Living Planet Report 2020, abrufbar unter https://www.wwf.de.</p>"
+    html = page(f"<article>{BODY}<h4>{label}</h4>{source}</article>")
+    text = extract(html).text
+    assert label not in text and "Living Planet" not in text and "Paragraph 5." in text
+
+
+def test_linked_headings_under_a_recirculation_label_are_teasers() -> None:
+    # ndr.de (w0794): "Weitere Informationen" boxes between the transcript's paragraphs,
+    # each a linked headline and its summary: not a list article's entries
+    box = (
+        "<p>Weitere Informationen</p>"
+        '<h3><a href="/glossar">Das Glossar zum Corona-Podcast</a></h3>'
+        f"<p>{SENTENCE * 2}Ein Glossar erklärt die Begriffe.</p>"
+    )
+    text = extract(page(f"<article>{(BODY + box) * 3}{BODY}</article>")).text
+    assert "Das Glossar zum Corona-Podcast" not in text and "Paragraph 5." in text
+
+
 def test_a_linked_teaser_heading_after_the_article_goes() -> None:
     # one or two headline links with a summary under the story: teasers, not entries
     teasers = "".join(_vox_entry(21 - i, film) for i, film in enumerate(FILMS[:2]))

@@ -1159,7 +1159,14 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                 # a heading that is a link, between prose paragraphs, one of several such,
                 # is a list article's entry ("21) <a>Star Wars: The Last Jedi</a>", a
                 # trailer, a paragraph on it): kept
-                if not out or not _prose(out[-1]) or not _entry_heading(blocks, index):
+                # (not under a recirculation heading or label: there it is a teaser)
+                if (
+                    dropping
+                    or teasers
+                    or not out
+                    or not _prose(out[-1])
+                    or not _entry_heading(blocks, index)
+                ):
                     continue
                 if entries < 0:
                     entries = sum(1 for i in range(len(blocks)) if _entry_heading(blocks, i))

@@ -362,6 +362,7 @@ RECIRC_HEADING = re.compile(
     r"ähnliche (?:beiträge|artikel)|neueste beiträge|"
     r"noticias relacionadas|artículos relacionados|te puede interesar|lea también|relacionadas|"
     r"weiterführende links|das könnte dich auch interessieren|mehr themen|"
+    r"weitere informationen|zusatzinformationen|quellen(?:angaben|verzeichnis)?|einzelnachweise|"
     r"über (?:den autor|die autorin)|mehr zu(?=\s*:)|mehr zu diesem thema|"
     r"à lire aussi|lire aussi|sur le même sujet|articles similaires|"
     r"(?:(?:audios? et )?vidéos sur le sujet|more on (?:this|the) (?:topic|subject))(?=\s*:?\s*$)|"
