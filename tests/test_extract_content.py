@@ -530,3 +530,12 @@ def test_boilerplate_the_filter_drops_does_not_count_against_the_container() -> 
     )
     text = extract(page(menu + story)).text
     assert text.startswith("Dubiose Händler") and "Eine Sendung der Reihe" not in text
+
+
+def test_a_line_that_is_only_the_authors_name_goes() -> None:
+    # caktusgroup.com (w0542): an author box's <h5> with the name the metadata gives
+    head = '<head><meta name="author" content="Mark Lavin"><title>T</title></head>'
+    box = '<div class="full authors"><img alt="Mark Lavin" src="a.jpg"><h5>Mark Lavin</h5></div>'
+    a = extract(f"<html>{head}<body><article>{box}{BODY}</article></body></html>")
+    assert a.authors == ["Mark Lavin"]
+    assert "Mark Lavin" not in a.text and "Paragraph 5." in a.text

@@ -95,6 +95,7 @@ from scraper.extract import content, guard, language, links, metadata
 from scraper.extract.encoding import decode_html, is_utf8, parse_input
 from scraper.extract.rules import (
     ARTICLE_MIN_CHARS,
+    BYLINE_MAX_CHARS,
     INDEX_LINK_TEXT_SHARE,
     INDEX_MIN_LINKS,
     LD_BODY_SHARE,
@@ -220,6 +221,14 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     if article.title:
         folded = article.title.casefold()
         blocks = [b for b in blocks if b.kind != "h" or b.text.casefold() != folded]
+    if article.authors:
+        # a line that is only an author's name (an author box's heading): a byline
+        names = {name.casefold() for name in article.authors}
+        blocks = [
+            b
+            for b in blocks
+            if len(b.text) > BYLINE_MAX_CHARS or b.text.strip(_NAME_STRIP).casefold() not in names
+        ]
     if not article.authors and bylines:
         article.authors = metadata.authors_from_bylines(bylines, site)
     article.text = "\n\n".join(b.text for b in blocks)
@@ -228,6 +237,9 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     article.language = metadata.declared_language(src) or language.detect_language(article.text)
     article.page_type = _page_type(src, article, raw_chars)
     return article
+
+
+_NAME_STRIP = " -–—|,·•"
 
 
 def _letters(node: LexborNode) -> int:
