@@ -539,3 +539,22 @@ def test_a_line_that_is_only_the_authors_name_goes() -> None:
     a = extract(f"<html>{head}<body><article>{box}{BODY}</article></body></html>")
     assert a.authors == ["Mark Lavin"]
     assert "Mark Lavin" not in a.text and "Paragraph 5." in a.text
+
+
+@pytest.mark.parametrize(
+    "notice", ["Verraten Sie gerne in den Kommentaren: Was bedeutet das für Sie?", "Foto: Pixabay"]
+)
+def test_a_boilerplate_line_at_the_end_of_a_paragraph_goes(notice: str) -> None:
+    # houzz.de (w0694): a prompt after a <br> closing the article's last paragraph
+    last = f"<p>{SENTENCE}The last sentence of the story.<br>{notice}</p>"
+    text = extract(page(f"<article>{BODY}{last}</article>")).text
+    assert text.endswith("The last sentence of the story.") and notice not in text
+
+
+@pytest.mark.parametrize(
+    "notice", ["(Alle Angaben ohne Gewähr)", "[Anzeige]", "(Lea también: Otra)"]
+)
+def test_a_boilerplate_line_in_brackets_goes(notice: str) -> None:
+    # handwerksblatt.de (w0680), eltiempo.com (w0618)
+    text = extract(page(f"<article>{BODY}<p>{notice}</p>{BODY}</article>")).text
+    assert notice not in text and "Paragraph 5." in text

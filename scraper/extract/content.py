@@ -1005,6 +1005,11 @@ def _boilerplate_line(lowered: str) -> bool:
     """A whole short line of boilerplate (lowercased): promo, credit, notice, prompt."""
     return bool(
         rules.BOILERPLATE_BLOCK.match(lowered)
+        or (
+            lowered[:1] in "(["  # a notice in brackets: "(Alle Angaben ohne Gewähr)", "[Anzeige]"
+            and lowered[-1:] in ")]"
+            and rules.BOILERPLATE_BLOCK.match(lowered[1:-1].strip()) is not None
+        )
         or ("contributed" in lowered and rules.CONTRIBUTED.match(lowered))
         or (lowered.endswith(")") and rules.CREDIT_AT_END.search(lowered))
     )
@@ -1134,6 +1139,18 @@ def _entry_heading(blocks: list[Block], index: int) -> bool:
     )
 
 
+def _without_boilerplate_end(block: Block) -> Block:
+    """A block without a last line (after a <br>) that is boilerplate alone ("...
+    <br>Verraten Sie gerne in den Kommentaren: ...")."""
+    lines = block.text.split("\n")
+    last = lines[-1]
+    if len(last) > rules.BOILER_MAX_CHARS or not _boilerplate_line(last.lower()):
+        return block
+    md_lines = block.md.split("\n")
+    md = "\n".join(md_lines[:-1]) if len(md_lines) == len(lines) else block.md
+    return replace(block, text="\n".join(lines[:-1]).rstrip(), md=md.rstrip())
+
+
 def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[Block]:
     """Drop boilerplate blocks and recirculation sections; trailing headings go too.
 
@@ -1196,6 +1213,8 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
             or _linked_sentence(block, out, blocks, index)
             or _data_row(block, out)
         ):
+            if "\n" in text and block.kind == "p":
+                block = _without_boilerplate_end(block)
             out.append(block)
         elif bylines is not None and len(bylines) < rules.MAX_BYLINES and is_byline(block):
             bylines.append(block.text)
