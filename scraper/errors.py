@@ -10,7 +10,8 @@ class's ``exit_code``)::
     │   ├── SettingError         a setting (file, environment, flag) out of its bounds
     │   └── QueryError           a full-text search query the index cannot parse
     ├── ArchiveError             the SQLite archive cannot be opened or written (exit 3)
-    │   └── ArchiveLocked        another run holds the archive's crawl lock
+    │   ├── ArchiveLocked        another run holds the archive's crawl lock
+    │   └── ArchiveConflict      PostgreSQL failed a statement to break a deadlock
     └── Interrupted              Ctrl-C where the command had no summary to print (exit 130)
 
 A failed fetch is not raised: it is *recorded* (a ``FetchResult`` with
@@ -65,6 +66,13 @@ class ArchiveError(ScraperError):
 
 class ArchiveLocked(ArchiveError):
     """Another process holds the archive's exclusive crawl lock."""
+
+
+class ArchiveConflict(ArchiveError):
+    """PostgreSQL failed a statement because its transaction and another waited for
+    each other (a deadlock, SQLSTATE 40P01) or could not be serialized (40001).  Only
+    that statement failed: rolled back to a savepoint before it, the transaction
+    goes on, and the writes it undid may be done again (``CommitBatch.write``)."""
 
 
 @contextmanager

@@ -203,8 +203,7 @@ def reextract(
                     continue
                 status = verdict.status
                 if verdict.article is not None:
-                    batch.page()
-                    changed = archive.update_extraction(article_id, verdict.article)
+                    changed = batch.write(archive.update_extraction, article_id, verdict.article)
                     status = Status.UPDATED if changed else Status.UNCHANGED
                 outcome = Outcome(
                     url, status, verdict.reason, article_id, verdict.title, verdict.article

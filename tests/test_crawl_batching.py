@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from scraper.archive import Archive, Discovered
-from scraper.crawl.batching import CommitBatch
+from scraper.crawl.batching import CONFLICTS, CommitBatch
+from scraper.errors import ArchiveConflict
 
 
 class Clock:
@@ -65,3 +66,50 @@ def test_a_page_that_fails_loses_only_its_own_writes(archive: Archive) -> None:
     batch.close()
     urls = [r[0] for r in sqlite3.connect(archive.path).execute("SELECT url FROM frontier")]
     assert sorted(urls) == ["http://s.test/0", "http://s.test/2"]
+
+
+def add(archive: Archive, n: int) -> None:
+    archive.frontier_add("s.test", [Discovered(url=f"http://s.test/{n}", host="s.test")])
+
+
+def test_a_page_failed_to_break_a_deadlock_is_written_again_after_a_commit(
+    archive: Archive,
+) -> None:
+    """(PostgreSQL's deadlock is staged: tests/test_pg_deadlock.py has the real one)"""
+    db = Path(archive.path)
+    batch = CommitBatch(archive, pages=10, clock=Clock())
+    batch.write(add, archive, 0)
+    seen: list[int] = []
+
+    def page() -> str:
+        seen.append(committed(db))
+        add(archive, 1)
+        if len(seen) == 1:  # its first try is failed once it wrote
+            raise ArchiveConflict("deadlock detected")
+        return "written"
+
+    assert batch.write(page) == "written"
+    assert seen == [0, 1]  # the earlier page was committed before the page's second try
+    assert committed(db) == 1  # the page waits for the batch's next commit
+    batch.close()
+    urls = [r[0] for r in sqlite3.connect(db).execute("SELECT url FROM frontier")]
+    assert sorted(urls) == ["http://s.test/0", "http://s.test/1"]  # each once
+
+
+def test_a_conflict_goes_up_when_it_keeps_coming_or_no_commit_lets_go(archive: Archive) -> None:
+    tries = 0
+
+    def page() -> None:
+        nonlocal tries
+        tries += 1
+        raise ArchiveConflict("deadlock detected")
+
+    batch = CommitBatch(archive, clock=Clock())
+    with pytest.raises(ArchiveConflict):
+        batch.write(page)
+    assert tries == CONFLICTS
+    tries = 0
+    with archive.transaction(), pytest.raises(ArchiveConflict):  # not the batch's to commit
+        batch.write(page)
+    assert tries == 1
+    batch.close()

@@ -24,7 +24,7 @@ from typing import Any
 from scraper.archive import pgschema, schema
 from scraper.archive.backend import Nesting
 from scraper.archive.dialect import POSTGRES
-from scraper.errors import ArchiveError, QueryError
+from scraper.errors import ArchiveConflict, ArchiveError, QueryError
 from scraper.urls import redact
 
 Params = Sequence[Any]
@@ -37,6 +37,7 @@ INSERT_VALUES = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 UNNEST_ROWS = 5000  # rows an INSERT ... unnest() carries
+CONFLICTS = ("40P01", "40001")  # deadlock_detected, serialization_failure: ArchiveConflict
 
 
 @lru_cache(maxsize=512)
@@ -192,7 +193,8 @@ class PgBackend(Nesting):
             if user_query and isinstance(exc, self._psycopg.errors.SyntaxError):
                 raise QueryError(f"bad search query ({first})") from exc
             reason = f"{action} ({first})" if action else first
-            raise ArchiveError(f"{self.label}: {reason}") from exc
+            error = ArchiveConflict if exc.sqlstate in CONFLICTS else ArchiveError
+            raise error(f"{self.label}: {reason}") from exc
 
     @property
     def conn(self) -> Any:

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -60,6 +61,7 @@ from scraper.settings import Settings
 from scraper.urls import host_key, normalize_url, redact
 
 POOL_CONNECTIONS = 16
+T = TypeVar("T")
 
 
 def group_seeds(seeds: Iterable[str]) -> dict[str, list[str]]:
@@ -165,10 +167,18 @@ class Crawler:
         self.pool = ExtractPool() if pool is None else pool
         self.batch = CommitBatch(archive)
         self.db = ArchiveThread()  # every archive call of the crawl goes through it
-        guard.robots.share(archive, self.db)  # robots.txt kept in the archive, for every worker
+        # robots.txt kept in the archive, for every worker
+        guard.robots.share(archive, self.db, self.write)
         # offsite and failing hosts: their delay and pauses shared with every worker
         self.hosts = SharedHosts(archive, self.db, self.batch, sites)
         self.fetcher.share_hosts(self.hosts)
+
+    async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)``, writes to the archive, on its thread, as one unit of
+        the commit batch (``CommitBatch.write``: a deadlock with another worker's batch
+        undoes it, commits the batch and does it again).  Every write of the crawl
+        goes this way, or (``SharedHosts``) commits the batch first."""
+        return await self.db(self.batch.write, fn, *args, **kwargs)
 
     def close(self) -> None:
         self.db.close()
@@ -179,7 +189,7 @@ class Crawler:
     # ------------------------------------------------------------ the loop
     async def crawl_site(self, site: str, seeds: list[str]) -> None:
         queue = SiteQueue(self.archive, site, self.settings.max_pages, self.db)
-        await self.db(self.archive.frontier_begin, site)
+        await self.write(self.archive.frontier_begin, site)
         entries = [replace(entry(u, "index", 0, "seed"), priority=PRIORITY["seed"]) for u in seeds]
         listings: list[str] = []
         for root in dict.fromkeys(origin(u) for u in seeds):
@@ -188,7 +198,7 @@ class Crawler:
         listings = list(dict.fromkeys(normalize_url(u) for u in listings))[:MAX_SITEMAPS]
         queue.sitemaps_listed = len(listings)
         entries += [entry(u, "sitemap", 0, "robots") for u in listings]
-        self.result.discovered += await self.db(
+        self.result.discovered += await self.write(
             self.archive.frontier_add, site, entries, force=True
         )
         scope = Scope(
@@ -213,7 +223,7 @@ class Crawler:
                 raise
             except Exception as exc:  # one bad page must not end the crawl
                 reason = redact(f"internal error ({type(exc).__name__}: {exc})")
-                await self.db(
+                await self.write(
                     self.archive.frontier_finish, item.url, "failed", reason=reason, final=True
                 )
                 self.report.report(Outcome(item.url, Status.FAILED, reason), "internal error")
@@ -227,7 +237,7 @@ class Crawler:
         if item.source in LINK_SOURCES and (
             off := run.scope.brake.after(item.source, fetch.status)
         ):
-            await self.db(self.archive.frontier_skip, run.site, item.source, off)
+            await self.write(self.archive.frontier_skip, run.site, item.source, off)
 
     # ------------------------------------------------------------ sitemaps and feeds
     async def _listing(self, run: SiteRun, item: Queued) -> None:
@@ -257,14 +267,12 @@ class Crawler:
         state = "done" if fetch.error is None else "skipped" if missing else "failed"
 
         def write() -> int:  # on the archive's thread
-            self.batch.page()
-            with self.archive.transaction():
-                self.archive.record_fetch(fetch)
-                added = self.archive.frontier_add(run.site, entries)
-                self.archive.frontier_finish(item.url, state, reason=reason)
+            self.archive.record_fetch(fetch)
+            added = self.archive.frontier_add(run.site, entries)
+            self.archive.frontier_finish(item.url, state, reason=reason)
             return added
 
-        self.result.discovered += await self.db(write)
+        self.result.discovered += await self.write(write)
         if state == "failed":
             robots = (reason or "").startswith(ROBOTS_UNAVAILABLE)
             problem = "robots.txt" if robots else item.kind
@@ -297,7 +305,7 @@ class Crawler:
             article, packed = await self.pool.extract(fetch)
             kind = page_kind(item, article)
             entries = await run.scope.page_links(item, fetch, article, kind)
-        outcome, added = await self.db(
+        outcome, added = await self.write(
             self._write_page, run.site, item, fetch, article, packed, kind, entries
         )
         self.result.discovered += added
@@ -309,7 +317,8 @@ class Crawler:
         """On the archive's thread: is ``url`` archived?  Its frontier row says so."""
         if self.archive.article_id_for(url) is None:
             return False
-        self.archive.frontier_finish(url, "done", kind="article", reason="already archived")
+        finish = self.archive.frontier_finish
+        self.batch.write(finish, url, "done", kind="article", reason="already archived")
         return True
 
     def _write_page(
@@ -322,24 +331,22 @@ class Crawler:
         kind: str | None,
         entries: list[Discovered],
     ) -> tuple[Outcome, int]:
-        """On the archive's thread: a page's rows, in one savepoint of the commit batch;
+        """On the archive's thread, a unit of the commit batch (``write``): a page's rows;
         its outcome and the number of new URLs queued."""
         url = item.url
-        self.batch.page()
-        with self.archive.transaction():
-            if article is not None and kind == "index":
-                self.archive.record_fetch(fetch)
-                outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)
-            elif article is not None and (old := self._before_since(item, article)):
-                self.archive.record_fetch(fetch)
-                outcome = Outcome(url, Status.SKIPPED, old, title=article.title)
-            else:
-                outcome = process(fetch, self.archive, article=article, packed=packed)
-            state, reason, final = _frontier_state(outcome)
-            self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
-            added = self.archive.frontier_add(site, entries)
-            if outcome.article_id is not None and article is not None:
-                self._aliases(site, url, fetch, article)
+        if article is not None and kind == "index":
+            self.archive.record_fetch(fetch)
+            outcome = Outcome(url, Status.SKIPPED, "index page", title=article.title)
+        elif article is not None and (old := self._before_since(item, article)):
+            self.archive.record_fetch(fetch)
+            outcome = Outcome(url, Status.SKIPPED, old, title=article.title)
+        else:
+            outcome = process(fetch, self.archive, article=article, packed=packed)
+        state, reason, final = _frontier_state(outcome)
+        self.archive.frontier_finish(url, state, kind=kind, reason=reason, final=final)
+        added = self.archive.frontier_add(site, entries)
+        if outcome.article_id is not None and article is not None:
+            self._aliases(site, url, fetch, article)
         return outcome, added
 
     def _before_since(self, item: Queued, article: Article) -> str | None:

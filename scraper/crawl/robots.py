@@ -87,13 +87,20 @@ class RobotsCache:
         self._clock = clock
         self._archive: Archive | None = None
         self._db: Callable[..., Awaitable[Any]] = inline
+        self._write: Callable[..., Awaitable[Any]] = inline
         self._loading: dict[str, asyncio.Task[Robots]] = {}
         self._loaded: dict[str, Robots] = {}
 
-    def share(self, archive: Archive, db: Callable[..., Awaitable[Any]] = inline) -> None:
+    def share(
+        self,
+        archive: Archive,
+        db: Callable[..., Awaitable[Any]] = inline,
+        write: Callable[..., Awaitable[Any]] | None = None,
+    ) -> None:
         """Keep and read robots.txt in ``archive`` (its calls made through ``db``: the
-        crawl's archive thread)."""
+        crawl's archive thread; its writes through ``write``, by default ``db``)."""
         self._archive, self._db = archive, db
+        self._write = db if write is None else write
 
     async def get(self, url: str) -> Robots:
         key = origin(url)
@@ -123,13 +130,13 @@ class RobotsCache:
             last_modified=kept.last_modified if kept else None,
         )
         if fetch.not_modified and kept is not None and archive is not None:
-            await self._db(archive.robots.checked, key, at)
+            await self._write(archive.robots.checked, key, at)
             return self._robots(key, kept.status, kept.body)
         if fetch.ok or (fetch.status is not None and 400 <= fetch.status < 500):
             status = int(fetch.status or 0)
             body = fetch.body.decode("utf-8", "replace") if fetch.ok else None
             if archive is not None:
-                await self._db(
+                await self._write(
                     archive.robots.put, key, status, body, fetch.etag, fetch.last_modified, at
                 )
             return self._robots(key, status, body)

@@ -65,9 +65,8 @@ async def archive_urls(
     pool, db, batch = ExtractPool(processes), ArchiveThread(), CommitBatch(archive)
 
     def write(fetch: FetchResult, article: Article | None, packed: Packed | None) -> Outcome:
-        batch.page()  # on the archive's thread, as every archive call here
-        with archive.transaction():
-            return process(fetch, archive, article=article, packed=packed)
+        # on the archive's thread, as every archive call here; a unit of the batch
+        return batch.write(process, fetch, archive, article=article, packed=packed)
 
     # the URLs given may be on private addresses (intranets, tests); a redirect from
     # them to another host may not (169.254.169.254, a service on localhost)
