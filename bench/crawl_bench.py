@@ -12,7 +12,8 @@ Runs, each a real ``scraper crawl`` process with ``--per-host 32 --delay 0``:
 2. a second crawl with nothing changed: its time against the first, and the
    site's counters (no article body served, no refetch);
 3. the site restarted with ``--revision 2`` (every tenth article changed):
-   articles updated.
+   articles updated, and how many changed articles' texts now hold the site's
+   "Update 2" paragraph.
 
 With ``--scrapy PYTHON`` (a Python with scrapy and trafilatura installed),
 Scrapy crawls the same site three times, each on a fresh copy, storing nothing:
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -101,6 +103,9 @@ print(json.dumps({"articles": crawler.spider.count, "seconds": time.monotonic() 
 """
 
 
+BENCH_ID = re.compile(r"/news/(\d+)/")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,6 +165,15 @@ def fetch_list(site: BenchSite, db: Path, urls: Path, args: argparse.Namespace) 
         "--timeout", str(args.timeout), "--json", "--quiet",
     ]  # fmt: skip
     return proctree.run(cmd, cwd=ROOT)
+
+
+def updates_kept(db: Path, revision: int) -> tuple[int, int]:
+    """Of the archived articles the site changed (every tenth id), how many texts now
+    hold their "Update K" paragraph (issue 9: 195 of 200 after ``--revision 2``)."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT url, text FROM articles").fetchall()
+    changed = [text for url, text in rows if (m := BENCH_ID.search(url)) and int(m[1]) % 10 == 0]
+    return sum(f"Update {revision}:" in (text or "") for text in changed), len(changed)
 
 
 def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -259,6 +273,7 @@ def main() -> None:
             ("--revision 2 crawl", f"{t3:.2f} s, {third['updated']} updated, "
              f"{third['unchanged']} unchanged, {third['not-modified']} not modified"),
             ("--revision 2 /__stats", json.dumps(delta(r1, r0))),
+            ("changed articles holding Update 2", "{} of {}".format(*updates_kept(db, 2))),
         ]  # fmt: skip
     with sqlite3.connect(db) as conn:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
