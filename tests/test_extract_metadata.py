@@ -284,6 +284,36 @@ def test_date_in_running_text_is_not_a_dateline() -> None:
     assert extract(page("", body)).published is None
 
 
+ARTICLE = "<p>" + "A sentence of the article that goes on for a while. " * 6 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        ("(21. November 2022) Energieverbraucher erhalten eine Preiserhöhung", (2022, 11, 21)),
+        ("Karlsruhe, (12.11.2021). Traditionell gedenken Christen", (2021, 11, 12)),
+        ("2021-10-16 | Botschaft", (2021, 10, 16)),
+        ("Am 15.12.2016 treffen sich Akteure zum monatlichen Stammtisch", None),  # running text
+    ],
+)
+def test_a_dateline_starting_the_articles_text_dates_a_page_without_one(
+    first: str, expected: tuple[int, int, int] | None
+) -> None:
+    # energieverbraucher.de (w0622; its news list's first date was taken), ditib.de (w0186)
+    side = '<div class="news-date">29.11.2022</div><a href="/n">Eine andere Meldung</a>'
+    body = f'<h2>A title</h2><p>Von Jane Doe</p><p>{first}</p>{ARTICLE * 4}<div id="x">{side}</div>'
+    published = extract(page("", body)).published
+    assert published == (
+        datetime(*expected, tzinfo=UTC) if expected else datetime(2022, 11, 29, tzinfo=UTC)
+    )
+
+
+def test_a_machine_date_outranks_a_dateline_in_the_text() -> None:
+    head = '<meta property="article:published_time" content="2022-11-22T10:00:00Z">'
+    body = f"<p>(21. November 2022) Energieverbraucher erhalten</p>{ARTICLE * 4}"
+    assert extract(page(head, body)).published == datetime(2022, 11, 22, 10, tzinfo=UTC)
+
+
 def test_shown_date_settles_a_machine_time_near_midnight() -> None:
     head = '<meta property="article:published_time" content="2022-11-06T23:00:00Z">'
     body = "<h1>A title</h1><p>07.11.2022</p>" + FILLER

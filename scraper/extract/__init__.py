@@ -31,7 +31,9 @@ The stages, in order:
      the URL, the date written at the title (which also wins over a machine date it
      does not show), a date in a byline ("Author: X am 29.12.2010"), date-like
      elements, a labelled date ("Erschienen am", "wurde am <date> veröffentlicht") in
-     the body; a URL's date wins over a machine date more than two days after it (a
+     the body, which a dateline set apart at the start of one of the main text's
+     first paragraphs outranks ("(21. November 2022) ...", "2021-10-16 | ...": step 8);
+     a URL's date wins over a machine date more than two days after it (a
      republication); modified from
      dateModified / article:modified_time;
    - site name, description, image, canonical URL, section, tags: JSON-LD,
@@ -88,14 +90,17 @@ The stages, in order:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import TYPE_CHECKING
 
-from scraper.extract import content, guard, language, links, metadata
+from scraper.extract import content, dates, guard, language, links, metadata
 from scraper.extract.encoding import decode_html, is_utf8, parse_input
 from scraper.extract.rules import (
     ARTICLE_MIN_CHARS,
     BYLINE_MAX_CHARS,
+    DATELINE_BLOCKS,
+    DATELINE_START_CHARS,
     INDEX_LINK_TEXT_SHARE,
     INDEX_MIN_LINKS,
     LD_BODY_SHARE,
@@ -229,6 +234,15 @@ def _extract(html: bytes | str, url: str | None) -> Article:
             for b in blocks
             if len(b.text) > BYLINE_MAX_CHARS or b.text.strip(_NAME_STRIP).casefold() not in names
         ]
+    if src.published_weak and blocks:
+        # "(21. November 2022) Energieverbraucher erhalten ...", "2021-10-16 | Botschaft":
+        # the article's own dateline at the start of its text
+        for block in blocks[:DATELINE_BLOCKS]:
+            lead = block.kind == "p" and _DATELINE_LEAD.match(block.text)
+            found = lead and dates.find_dates(lead.group(1))
+            if found:
+                article.published = min(found)[1]
+                break
     if not article.authors and bylines:
         article.authors = metadata.authors_from_bylines(bylines, site)
     article.text = "\n\n".join(b.text for b in blocks)
@@ -240,6 +254,9 @@ def _extract(html: bytes | str, url: str | None) -> Article:
 
 
 _NAME_STRIP = " -–—|,·•"
+# a paragraph's start set apart by a bracket or a bar or dash: "(21. November 2022) ...",
+# "Karlsruhe, (12.11.2021). ...", "2021-10-16 | Botschaft"
+_DATELINE_LEAD = re.compile(rf"(.{{0,{DATELINE_START_CHARS}}}?)(?:\)|\s[|–—-]\s)")
 
 
 def _letters(node: LexborNode) -> int:

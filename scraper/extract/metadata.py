@@ -59,6 +59,7 @@ class Sources:
     _near: tuple[list[str], list[str]] | None = None
     _near_dates: tuple[list[datetime], list[datetime]] | None = None
     _body_at: int | None = None  # where <body starts in html
+    published_weak: bool = False  # the publication date, if any, is a guess (published_of)
 
     def times(self) -> list[tuple[str, str]]:
         """(datetime attribute, lowercased class context) of the page's ``<time>`` tags."""
@@ -1398,11 +1399,17 @@ PUBLISHED_STEPS = (
 )
 
 
+_SHOWN_STEPS = PUBLISHED_STEPS.index(_published_dom)
 _URL_DATE_SLACK = timedelta(days=2)
 
 
 def published_of(src: Sources) -> datetime | None:
-    found = _cascade(PUBLISHED_STEPS, src)
+    found = _cascade(PUBLISHED_STEPS[:_SHOWN_STEPS], src)
+    if found is None:
+        # no machine date, none in the URL, at the title or in a byline: the date
+        # elements' and labels' guesses, which the article's own dateline outranks
+        src.published_weak = True
+        found = _cascade(PUBLISHED_STEPS[_SHOWN_STEPS:], src)
     in_url = _published_url(src)
     if found is not None and in_url is not None and found - in_url > _URL_DATE_SLACK:
         # a path is written when the page is made: a later machine date is a republication

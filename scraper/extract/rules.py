@@ -289,6 +289,9 @@ BOILERPLATE_BLOCK = re.compile(
 # 2019 - 11:28 AMT") is metadata: a paragraph this short with a year whose words
 # are all month or weekday names, these fillers or a time zone in capitals.
 DATELINE_MAX_CHARS = 70
+# A date this near the start of the article's text is its dateline ("Karlsruhe, (12.11.2021).")
+DATELINE_START_CHARS = 30
+DATELINE_BLOCKS = 4  # among the text's first blocks, paragraphs (not headings or list items)
 WEEKDAYS = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs "
     "fri sat sun montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag "
