@@ -558,3 +558,23 @@ def test_a_boilerplate_line_in_brackets_goes(notice: str) -> None:
     # handwerksblatt.de (w0680), eltiempo.com (w0618)
     text = extract(page(f"<article>{BODY}<p>{notice}</p>{BODY}</article>")).text
     assert notice not in text and "Paragraph 5." in text
+
+
+def test_a_picture_with_a_caption_and_a_credit_outside_figure_goes() -> None:
+    # macwelt.de (w0760), austria.info (w0486): <div><picture><img></picture><div>Vergrößern
+    # <strong>caption</strong> © credit</div></div> between the paragraphs
+    visual = (
+        '<div class="visual inline"><picture><img src="a.jpg"></picture>'
+        '<div class="description"><a class="btn" href="a.jpg"><strong>Vergrößern</strong></a>'
+        '<strong class="title">Eine kleine runde Aussparung für die Kamera.</strong>'
+        '<div class="box"><span class="copy">© Jon Prosser</span></div></div></div>'
+    )
+    text = extract(page(f"<article>{BODY}{visual}{BODY}</article>")).text
+    assert "Aussparung" not in text and "Vergrößern" not in text and "Paragraph 5." in text
+
+
+def test_a_picture_beside_a_paragraph_with_a_credit_stays() -> None:
+    # a paragraph is text, whatever picture and credit stand beside it
+    story = f'<div><img src="a.jpg"><p>{SENTENCE * 2}The photo shows the mayor. © AP</p></div>'
+    text = extract(page(f"<article>{BODY}{story}{BODY}</article>")).text
+    assert "The photo shows the mayor." in text

@@ -85,7 +85,13 @@ def clean_tree(body: LexborNode) -> int:
         if node.tag_id not in _DROP_TAG_IDS and _hidden_or_aside(node.attributes):
             doomed.append(node)
     _decompose_all(doomed)
-    total = len(body.text_lexbor())
+    text = body.text_lexbor()
+    if "©" in text:  # the credit of a picture (the cheap test: a third of pages have one)
+        figures = _credited_pictures(body)
+        if figures:
+            _decompose_all(figures)
+            text = body.text_lexbor()
+    total = len(text)
     main_share = total * rules.BOILERPLATE_MAX_SHARE
     for node in asides:  # document order: an outer aside goes before the ones inside it
         if node.parent is not None and (size := len(node.text_lexbor())) <= main_share:
@@ -131,6 +137,40 @@ def clean_tree(body: LexborNode) -> int:
     return total
 
 
+def _credited_pictures(body: LexborNode) -> list[LexborNode]:
+    """Pictures laid out as figures without the tag: the nearest wrapper of an <img> that
+    has text holds a "©" credit, under ``rules.FIGURE_MAX_CHARS`` of text and no paragraph
+    (``<div class=visual><picture/><div>Enlarge <strong>A caption.</strong> © Jane
+    Doe</div></div>``). Its caption repeats what the picture shows, not the article."""
+    found: list[LexborNode] = []
+    last = -1
+    for image in body.css("img"):
+        wrapper = image.parent
+        text = ""
+        for _ in range(rules.FIGURE_LEVELS):
+            if wrapper is None or wrapper.tag_id in ROOT_IDS:
+                break
+            text = wrapper.text_lexbor()
+            if text and not text.isspace():
+                break
+            wrapper = wrapper.parent
+        if (
+            wrapper is None
+            or wrapper.mem_id == last
+            or "©" not in text
+            or len(text) > 4 * rules.FIGURE_MAX_CHARS
+            or wrapper.tag_id in _NOT_FIGURE_IDS
+            or wrapper.tag_id in ROOT_IDS
+        ):
+            continue
+        if len(" ".join(text.split())) <= rules.FIGURE_MAX_CHARS and wrapper.css_first("p") is None:
+            found.append(wrapper)
+            last = wrapper.mem_id
+    return found
+
+
+# an image's wrapper of these tags is text, a link or the article itself, not a figure
+_NOT_FIGURE_IDS = tag_ids("p, a, span, li, td, article, main, body")
 _INLINE_IDS = tag_ids("span, em, i, b, strong, time, abbr, small")
 
 

@@ -46,6 +46,10 @@ HIDING_STYLES = ("display:none", "visibility:hidden")
 # an article that scripts render).
 DROP_IF_SMALL_TAGS = "header, form, address, noscript"
 SMALL_TEXT_CHARS = 400
+# A picture's wrapper (the nearest ancestor of an <img> with text, this many levels up
+# at most) whose text holds a "©" credit, is this short and has no <p>: a figure.
+FIGURE_LEVELS = 3
+FIGURE_MAX_CHARS = 300
 
 # Elements whose class or id matches are boilerplate, checked on the lowercased
 # class and id tokens cut into word parts at "-" and "_"; "a-b" below matches the
