@@ -578,3 +578,81 @@ def test_a_picture_beside_a_paragraph_with_a_credit_stays() -> None:
     story = f'<div><img src="a.jpg"><p>{SENTENCE * 2}The photo shows the mayor. © AP</p></div>'
     text = extract(page(f"<article>{BODY}{story}{BODY}</article>")).text
     assert "The photo shows the mayor." in text
+
+
+def test_a_link_in_a_sentence_stays_whatever_its_class() -> None:
+    # nytimes.com: a place or a name in the sentence links to its topic page under a
+    # class of boilerplate words ("meta-loc", "meta-per")
+    html = page(
+        f'<div class="story">{BODY}<p>The government plans to reverse its position on '
+        '<a class="meta-loc" href="/topic/sudan">Sudan</a> and lift trade sanctions, '
+        "officials said late on Thursday.</p>"
+        "<p>The envoy will answer readers' questions on Friday at noon, the paper said. "
+        '<a class="read-more" href="/envoy">Read more</a></p>'
+        '<p><a class="meta-share" href="/share">Share this story</a></p></div>'
+    )
+    text = extract(html).text
+    assert "its position on Sudan and lift trade sanctions" in text
+    assert "at noon, the paper said." in text
+    assert "Read more" not in text  # after the sentence, not in it
+    assert "Share this" not in text  # alone in its paragraph: still boilerplate
+
+
+def test_a_data_table_that_outscores_its_article_brings_the_article_along() -> None:
+    # Wikipedia's "List of films featuring time loops": the table's cells outscore the
+    # introduction before it and the see-also list and notes after it
+    synopsis = "A long synopsis of the film, with commas, places, and people, long enough. " * 2
+    rows = "".join(
+        f"<tr><td>Film number {i}</td><td>19{60 + i}</td><td>{synopsis}</td></tr>"
+        for i in range(12)
+    )
+    intro = "This list of films is about characters who live the same day again and again."
+    notes = "Notes: the years given are those of each film's first release in cinemas."
+    html = page(
+        f"<div class='page'><h1>Films</h1><div class='text'><p>{intro}</p>"
+        f"<table><tbody>{rows}</tbody></table><p>{notes}</p>"
+        "</div><div class='foot'><p>Footer text of the site.</p></div></div>"
+    )
+    text = extract(html).text
+    assert intro in text and "Film number 11 1971" in text and notes in text
+    assert "Footer" not in text
+
+
+def test_a_table_of_contents_is_part_of_the_text() -> None:
+    # a documentation page's and a tutorial's list of their own sections (links to
+    # "#setting-up", each naming its section's heading): the reader's view keeps it;
+    # links to other targets (a skip link, a box's tabs) or to "#" are still links
+    toc = "".join(
+        f'<li><a href="#{slug}">{name}</a></li>'
+        for slug, name in (("detecting", "1 Detecting anomalies"), ("setting-up", "Setting up"))
+    )
+    skip = '<ul><li><a href="#main">Jump to main content</a></li></ul>'
+    tabs = '<ul><li><a href="#about">Author</a></li><li><a href="#">Show all</a></li></ul>'
+    sections = (
+        f'<h2><span id="detecting">Detecting anomalies</span>[edit]</h2>{BODY}'
+        f'<div id="setting-up"><h2>Setting up¶</h2><p>{SENTENCE * 2}</p></div>'
+        f'<div id="about"><p>{SENTENCE}</p></div>'
+    )
+    text = extract(
+        page(f"{skip}<main id='main'><article><ul>{toc}</ul>{sections}{tabs}</article></main>")
+    ).text
+    assert "1 Detecting anomalies" in text and "Setting up\n" in text
+    assert "Jump to" not in text and "Author" not in text and "Show all" not in text
+
+
+def test_an_empty_box_inside_a_line_does_not_break_it() -> None:
+    # a browser extension's badge (an empty <div> in a citation) cut the line in two
+    # pieces, its linked half then dropped as a link list
+    cite = (
+        '<li><cite>Bratersky, Alexander (29 July 2013). <a href="https://example.com/a">'
+        '"Dance Troupe to Conquer Middle East"</a><div class="badge"><div></div></div>. '
+        "<i>The Moscow Times</i>. Archived from the original on 2 May 2015. Retrieved 1 May 2015."
+        "</cite></li>"
+    )
+    text = extract(page(f"<article>{BODY}<ol>{cite}</ol><div>Sun<div></div>day</div></article>"))
+    text = text.text
+    assert "Sun\n\nday" in text  # between blocks' lines, a box still breaks them
+    assert (
+        'Bratersky, Alexander (29 July 2013). "Dance Troupe to Conquer Middle East". '
+        "The Moscow Times. Archived" in text
+    )

@@ -49,12 +49,14 @@ The stages, in order:
    only in a BEM modifier ("Section--Ads"); an element of two or more
    long, link-free paragraphs is prose whatever its name, an id spelling its
    section's heading names nothing, and an inline element in a paragraph's
-   sentence ("<span class=dateline>CAIRO -</span> Gunmen ...") stays; a small
+   sentence ("<span class=dateline>CAIRO -</span> Gunmen ...", a link with the
+   sentence's words on both sides: "on <a class=meta-loc>Sudan</a> and") stays; a small
    ``<header>`` inside ``<article>``/``<main>`` is the article's own and stays.
 7. Choose the main container (``content.choose_container``): paragraphs score
    their parent and grandparent (length, commas), class/id vocabularies and
    semantic tags add or subtract, link density scales down; the best candidate,
-   climbing to an ancestor shared by several strong candidates, plus its
+   climbing to an ancestor shared by several strong candidates, and out of a
+   data table (its cells outscore the prose around it), plus its
    worthy siblings; widened to the ancestor that gains most paragraph text
    when they hold under 60% of the page's, and preceded by the lead paragraph
    or deck just before them, and the run of paragraphs before it (up to 3 levels
@@ -63,12 +65,15 @@ The stages, in order:
    its heading or on a wrapper holding only it, in English, Spanish, French or
    German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
 8. Render the container into blocks in document order, text and markdown in
-   one walk (``content.render``), then drop boilerplate blocks: link-heavy
+   one walk (``content.render``; a box with no text inside a line's inline element
+   does not break the line), then drop boilerplate blocks: link-heavy
    blocks (a heading's link to its own section does not count; a heading
    that is a link stays when a prose paragraph follows it, one kept precedes it
    and the page has three or more such: a list article's entries; a sentence
    mostly one link between prose paragraphs stays, and so does a table row of
-   several cells, after a kept row, with words outside its links), promos ("Read more:",
+   several cells, after a kept row, with words outside its links, and so does a
+   list item linking to a section of the page that it names: a table of
+   contents), promos ("Read more:",
    "Lesen Sie auch"), reading times, share and subscribe prompts,
    credits, bylines ("Von: Jane Doe"), datelines alone or after a label ("Stand:
    25.01.2022"), and sections under recirculation or comment headings
@@ -206,13 +211,14 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     raw_chars = content.clean_tree(body)
     bylines: list[str] = []
     chosen = content.choose_container(body, above_title)
-    blocks = content.keep_blocks(content.render(chosen, resolve), bylines)
+    sections = content.section_headings(body)
+    blocks = content.keep_blocks(content.render(chosen, resolve, sections), bylines)
     chosen_chars = sum(len(b.text) for b in blocks)
     if chosen_chars < MIN_MAIN_CHARS or (
         chosen_chars < MAIN_MIN_SHARE * raw_chars  # raw_chars bounds the letters: cheap first
         and chosen_chars < MAIN_MIN_SHARE * _letters(body)
     ):
-        whole = content.keep_blocks(content.render([body], resolve), bylines)
+        whole = content.keep_blocks(content.render([body], resolve, sections), bylines)
         whole_chars = sum(len(b.text) for b in whole)
         if whole_chars > chosen_chars and (
             chosen_chars < MIN_MAIN_CHARS or chosen_chars < MAIN_MIN_SHARE * whole_chars

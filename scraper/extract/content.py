@@ -171,20 +171,36 @@ def _credited_pictures(body: LexborNode) -> list[LexborNode]:
 
 # an image's wrapper of these tags is text, a link or the article itself, not a figure
 _NOT_FIGURE_IDS = tag_ids("p, a, span, li, td, article, main, body")
-_INLINE_IDS = tag_ids("span, em, i, b, strong, time, abbr, small")
+_INLINE_IDS = tag_ids("a, span, em, i, b, strong, time, abbr, small")
 
 
 def _in_sentence(node: LexborNode) -> bool:
     """Whether an inline element is part of a paragraph's sentence: its <p> has text of
-    its own (outside any element) beside it."""
+    its own (outside any element) beside it; a link, on both sides of it ("position on
+    <a class=meta-loc>Sudan</a> and lift", not "... Fragen. <a class=more>mehr</a>")."""
     parent = node.parent
     if parent is None or parent.tag != "p":
         return False
+    if node.tag_id in _LINK_IDS:
+        return _own_text(node.prev, before=True) and _own_text(node.next, before=False)
     child = parent.child
     while child is not None:
         if child.tag_id == TEXT_ID and len((child.text_content or "").strip()) >= 2:
             return True
         child = child.next
+    return False
+
+
+_LINK_IDS = tag_ids("a")
+
+
+def _own_text(sib: LexborNode | None, before: bool) -> bool:
+    """Whether a text node of the parent's own, with letters or digits, is among these
+    siblings (walking back from ``sib`` when ``before``, forward otherwise)."""
+    while sib is not None:
+        if sib.tag_id == TEXT_ID and any(c.isalnum() for c in sib.text_content or ""):
+            return True
+        sib = sib.prev if before else sib.next
     return False
 
 
@@ -562,10 +578,17 @@ def choose_container(
     top.sort(key=lambda e: e[1], reverse=True)
     best, best_score = top[0]
     best = _shared_ancestor(best, best_score, top)
+    while best.tag_id in _TABLE_PART_IDS and best.parent is not None:
+        # a data table's cells outscore the prose around it (a list of films, its
+        # introduction, see-also list and notes): the table is part of the article
+        best = best.parent
     best_score = scores.get(best.mem_id, [best, best_score])[1]
     chosen = _same_class(body, best) or _with_siblings(best, max(best_score, 0.0), scores)
     chosen = _widen(chosen, best, good)
     return _leads(chosen[0], above_title) + chosen
+
+
+_TABLE_PART_IDS = tag_ids("table, thead, tbody, tfoot, tr")
 
 
 def _in_media(node: LexborNode, top: LexborNode) -> bool:
@@ -790,8 +813,13 @@ def _with_siblings(best: LexborNode, best_score: float, scores: dict) -> list[Le
 class _Renderer:
     """Walks subtrees iteratively and cuts their text into blocks (with markdown)."""
 
-    def __init__(self, resolve: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        resolve: Callable[[str], str | None],
+        sections: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.resolve = resolve
+        self.sections = sections
         self.blocks: list[Block] = []
         self.text: list[str] = []
         self.md: list[str] = []
@@ -861,6 +889,17 @@ class _Renderer:
             self.md.append(_BR)
             return False
         if tag in rules.BLOCK_TAGS:
+            if (
+                tag == "div"
+                and self.text
+                and (parent := node.parent) is not None
+                and parent.tag not in rules.BLOCK_TAGS
+                and not all(map(str.isspace, self.text))
+                and not node.text_lexbor().strip()
+            ):
+                # a box with no text inside a line's inline element (an extension's
+                # badge in a citation's <cite>): no line break
+                return False
             self.flush()
             if tag in rules.HEADING_TAGS:
                 self.heading = int(tag[1])
@@ -927,9 +966,12 @@ class _Renderer:
             anchor = "".join(self.text[text_at:]).strip()
             if not anchor:
                 return
-            if not (self.heading and href.startswith("#")):
+            if not (self.heading and href.startswith("#")) and not (
+                self.lists and href[:1] == "#" and self._names_section(href[1:], anchor)
+            ):
                 # a heading's link to its own section (a table of contents' target,
-                # an anchor widget) does not make it a teaser's link
+                # an anchor widget) does not make it a teaser's link, nor does a list
+                # item's link to a section that it names: a table of contents
                 self.link_chars += len(anchor)
             url = self.resolve(href) if href else None
             if url:
@@ -938,6 +980,13 @@ class _Renderer:
                 self.md.append(f"]({url})")
         else:
             self._mark(tag)
+
+    def _names_section(self, target: str, anchor: str) -> bool:
+        """Whether a link to ``#target`` names the section there (its heading's words)."""
+        if self.sections is None or not target:
+            return False
+        key = _section_key(anchor)
+        return bool(key) and _section_key(self.sections(target) or "") == key
 
     def walk(self, root: LexborNode) -> None:
         root_tag = root.tag or ""
@@ -997,14 +1046,69 @@ _ACTIVE_TAGS = (
 _ACTIVE_IDS = tag_ids(",".join(sorted(_ACTIVE_TAGS)))
 
 
+_NUMBERING = re.compile(r"^\s*\d+(?:\.\d+)*\.?\s+")
+_SIGN_AT_END = re.compile(r"(?:\s*\[[^\]]*\])?[\W_]*$")
+
+
+def _section_key(text: str) -> str:
+    """A heading's or a contents entry's words: numbering, a bracketed end and a
+    permalink's sign gone ("3.1 Setting up", "Setting up[edit]", "Setting up¶": "setting up")."""
+    return " ".join(_SIGN_AT_END.sub("", _NUMBERING.sub("", text)).casefold().split())
+
+
+def section_headings(body: LexborNode) -> Callable[[str], str | None]:
+    """The text of the heading of the section an id (or an ``<a name>``) marks: the
+    element itself, a heading around it, its first heading or the heading right after
+    it; None when there is none. Looked up on demand (tables of contents are rare)."""
+    memo: dict[str, str | None] = {}
+
+    def heading_of(target: str) -> str | None:
+        found = memo.get(target, False)
+        if found is not False:
+            return found
+        text = None
+        if '"' not in target and "\\" not in target and len(memo) < 1000:
+            try:
+                node = body.css_first(f'[id="{target}"], a[name="{target}"]')
+            except Exception:  # an id that is no valid selector string: no section
+                node = None
+            heading = _heading_at(node) if node is not None else None
+            text = heading.text_lexbor() if heading is not None else None
+        memo[target] = text
+        return text
+
+    return heading_of
+
+
+def _heading_at(node: LexborNode) -> LexborNode | None:
+    up = node
+    for _ in range(3):  # the target, or a heading around it (<h2><span id=...>)
+        if up is None:
+            break
+        if up.tag in _HEADINGS:
+            return up
+        up = up.parent
+    sib = node.next  # <a name="x"></a><h2>...
+    while sib is not None and sib.tag_id == TEXT_ID and not (sib.text_content or "").strip():
+        sib = sib.next
+    if sib is not None and sib.tag in _HEADINGS:
+        return sib
+    return node.css_first("h1, h2, h3, h4, h5, h6")  # <div class=section id=x><h2>
+
+
 class _Full(Exception):
     """The renderer holds ``rules.MAX_BLOCKS`` blocks."""
 
 
-def render(roots: list[LexborNode], resolve: Callable[[str], str | None]) -> list[Block]:
+def render(
+    roots: list[LexborNode],
+    resolve: Callable[[str], str | None],
+    sections: Callable[[str], str | None] | None = None,
+) -> list[Block]:
     """Blocks of text, in document order, for the given subtrees (the first
-    ``rules.MAX_BLOCKS`` of them)."""
-    renderer = _Renderer(resolve)
+    ``rules.MAX_BLOCKS`` of them). ``sections`` gives the heading of the section an id
+    names (``section_headings``)."""
+    renderer = _Renderer(resolve, sections)
     try:
         for root in roots:
             renderer.walk(root)
