@@ -656,3 +656,35 @@ def test_an_empty_box_inside_a_line_does_not_break_it() -> None:
         'Bratersky, Alexander (29 July 2013). "Dance Troupe to Conquer Middle East". '
         "The Moscow Times. Archived" in text
     )
+
+
+def test_a_lead_between_the_title_and_a_distant_article_is_kept_a_styled_deck_is_not() -> None:
+    lead = "The lead tells the whole story in one long sentence, as leads do in many magazines."
+    byline = '<div class="hero-date"><a href="/author/jane">Jane Doe</a> 18 May 2021</div>'
+    article = (
+        '<div id="page"><div id="content"><div id="primary"><main><article>'
+        f'<div class="entry-content">{BODY}</div></article></main></div></div></div>'
+    )
+
+    def hero(paragraph: str) -> str:
+        return page(
+            '<div class="hero-wrapper"><div class="hero-posts"><div class="container">'
+            f'<div class="hero-text"><h1>Title</h1>{paragraph}{byline}</div></div></div></div>'
+            f"{article}"
+        )
+
+    # styled as the article's paragraphs: the article's first paragraph
+    text = extract(hero(f"<p>{lead}</p>")).text
+    assert text.startswith(lead) and "Paragraph 5." in text and "Jane Doe" not in text
+    # and a paragraph added after it comes out after it
+    added = "An update added to the story after it was published, with new details from officials."
+    text = extract(hero(f"<p>{lead}</p><p>{added}</p>")).text
+    assert text.startswith(f"{lead}\n\n{added}\n\nThis sentence")
+    # a class of its own: a deck, which summaries of the article leave out
+    assert lead not in extract(hero(f'<p class="dek">{lead}</p>')).text
+    # no sentence's end: a subtitle
+    assert lead[:-1] not in extract(hero(f"<p>{lead[:-1]}</p>")).text
+    # more text than the lead between them: no lead
+    topics = " ".join(f"<span>Topic {i}</span>" for i in range(30))
+    menu = f"<div class='topics'>{topics}</div>"
+    assert lead not in extract(hero(f"<p>{lead}</p>{menu}")).text

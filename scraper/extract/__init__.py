@@ -63,7 +63,11 @@ The stages, in order:
    up, wrappers with no other text not counted; never a paragraph above the
    page's first ``<h1>``, the run never into a title's header; a deck named on
    its heading or on a wrapper holding only it, in English, Spanish, French or
-   German: "standfirst", "bajada", "copete", "chapeau", "Vorspann").
+   German: "standfirst", "bajada", "copete", "chapeau", "Vorspann"); and, further
+   off, the prose paragraphs between the page's first ``<h1>`` and them when they
+   make up most of the text there and are styled as most of the article's
+   paragraphs are (a deck with a class of its own, or without a sentence's end,
+   stays out).
 8. Render the container into blocks in document order, text and markdown in
    one walk (``content.render``; a box with no text inside a line's inline element
    does not break the line), then drop boilerplate blocks: link-heavy
@@ -207,10 +211,11 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     if body is None:
         article.language = metadata.declared_language(src)
         return article
-    above_title = content.above_title(body)
+    h1 = body.css_first("h1")
+    above_title = content.above_title(body, h1)
     raw_chars = content.clean_tree(body)
     bylines: list[str] = []
-    chosen = content.choose_container(body, above_title)
+    chosen = content.choose_container(body, above_title, h1)
     sections = content.section_headings(body)
     blocks = content.keep_blocks(content.render(chosen, resolve, sections), bylines)
     chosen_chars = sum(len(b.text) for b in blocks)

@@ -501,12 +501,12 @@ _TOP_IDS = tag_ids("html") | {DOCUMENT_ID}
 _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
 
 
-def above_title(body: LexborNode) -> frozenset[int]:
-    """The elements before the page's first <h1> (read before cleaning, which may drop
-    the header holding it): no lead of the article comes from there. Given as the
+def above_title(body: LexborNode, h1: LexborNode | None) -> frozenset[int]:
+    """The elements before the page's first <h1> (``h1``, read before cleaning, which may
+    drop the header holding it): no lead of the article comes from there. Given as the
     preceding siblings of the <h1> and of its ancestors, each standing for its subtree
     (``_is_above``): cheaper than every element before it."""
-    node = body.css_first("h1")
+    node = h1
     if node is None:
         return frozenset()
     found = []
@@ -532,12 +532,14 @@ def _is_above(node: LexborNode, above: frozenset[int]) -> bool:
 
 
 def choose_container(
-    body: LexborNode, above_title: frozenset[int] = frozenset()
+    body: LexborNode, above_title: frozenset[int] = frozenset(), h1: LexborNode | None = None
 ) -> list[LexborNode]:
     """The node(s) holding the article: the best-scored candidate and its worthy siblings.
 
     When they hold too little of the page's paragraph text, the ancestor that
-    gains the most paragraph text for the least other text replaces them.
+    gains the most paragraph text for the least other text replaces them. Lead
+    paragraphs before them join them (``_leads``, and ``_title_leads`` after the
+    page's first <h1>, ``h1``, when cleaning left it).
     """
     scores: dict[int, list] = {}  # mem_id -> [node, score]
     chains: dict[int, list[list]] = {}  # a unit's parent -> score entries of it and 2 ancestors
@@ -585,7 +587,10 @@ def choose_container(
     best_score = scores.get(best.mem_id, [best, best_score])[1]
     chosen = _same_class(body, best) or _with_siblings(best, max(best_score, 0.0), scores)
     chosen = _widen(chosen, best, good)
-    return _leads(chosen[0], above_title) + chosen
+    leads = _leads(chosen[0], above_title)
+    if h1 is not None:
+        leads[:0] = _title_leads(body, h1, (leads or chosen)[0], chosen)
+    return leads + chosen
 
 
 _TABLE_PART_IDS = tag_ids("table, thead, tbody, tfoot, tr")
@@ -683,6 +688,84 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
         if seen or _has_text_after(node):  # a bare wrapper is no level of its own
             levels += 1
         node = node.parent
+    return leads
+
+
+def _title_leads(
+    body: LexborNode, h1: LexborNode, first: LexborNode, chosen: list[LexborNode]
+) -> list[LexborNode]:
+    """Lead paragraphs between the page's <h1> and the article's first node, when
+    they make up most of the text there (a deck in the page's header, far from the
+    container): prose paragraphs, nearly free of links, outside captions."""
+    path = set()
+    node = first
+    while node is not None:
+        path.add(node.mem_id)
+        node = node.parent
+    if h1.mem_id in path:
+        return []
+    chosen_ids = {c.mem_id for c in chosen}
+    node = h1
+    while node.mem_id not in path:  # up to the ancestor it shares with the article
+        if node.mem_id in chosen_ids:
+            return []  # the title is in the article
+        node = node.parent
+        if node is None:  # removed with what held it (a site's logo): the next <h1>
+            node = h1 = body.css_first("h1")
+            if node is None:
+                return []
+    between: list[LexborNode] = []
+    node, steps = h1, 0
+    while steps < rules.TITLE_LEAD_STEPS:
+        steps += 1
+        nxt = node.next
+        while nxt is None:
+            node = node.parent
+            if node is None or node.tag_id in ROOT_IDS:
+                return []
+            nxt = node.next
+        node = nxt
+        while node.mem_id in path and node.mem_id != first.mem_id:
+            node = node.child  # an ancestor of the article: into it
+            if node is None:
+                return []
+        if node.mem_id == first.mem_id:
+            break
+        if node.tag and node.tag[0] != "-":
+            between.append(node)
+    else:
+        return []
+    total = 0
+    leads: list[LexborNode] = []
+    for sib in between:
+        text = sib.text_lexbor()
+        if not text or text.isspace():
+            continue
+        total += len(" ".join(text.split()))
+        if total > rules.TITLE_LEAD_MAX_CHARS:
+            return []
+        paragraphs = [sib] if sib.tag == "p" else sib.css("p")
+        leads += [
+            p
+            for p in paragraphs
+            if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
+            and p.text_lexbor().rstrip().endswith(rules.SENTENCE_ENDS)
+            and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
+            and not _in_media(p, sib)
+        ]
+    if not leads:
+        return []
+    # styled as the article's paragraphs mostly are (a deck has a class of its own)
+    counts: dict[str | None, int] = {}
+    for root in chosen:
+        for p in root.css("p")[: rules.TITLE_LEAD_STYLES]:
+            style = p.attributes.get("class")
+            counts[style] = counts.get(style, 0) + 1
+    most = max(counts.values(), default=0)
+    leads = [p for p in leads if most and counts.get(p.attributes.get("class")) == most]
+    lead_chars = sum(len(" ".join(p.text_lexbor().split())) for p in leads)
+    if not leads or lead_chars < rules.TITLE_LEAD_SHARE * total:
+        return []
     return leads
 
 
