@@ -50,6 +50,10 @@ def _folded(node: LexborNode) -> str:
     return " ".join(node.text_lexbor().split())
 
 
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
 def _anchor(tree: LexborHTMLParser, paragraphs: list[str]) -> LexborNode | None:
     """The <p> whose text is the first of ``paragraphs`` found as one in the page."""
     wanted = set(paragraphs)
@@ -96,14 +100,17 @@ def _remove(html: str, text: str, doomed: Callable[[LexborNode], bool]) -> str |
     tree = LexborHTMLParser(html)
     if tree.body is None:
         return None
-    paragraphs = {b for b in text.split("\n\n") if len(b) >= 40}
+    # compared without whitespace: a block's <br> is a newline in the text and
+    # nothing in the element's text
+    paragraphs = {_squeezed(b) for b in text.split("\n\n") if len(b) >= 40}
     removed = 0
     for node in tree.body.css("*"):
         if node.parent is None or not doomed(node):
             continue
-        if any(_folded(p) in paragraphs for p in node.css("p, li, h2, h3, blockquote, div")):
+        inner = node.css("p, li, h2, h3, blockquote, div")
+        if any(_squeezed(p.text_lexbor()) in paragraphs for p in inner):
             continue
-        if paragraphs and any(p in _folded(node) for p in paragraphs):
+        if paragraphs and any(p in _squeezed(node.text_lexbor()) for p in paragraphs):
             continue
         node.decompose()
         removed += 1

@@ -45,3 +45,8 @@ def test_the_edits_are_what_they_say() -> None:
     found = edits(sidebar, extract(sidebar).text)
     assert found["sidebar"] is not None and "Most read" not in found["sidebar"][0]
     assert found["comments"] is not None and "First!" not in found["comments"][0]
+    # a wrapper named for the page's layout holds the article, its paragraph's lines
+    # broken by <br>: it is no sidebar to remove
+    lines = "<br>".join(["A line of the article, and long enough to count as its text."] * 3)
+    wrapped = f"<html><body><div class='has-sidebar'><article><p>{lines}</p></article></div>"
+    assert edits(wrapped, extract(wrapped).text)["sidebar"] is None
