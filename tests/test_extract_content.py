@@ -688,3 +688,7 @@ def test_a_lead_between_the_title_and_a_distant_article_is_kept_a_styled_deck_is
     topics = " ".join(f"<span>Topic {i}</span>" for i in range(30))
     menu = f"<div class='topics'>{topics}</div>"
     assert lead not in extract(hero(f"<p>{lead}</p>{menu}")).text
+    # but the same words as links are a menu, not text
+    links = " ".join(f"<a href='/topic/{i}'>Topic {i}</a>" for i in range(30))
+    menu = f"<div class='topics'>{links}</div>"
+    assert extract(hero(f"<p>{lead}</p>{menu}")).text.startswith(lead)

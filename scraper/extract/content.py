@@ -696,7 +696,8 @@ def _title_leads(
 ) -> list[LexborNode]:
     """Lead paragraphs between the page's <h1> and the article's first node, when
     they make up most of the text there (a deck in the page's header, far from the
-    container): prose paragraphs, nearly free of links, outside captions."""
+    container): prose paragraphs, nearly free of links, outside captions. Link text
+    there (a menu of topics, a column of most-read links) does not count as text."""
     path = set()
     node = first
     while node is not None:
@@ -735,13 +736,17 @@ def _title_leads(
             between.append(node)
     else:
         return []
-    total = 0
+    total = raw_total = 0.0
     leads: list[LexborNode] = []
     for sib in between:
         text = sib.text_lexbor()
         if not text or text.isspace():
             continue
-        total += len(" ".join(text.split()))
+        size = len(" ".join(text.split()))
+        raw_total += size
+        if raw_total > rules.TITLE_LEAD_MAX_RAW_CHARS:
+            return []
+        total += size * (1.0 - min(_link_density(sib), 1.0))  # links: a menu, not text
         if total > rules.TITLE_LEAD_MAX_CHARS:
             return []
         paragraphs = [sib] if sib.tag == "p" else sib.css("p")

@@ -175,7 +175,8 @@ LEAD_SIBLINGS = 3  # among this many preceding siblings with text
 LEAD_MAX_CHARS = 1000  # a sibling with more text is no lead
 LEAD_MAX_LINK_DENSITY = 0.2
 TITLE_LEAD_STEPS = 60  # elements walked from the <h1> to the article's first node
-TITLE_LEAD_MAX_CHARS = 1500  # text between them, at most
+TITLE_LEAD_MAX_CHARS = 1500  # text between them, at most (link text not counted)
+TITLE_LEAD_MAX_RAW_CHARS = 3000  # and with link text
 TITLE_LEAD_SHARE = 0.5  # of which the lead paragraphs make up this share
 TITLE_LEAD_STYLES = 30  # the article's paragraphs' commonest class, among its first ones
 # Subheadings before the article that summarise it count as lead paragraphs (the
