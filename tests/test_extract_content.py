@@ -692,3 +692,18 @@ def test_a_lead_between_the_title_and_a_distant_article_is_kept_a_styled_deck_is
     links = " ".join(f"<a href='/topic/{i}'>Topic {i}</a>" for i in range(30))
     menu = f"<div class='topics'>{links}</div>"
     assert extract(hero(f"<p>{lead}</p>{menu}")).text.startswith(lead)
+
+
+def test_an_opening_of_four_paragraphs_before_the_body_is_a_lead() -> None:
+    # an abstract's paragraphs (w0288), over 1,000 characters, deep in a section of
+    # their own just before the body: one paragraph more must not push them out
+    opening = "".join(
+        f"<p>Opening paragraph {i} of the story sets out what the study found, {SENTENCE * 3}</p>"
+        for i in range(4)
+    )
+    html = page(
+        f'<div class="story"><section class="opening"><div><div><div>{opening}</div></div></div>'
+        f'</section><div class="story-body">{BODY * 3}</div></div>'
+    )
+    text = extract(html).text
+    assert text.startswith("Opening paragraph 0") and "Paragraph 5." in text
