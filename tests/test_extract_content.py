@@ -707,3 +707,51 @@ def test_an_opening_of_four_paragraphs_before_the_body_is_a_lead() -> None:
     )
     text = extract(html).text
     assert text.startswith("Opening paragraph 0") and "Paragraph 5." in text
+
+
+def test_a_pretty_printed_links_line_breaks_do_not_count_as_link_text() -> None:
+    # Wikipedia as saved by an editor (r115): a link's words on two indented lines; its
+    # whitespace, folded to one space in the text, counted as link text and made a list
+    # item a third link (9 letters of 33) look like a menu's (more than 0.3)
+    item = (
+        '<ul><li><i><a href="/wiki/Day_Break">Day\n                  Break</a></i>, '
+        "2006 television series</li></ul>"
+    )
+    text = extract(page(f"<article>{BODY}{item}{BODY}</article>")).text
+    assert "Day Break, 2006 television series" in text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # money.cnn.com (r023): a name linked inside the sentence
+        'But a new report released on Monday by <a href="/spi">Stanford University\'s Center on '
+        "Poverty and Inequality</a> calls that into question.",
+        # vox.com (r105): where to watch, a list of links closing the sentence
+        'A Ghost Story <em>is available to digitally rent on</em> <a href="/i">iTunes</a>, '
+        '<a href="/v">Vudu</a>, <a href="/a">Amazon</a>, <a href="/g">Google Play</a>, and '
+        '<a href="/y">YouTube</a>.',
+    ],
+)
+def test_a_short_sentence_with_links_in_it_stays(sentence: str) -> None:
+    # after a subheading: no prose paragraph before it to vouch for it
+    deck = "<h2>The U.S. has long been heralded as a land of opportunity for anyone.</h2>"
+    text = extract(page(f"<article>{BODY}{deck}<p>{sentence}</p>{BODY}</article>")).text
+    assert " ".join(sentence.split("</a>")[-1].split()) in text and "Paragraph 5." in text
+    assert "Poverty and Inequality calls" in text or "Google Play, and YouTube." in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a label's few words before the link (itfjuniors, w0534)
+        'Weitere Infos unter <a href="/x">www.itfjuniors.de</a>.',
+        # a prompt after the sentence (w0022)
+        'Submit your letter to the editor via <a href="/f">this form</a>. Read more '
+        '<a href="/l">Letters to the Editor</a>.',
+    ],
+)
+def test_a_link_line_after_a_few_words_or_a_second_sentence_goes(line: str) -> None:
+    # at the story's end (between prose paragraphs a sentence with one link stays)
+    text = extract(page(f"<article>{BODY}<p>{line}</p></article>")).text
+    assert "itfjuniors" not in text and "this form" not in text and "Paragraph 5." in text

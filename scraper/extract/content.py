@@ -1060,7 +1060,7 @@ class _Renderer:
                 # a heading's link to its own section (a table of contents' target,
                 # an anchor widget) does not make it a teaser's link, nor does a list
                 # item's link to a section that it names: a table of contents
-                self.link_chars += len(anchor)
+                self.link_chars += len(" ".join(anchor.split()))
             url = self.resolve(href) if href else None
             if url:
                 self.links.append((url, " ".join(anchor.split())))
@@ -1334,6 +1334,33 @@ def _linked_sentence(block: Block, out: list[Block], blocks: list[Block], index:
     return _prose(out[-1]) and _prose(after) and not is_boilerplate(after)
 
 
+def _sentence_with_links(block: Block) -> bool:
+    """A short paragraph of one sentence that opens with words of its own and links a
+    name or two in it ("But a new report released on Monday by <a>Stanford University's
+    Center on Poverty and Inequality</a> calls that into question.", "A Ghost Story is
+    available to rent on <a>iTunes</a>, <a>Vudu</a> and <a>YouTube</a>."): the article's
+    sentence, not a link line, though its links make up a third of its text or more."""
+    text = block.text
+    if (
+        block.kind != "p"
+        or not block.links
+        or len(text) >= rules.SHORT_BLOCK_CHARS
+        or block.link_density > rules.SENTENCE_MAX_LINK_DENSITY
+        or not text.endswith(rules.SENTENCE_STOPS)
+    ):
+        return False
+    first = block.links[0][1]
+    at = text.find(first) if first else -1
+    if at < 0 or len(_WORDS_RE.findall(text[:at])) < rules.SENTENCE_OPENING_WORDS:
+        return False  # a label or a promo's first words ("Weitere Infos unter <a>...")
+    if any(stop in text[:-1] for stop in _INNER_STOPS):
+        return False  # two sentences: a teaser's, a prompt after it ("... Read more <a>")
+    return not is_boilerplate(replace(block, link_chars=0))
+
+
+_INNER_STOPS = (". ", "! ", "? ")
+
+
 def _data_row(block: Block, out: list[Block]) -> bool:
     """A table row right after a kept row, of several cells and with words outside its
     links ("<a>Journey to the Center of Time</a> | 1967 | Remake of ..."), boilerplate
@@ -1444,6 +1471,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
             not is_boilerplate(block)
             or _linked_sentence(block, out, blocks, index)
             or _data_row(block, out)
+            or _sentence_with_links(block)
         ):
             if "\n" in text and block.kind == "p":
                 block = _without_boilerplate_end(block)
