@@ -755,3 +755,23 @@ def test_a_link_line_after_a_few_words_or_a_second_sentence_goes(line: str) -> N
     # at the story's end (between prose paragraphs a sentence with one link stays)
     text = extract(page(f"<article>{BODY}<p>{line}</p></article>")).text
     assert "itfjuniors" not in text and "this form" not in text and "Paragraph 5." in text
+
+
+def test_a_list_articles_linked_heading_after_a_where_to_watch_sentence_stays() -> None:
+    # vox.com (r105): each film's paragraph ends in a sentence of store links, then the
+    # next film's linked heading: an entry, though the paragraph before it is link-heavy
+    entries = "".join(
+        _vox_entry(21 - i, film)
+        + f'<p>{film} is currently streaming on <a href="/n">Netflix</a> and available to '
+        'rent on <a href="/g">Google Play</a> and <a href="/y">YouTube</a>.</p>'
+        for i, film in enumerate(FILMS)
+    )
+    text = extract(page(f"<article>{BODY}{entries}</article>")).text
+    assert all(f"{21 - i}) {film}" in text for i, film in enumerate(FILMS))
+
+
+@pytest.mark.parametrize("label", ["ADVERTISING", "- Advertisement -", "— Anzeige —"])
+def test_an_ad_slots_label_goes(label: str) -> None:
+    # money.cnn.com (r023), cnet.com (r021): 'ADVERTISING'; w0032: '- Advertisement -'
+    text = extract(page(f"<article>{BODY}<div>{label}</div>{BODY}</article>")).text
+    assert label not in text and "Paragraph 5." in text

@@ -1440,7 +1440,7 @@ def keep_blocks(blocks: list[Block], bylines: list[str] | None = None) -> list[B
                     dropping
                     or teasers
                     or not out
-                    or not _prose(out[-1])
+                    or not (_prose(out[-1]) or _sentence_with_links(out[-1]))
                     or not _entry_heading(blocks, index)
                 ):
                     continue

@@ -267,8 +267,8 @@ BOILERPLATE_BLOCK = re.compile(
     r"already (?:a subscriber|have an account)|log ?in to (?:continue|read)|"
     r"this (?:article|content) is (?:only )?(?:available|for) (?:to )?subscribers|"
     # ads, credits, copyright
-    r"advertisement\s*$|anzeige\s*$|werbung\s*$|publicidad\s*$|publicité\s*$|pubblicità\s*$|"
-    r"iklan\s*$|реклама\s*$|"
+    r"(?:[-–—]\s*)?(?:advertisement|advertising|anzeige|werbung|publicidad|publicité|pubblicità|"
+    r"iklan|реклама)\s*(?:[-–—]\s*)?$|"
     r"sponsored\s*$|ad\s*$|"
     r"[(\[]?(?:photo|photograph|image|picture|foto|bild|imagen|credit|source|quelle|fuente)s?"
     r"\s*(?:by)?\s*[:©]|©|\(c\) |copyright\b|all rights reserved|alle rechte vorbehalten|"
