@@ -775,3 +775,13 @@ def test_an_ad_slots_label_goes(label: str) -> None:
     # money.cnn.com (r023), cnet.com (r021): 'ADVERTISING'; w0032: '- Advertisement -'
     text = extract(page(f"<article>{BODY}<div>{label}</div>{BODY}</article>")).text
     assert label not in text and "Paragraph 5." in text
+
+
+def test_a_prose_paragraph_whose_random_id_starts_like_boilerplate_stays() -> None:
+    # vox.com (r105) keys each paragraph with six random letters: 'NavzzU' reads as 'nav'
+    para = f'<p id="NavzzU">Winner of the Palme d\'Or, The Square is a comedy. {SENTENCE * 3}</p>'
+    promo = '<p id="newsletter-signup">Sign up for our daily newsletter today.</p>'
+    teaser = f'<p class="nav-teaser" id="k2">{SENTENCE * 3}</p>'
+    text = extract(page(f"<article>{BODY}{para}{promo}{teaser}{BODY}</article>")).text
+    assert "Winner of the Palme" in text and "Sign up" not in text
+    assert text.count(SENTENCE.strip()) == 2 * 6 * 2 + 3  # the class's teaser still goes

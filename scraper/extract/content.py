@@ -128,6 +128,16 @@ def clean_tree(body: LexborNode) -> int:
             continue  # only its id, a subheading's anchor ("sharing-with-a-single-developer")
         if node.tag_id in _INLINE_IDS and _in_sentence(node):
             continue  # "<p><span class=dateline>BERLIN -</span> The ...": part of the sentence
+        if (
+            node.tag_id in _P_IDS
+            and node.id
+            and not _attr_kind(key.rsplit(" ", 1)[0].lower(), tokens)
+            and len(node.text_lexbor()) >= rules.PROSE_CHARS
+            and _link_density(node) < rules.PROSE_MAX_LINK_DENSITY
+        ):
+            # a paragraph's id names one paragraph (a CMS's random key: vox.com's
+            # <p id="NavzzU">), not a region of the page: its prose stays
+            continue
         size = len(node.text_lexbor())
         if size <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             if size >= rules.PROSE_MIN_PARAGRAPHS * rules.PROSE_CHARS and _holds_prose(node, key):
@@ -192,6 +202,7 @@ def _in_sentence(node: LexborNode) -> bool:
 
 
 _LINK_IDS = tag_ids("a")
+_P_IDS = tag_ids("p")
 
 
 def _own_text(sib: LexborNode | None, before: bool) -> bool:
