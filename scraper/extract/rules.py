@@ -390,7 +390,7 @@ RECIRC_LABEL_CHARS = 60  # a paragraph this short that is only such a heading ac
 LINKED_LABEL_CHARS = 40
 # A short paragraph of one sentence whose first link comes after this many words of its
 # own, with links up to this share of its text, is the article's sentence.
-SENTENCE_OPENING_WORDS = 5
+SENTENCE_OPENING_WORDS = 4
 SENTENCE_MAX_LINK_DENSITY = 0.5
 SENTENCE_STOPS = (".", "!", "?", "…", "。")
 TEASER_LINK_DENSITY = 0.5  # under such a paragraph, blocks this link-heavy go with it
