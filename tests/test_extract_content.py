@@ -181,6 +181,31 @@ def test_nested_boilerplate_goes_with_its_container() -> None:
     assert "Paragraph 5." in text
 
 
+def test_the_walk_goes_on_after_a_removed_element() -> None:
+    """Removals wait for the end of clean_tree's walk: the walk skips what is inside an
+    element marked for removal and resumes at the next node after it, past text, a
+    comment and the ends of its ancestors (the last in the page ends the walk)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract.content import clean_tree
+
+    html = page(
+        '<div class="wrap"><div class="inner"><div class="share-box"><span class="share-'
+        'count">Share 1</span></div></div> text <!-- a comment --></div>'
+        '<div class="newsletter-signup">Subscribe 2</div>'
+        f'<div class="story-body">{BODY}<div class="share-tools">Share 3</div>'
+        '<p class="related-links">Related 4</p></div> tail'
+        '<div class="outer"><div class="social-bar">Share 5</div></div>'
+    )
+    body = LexborHTMLParser(html).body
+    assert body is not None
+    clean_tree(body)
+    text = body.text()
+    for word in ("Share 1", "Subscribe 2", "Share 3", "Related 4", "Share 5"):
+        assert word not in text
+    assert "Paragraph 0." in text and "Paragraph 5." in text and "tail" in text
+
+
 def test_an_aside_holding_the_article_is_kept_a_sidebar_is_not() -> None:
     sidebar = "<aside><h3>Most read</h3><p>Another story people clicked on today.</p></aside>"
     text = extract(page(f"<main><aside class='content'>{BODY}</aside>{sidebar}</main>")).text

@@ -192,7 +192,8 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     # <selectedcontent>), and parsing and removing nodes cost a little less
     tree = LexborHTMLParser(html, options=LexborDocumentOptions.WO_EVENTS)
     body = tree.body
-    src = metadata.gather(tree, url, html)
+    resolve = links.Resolver(links.base_url(tree, url))
+    src = metadata.gather(tree, url, html, resolve)
     site = src.site = metadata.site_name_of(src)
     article = Article(
         title=metadata.title_of(src, site),
@@ -206,8 +207,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         section=metadata.section_of(src),
         tags=metadata.tags_of(src),
     )
-    resolve = links.Resolver(links.base_url(tree, url))
-    article.links = links.page_links(src.anchors, resolve)
+    article.links = src.links
     if body is None:
         article.language = metadata.declared_language(src)
         return article

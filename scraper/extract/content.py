@@ -108,21 +108,32 @@ def clean_tree(body: LexborNode) -> int:
     # inside a removed element is skipped unread.
     kinds: dict[str, int] = {}  # "class id" -> kind, for this page
     tokens: dict[str, int] = {}  # one class or id token -> kind, for this page
-    removed = False
-    last = -1
-    for node in body.css("[class], [id]"):
-        node_id = node.mem_id
-        if node_id == last:
-            continue  # the same element again, for its id after its class
-        last = node_id
-        if removed and node.parent is None:  # detached: inside an element removed here
+    # A walk rather than a selector's list of every element with a class or an id
+    # (as cheap, but a page's hundreds of node objects alive at once set off a
+    # collection of the garbage collector's youngest generation on most pages).
+    # The walk cannot go on past a removed element, so the removals wait for its
+    # end: what is inside an element marked for removal (the elements up to the
+    # next one after it, ``_after``) is skipped unread, and no verdict reads
+    # anything outside the element's own subtree, its parent and its siblings'
+    # text, which the removals before it do not change.
+    gone: list[LexborNode] = []
+    resume: int | None = -1  # the mem_id where the walk goes on after a removal; None: the end
+    top = body.mem_id
+    for node in body.traverse():
+        if resume != -1:
+            if resume is None:
+                break
+            if node.mem_id != resume:
+                continue  # inside an element marked for removal
+            resume = -1
+        attrs = node.attributes
+        if "class" not in attrs and "id" not in attrs:
             continue
-        # the class and the id read alone: cheaper than the dict of all attributes
-        key = f"{node.attrs.sget('class')} {node.id or ''}"
+        key = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
         kind = kinds.get(key)
         if kind is None:
             kind = kinds[key] = _attr_kind(key.lower(), tokens)
-        if not kind or node.tag_id in ROOT_IDS or node.attrs.get("itemprop") == "articleBody":
+        if not kind or node.tag_id in ROOT_IDS or attrs.get("itemprop") == "articleBody":
             continue
         if node.id and _anchor_slug(node) and not _attr_kind(key.rsplit(" ", 1)[0].lower()):
             continue  # only its id, a subheading's anchor ("sharing-with-a-single-developer")
@@ -142,9 +153,26 @@ def clean_tree(body: LexborNode) -> int:
         if size <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             if size >= rules.PROSE_MIN_PARAGRAPHS * rules.PROSE_CHARS and _holds_prose(node, key):
                 continue
-            node.decompose()
-            removed = True
+            gone.append(node)
+            resume = _after(node, top)
+    for node in gone:  # disjoint subtrees: the order does not matter
+        node.decompose()
     return total
+
+
+def _after(node: LexborNode, top: int) -> int | None:
+    """The mem_id of the node that ``top``'s ``traverse()`` yields after ``node``'s subtree
+    (the next node that is not text), None when there is none."""
+    while True:
+        sib = node.next
+        while sib is not None:
+            if sib.tag_id != TEXT_ID:
+                return sib.mem_id
+            sib = sib.next
+        parent = node.parent
+        if parent is None or parent.mem_id == top:
+            return None
+        node = parent
 
 
 def _credited_pictures(body: LexborNode) -> list[LexborNode]:

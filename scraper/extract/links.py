@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
-from scraper.extract.rules import MAX_LINKS
 from scraper.models import Link
 
 _ABSOLUTE = ("https://", "http://")
@@ -86,25 +85,6 @@ def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
         return urljoin(url or "", href) or url
     except ValueError:
         return url
-
-
-def page_links(anchors: list[tuple[LexborNode, str]], resolve: Resolver) -> list[Link]:
-    """The page's anchors (and their hrefs), in document order, as links (in_body is set later)."""
-    out: list[Link] = []
-    append = out.append
-    known = resolve.cache
-    left = MAX_LINKS
-    for node, href in anchors:
-        url = known.get(href, False)
-        if url is False:
-            url = resolve(href)
-        if url:
-            text = node.text_lexbor()
-            append(Link(url, " ".join(text.split()) if text else ""))
-            left -= 1
-            if not left:
-                break
-    return out
 
 
 def mark_body_links(links: list[Link], body: set[tuple[str, str]]) -> None:

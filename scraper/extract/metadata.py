@@ -17,9 +17,10 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import dates
-from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS
+from scraper.extract.links import Resolver
+from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS, MAX_LINKS
 from scraper.extract.tags import ROOT_IDS, TEXT_ID, tag_ids
-from scraper.models import DayDate
+from scraper.models import DayDate, Link
 
 
 def clean(text: Any) -> str | None:
@@ -51,7 +52,8 @@ class Sources:
     site: str | None = None  # the site's name, once known: never an author
     html: str | bytes | None = None  # the source, for "is this name shown on the page"
     time_nodes: list[LexborNode] = field(default_factory=list)
-    anchors: list[tuple[LexborNode, str]] = field(default_factory=list)  # <a href>, for links
+    # the page's links (in_body set later), read with the rest: see ``gather``
+    links: list[Link] = field(default_factory=list)
     title_node: LexborNode | None = None  # the <h1> the title came from, once known
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
@@ -219,8 +221,15 @@ def _jsonld(scripts: list[str]) -> list[dict]:
 _META_KEYS = frozenset(("property", "name", "itemprop", "http-equiv"))
 
 
-def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = None) -> Sources:
-    """One pass over the raw tree for everything the metadata cascades need."""
+def gather(
+    tree: LexborHTMLParser,
+    url: str | None,
+    html: str | bytes | None = None,
+    resolve: Resolver | None = None,
+) -> Sources:
+    """One pass over the raw tree for everything the metadata cascades need, and the
+    page's links (``src.links``: its anchors, in document order, made absolute by
+    ``resolve``; none without it)."""
     src = Sources(url=url, tree=tree, html=html if isinstance(html, str | bytes) else None)
     meta = src.meta
     head = tree.head
@@ -252,7 +261,12 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
-    anchors = src.anchors
+    # Each anchor's link made here, not from a list of the anchors' nodes kept for later:
+    # a page's hundreds of node objects alive at once set off a collection of the garbage
+    # collector's youngest generation.
+    links = src.links
+    known = resolve.cache if resolve is not None else None
+    left = MAX_LINKS if resolve is not None else 0
     last = -1
     for node in tree.css(_BODY_QUERY):
         node_id = node.mem_id
@@ -262,7 +276,14 @@ def gather(tree: LexborHTMLParser, url: str | None, html: str | bytes | None = N
                 # its href read alone: cheaper than the dict of all its attributes
                 href = node.attrs.get("href")
                 if href is not None:
-                    anchors.append((node, href))
+                    if left:
+                        link_url = known.get(href, False)  # type: ignore[union-attr]
+                        if link_url is False:
+                            link_url = resolve(href)  # type: ignore[misc]
+                        if link_url:
+                            text = node.text_lexbor()
+                            links.append(Link(link_url, " ".join(text.split()) if text else ""))
+                            left -= 1
                     continue  # if it has an itemprop too, its second match follows
             # an anchor's second match, or one without an href: matched by its itemprop
             if node.attributes.get("itemprop") in _ITEMPROPS:
