@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -521,21 +521,29 @@ def _link_density(node: LexborNode) -> float:
 _LINK_SELECTOR = "a:not(:not([href]):is([name], [id]))"
 
 
-def _units(body: LexborNode) -> list[tuple[LexborNode, str]]:
-    units = []
-    for node in body.css(f"{rules.UNIT_SELECTOR}, {rules.DIV_UNIT_SELECTOR}")[
-        : rules.MAX_SCORED_UNITS
-    ]:
-        if node.tag_id in _UNIT_IDS:
-            units.append((node, node.text_lexbor()))
-        else:
+def _units(body: LexborNode) -> Iterator[tuple[LexborNode, str]]:
+    """The scoring units (paragraph-like elements with their text, and block elements with
+    text of their own), in document order, among the first ``rules.MAX_SCORED_UNITS``
+    elements of their tags. A walk that yields them one by one: a selector's list of
+    every such element, alive at once, set off a garbage collection on many pages."""
+    left = rules.MAX_SCORED_UNITS
+    for node in body.traverse():
+        tag_id = node.tag_id
+        if tag_id in _UNIT_IDS:
+            yield node, node.text_lexbor()
+        elif tag_id in _DIV_UNIT_IDS:
             own = node.text(deep=False)
             if len(own) >= rules.MIN_UNIT_CHARS and len(own.strip()) >= rules.MIN_UNIT_CHARS:
-                units.append((node, own))
-    return units
+                yield node, own
+        else:
+            continue
+        left -= 1
+        if not left:
+            return
 
 
 _UNIT_IDS = tag_ids(",".join(sorted(rules.UNIT_TAGS)))
+_DIV_UNIT_IDS = tag_ids(rules.DIV_UNIT_SELECTOR)
 _TOP_IDS = tag_ids("html") | {DOCUMENT_ID}
 _LEVEL_SHARES = (1.0, 1 / 2, 1 / 6)  # of a unit's score for its parent and 2 ancestors
 
