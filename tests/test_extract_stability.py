@@ -50,3 +50,38 @@ def test_the_edits_are_what_they_say() -> None:
     lines = "<br>".join(["A line of the article, and long enough to count as its text."] * 3)
     wrapped = f"<html><body><div class='has-sidebar'><article><p>{lines}</p></article></div>"
     assert edits(wrapped, extract(wrapped).text)["sidebar"] is None
+
+
+_PLACES = ["harbour", "council", "bridge", "school", "market", "library", "station", "park"]
+
+
+def _near_tie(paragraphs: int, beside: str) -> str:
+    """An article body (its class worth a bonus) holding ``beside`` and a bare group of
+    paragraphs: the two score nearly alike, the group's score rising faster with each
+    paragraph."""
+    body = "".join(
+        f"<p>The council met on day {i}, after a long delay, and voted on the plan for the "
+        f"{_PLACES[i % len(_PLACES)]}, which residents, traders and the port had argued over "
+        "for years.</p>"
+        for i in range(paragraphs)
+    )
+    return (
+        "<html><body><h1>Harbour plan</h1><div class='article-body'>"
+        f"{beside}<div class='group'>{body}</div></div></body></html>"
+    )
+
+
+def test_a_near_tie_between_a_container_and_its_child_is_not_flipped_by_a_paragraph() -> None:
+    # a caption beside the paragraphs, no prose: the inner group is the article, both
+    # before a paragraph is added (the outer body still scoring higher) and after
+    caption = "<div>The harbour at dusk, seen from the old bridge (archive picture)</div>"
+    page = _near_tie(8, caption)
+    assert "harbour at dusk" not in extract(page).text
+    assert check(page)["paragraph"] and check(page)["last"]
+    # a paragraph of prose beside them: the outer body is the article, whichever scores more
+    prose = (
+        "<p>Residents had waited for the vote since spring, and many of them came to the "
+        "hall to hear it, with signs, flasks of tea and their children.</p>"
+    )
+    for count in (6, 8, 10):
+        assert "Residents had waited" in extract(_near_tie(count, prose)).text

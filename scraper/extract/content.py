@@ -626,7 +626,10 @@ def choose_container(
             best_adjusted = max(best_adjusted, entry[1])
     top.sort(key=lambda e: e[1], reverse=True)
     best, best_score = top[0]
-    best = _shared_ancestor(best, best_score, top)
+    climbed = _shared_ancestor(best, best_score, top)
+    # else a near-tie between the best and an ancestor or a descendant of it: one
+    # paragraph more would flip it, so a structural choice decides (_nested_choice)
+    best = climbed if climbed.mem_id != best.mem_id else _nested_choice(best, best_score, top)
     while best.tag_id in _TABLE_PART_IDS and best.parent is not None:
         # a data table's cells outscore the prose around it (a list of films, its
         # introduction, see-also list and notes): the table is part of the article
@@ -895,6 +898,71 @@ def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:
                 return None
             node, hops = node.parent, hops + 1
     return kept
+
+
+def _contains(outer: LexborNode, inner: LexborNode) -> bool:
+    """Whether ``inner`` is a descendant of ``outer``."""
+    target = outer.mem_id
+    node, hops = inner.parent, 0
+    while node is not None and hops < 60:
+        if node.mem_id == target:
+            return True
+        node, hops = node.parent, hops + 1
+    return False
+
+
+def _depth(node: LexborNode) -> int:
+    depth = 0
+    while node is not None:
+        node, depth = node.parent, depth + 1
+    return depth
+
+
+def _folded_len(node: LexborNode) -> int:
+    return len(" ".join(node.text_lexbor().split()))
+
+
+def _prose_outside(outer: LexborNode, inner: LexborNode) -> int:
+    """Characters of the prose paragraphs (``rules.GOOD_UNIT_CHARS`` or more, nearly free
+    of links, outside captions) in ``outer`` and not in ``inner``."""
+    total = 0
+    for p in outer.css("p"):
+        if p.mem_id == inner.mem_id or _contains(inner, p):
+            continue
+        text = " ".join(p.text_lexbor().split())
+        if (
+            len(text) >= rules.GOOD_UNIT_CHARS
+            and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
+            and not _in_media(p, outer)
+        ):
+            total += len(text)
+    return total
+
+
+def _nested_choice(best: LexborNode, best_score: float, top: list[list]) -> LexborNode:
+    """The container among the best candidate and those nested with it (its ancestors
+    and descendants) that score nearly as well (``rules.NESTED_MARGIN``): the outermost,
+    narrowed to an inner one while what the outer holds beyond it is mostly not prose
+    (a caption, a video's teaser, labels). A paragraph added inside the inner one raises
+    its score more than its ancestors' and flipped the plain choice of the higher score;
+    it does not change the text beyond it."""
+    chain = [best]
+    for node, score in top:
+        if node.mem_id == best.mem_id or score < best_score * rules.NESTED_MARGIN:
+            continue
+        if _contains(best, node) or _contains(node, best):
+            chain.append(node)
+    if len(chain) < 2:
+        return best
+    chain.sort(key=_depth)  # outermost first
+    current = chain[0]
+    size = _folded_len(current)
+    for inner in chain[1:]:
+        inner_size = _folded_len(inner)
+        extra = size - inner_size
+        if extra > 0 and _prose_outside(current, inner) < rules.NESTED_PROSE_SHARE * extra:
+            current, size = inner, inner_size
+    return current
 
 
 def _shared_ancestor(best: LexborNode, best_score: float, top: list[list]) -> LexborNode:

@@ -166,6 +166,11 @@ TAG_BONUS = {
 TOP_CANDIDATES = 8
 SIBLING_SHARE = 0.2  # siblings scoring above this share of the best join it
 SIBLING_MIN_SCORE = 10.0
+# A candidate nested with the best one (ancestor or descendant) scoring this share of
+# it or more is a near-tie: the outer one is taken unless less than NESTED_PROSE_SHARE
+# of the text it adds is prose paragraphs
+NESTED_MARGIN = 0.9
+NESTED_PROSE_SHARE = 0.5
 GOOD_UNIT_CHARS = 80  # paragraphs this long count as the page's paragraph text
 MIN_COVERAGE = 0.6  # a container holding less of it may widen to an ancestor
 WIDEN_COST = 2.0  # per char of other text an ancestor brings, in paragraph chars
