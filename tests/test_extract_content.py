@@ -816,3 +816,13 @@ def test_a_prose_paragraph_whose_random_id_starts_like_boilerplate_stays() -> No
     text = extract(page(f"<article>{BODY}{para}{promo}{teaser}{BODY}</article>")).text
     assert "Winner of the Palme" in text and "Sign up" not in text
     assert text.count(SENTENCE.strip()) == 2 * 6 * 2 + 3  # the class's teaser still goes
+
+
+def test_a_title_header_named_header_keeps_its_deck() -> None:
+    # w0816 (a <header class="article-header"> outside <article>), w0984, w0604: the
+    # header holding the <h1> and the deck is the article's, though "header" names it
+    deck = "We're about to get 20 terabyte hard drives, but the path looks clear to scale up."
+    header = f'<header class="article-header"><h1>Next-Gen Platters</h1><p>{deck}</p></header>'
+    masthead = '<div class="site-header"><p>A short tagline of the site, all it says.</p></div>'
+    text = extract(page(f"{masthead}{header}<div><article>{BODY}</article></div>")).text
+    assert text.startswith(deck) and "Paragraph 5." in text and "tagline" not in text

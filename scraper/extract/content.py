@@ -116,6 +116,13 @@ def clean_tree(body: LexborNode) -> int:
     # next one after it, ``_after``) is skipped unread, and no verdict reads
     # anything outside the element's own subtree, its parent and its siblings'
     # text, which the removals before it do not change.
+    # the ancestors of the <h1> left: a small <header> holding it and a lead paragraph
+    # stays (``_small``), and so does an element named "header" that does
+    titled: set[int] = set()
+    node = body.css_first("h1")
+    while node is not None and node.mem_id != body.mem_id:
+        titled.add(node.mem_id)
+        node = node.parent
     gone: list[LexborNode] = []
     resume: int | None = -1  # the mem_id where the walk goes on after a removal; None: the end
     top = body.mem_id
@@ -153,11 +160,23 @@ def clean_tree(body: LexborNode) -> int:
         if size <= (limit if kind == _STRONG else rules.WEAK_MAX_CHARS):
             if size >= rules.PROSE_MIN_PARAGRAPHS * rules.PROSE_CHARS and _holds_prose(node, key):
                 continue
+            if kind == _WEAK and node.mem_id in titled and _holds_lead(node):
+                continue  # the article's header: its title and its deck
             gone.append(node)
             resume = _after(node, top)
     for node in gone:  # disjoint subtrees: the order does not matter
         node.decompose()
     return total
+
+
+def _holds_lead(node: LexborNode) -> bool:
+    """Whether an element holds a lead paragraph: ``rules.GOOD_UNIT_CHARS`` or more,
+    nearly free of links."""
+    return any(
+        len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
+        and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
+        for p in node.css("p")
+    )
 
 
 def _after(node: LexborNode, top: int) -> int | None:
