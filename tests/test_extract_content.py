@@ -826,3 +826,13 @@ def test_a_title_header_named_header_keeps_its_deck() -> None:
     masthead = '<div class="site-header"><p>A short tagline of the site, all it says.</p></div>'
     text = extract(page(f"{masthead}{header}<div><article>{BODY}</article></div>")).text
     assert text.startswith(deck) and "Paragraph 5." in text and "tagline" not in text
+
+
+def test_a_heading_after_the_h1_in_its_hgroup_is_the_deck() -> None:
+    # w0588: <header><hgroup><h3>kicker</h3><h1>title</h1><h2>deck</h2></hgroup></header>
+    deck = "Risks and side effects come not only with medicines, but with the measures taken too."
+    header = f"<header><hgroup><h3>Würzburg</h3><h1>Why We Need Humility</h1><h2>{deck}</h2>"
+    header += "</hgroup></header>"
+    teaser = "<aside><hgroup><h3>Read also</h3><h2>A linked teaser's title</h2></hgroup></aside>"
+    text = extract(page(f"<article>{header}<div><div>{teaser}{BODY}</div></div></article>")).text
+    assert text.startswith(deck) and "Würzburg" not in text and "teaser" not in text

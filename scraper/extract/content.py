@@ -689,6 +689,13 @@ def _is_deck(node: LexborNode) -> bool:
     if rules.DECK_ATTR.search(_class_id(node.attributes)) is not None:
         return True
     parent = node.parent
+    if parent is not None and parent.tag_id == _HGROUP_ID:
+        # a heading after the <h1> in its <hgroup>: the title's subheading
+        sib = node.prev
+        while sib is not None:
+            if sib.tag_id == _H1_ID:
+                return True
+            sib = sib.prev
     return (
         parent is not None
         and parent.tag_id in _DECK_WRAPPER_IDS
@@ -698,6 +705,8 @@ def _is_deck(node: LexborNode) -> bool:
 
 
 _DECK_WRAPPER_IDS = tag_ids("div, section, header")
+_HGROUP_ID = next(iter(tag_ids("hgroup")))
+_H1_ID = next(iter(tag_ids("h1")))
 
 
 def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
