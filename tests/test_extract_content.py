@@ -836,3 +836,16 @@ def test_a_heading_after_the_h1_in_its_hgroup_is_the_deck() -> None:
     teaser = "<aside><hgroup><h3>Read also</h3><h2>A linked teaser's title</h2></hgroup></aside>"
     text = extract(page(f"<article>{header}<div><div>{teaser}{BODY}</div></div></article>")).text
     assert text.startswith(deck) and "Würzburg" not in text and "teaser" not in text
+
+
+def test_the_titles_heading_under_a_kicker_line_goes_with_the_title() -> None:
+    # w0382: <h1><small>Einheit der Woche</small><br>Lagen-Pyramide mit GA2</h1>
+    h1 = "<h1><small>Einheit der Woche</small><br>Lagen-Pyramide mit GA2</h1>"
+    html = (
+        "<html><head><title>Lagen-Pyramide mit GA2 | swim.de</title>"
+        '<meta property="og:title" content="Lagen-Pyramide mit GA2"></head>'
+        f"<body><article>{h1}{BODY}</article></body></html>"
+    )
+    article = extract(html)
+    assert article.title == "Lagen-Pyramide mit GA2"
+    assert "Lagen-Pyramide" not in article.text and "Paragraph 5." in article.text

@@ -236,7 +236,10 @@ def _extract(html: bytes | str, url: str | None) -> Article:
             blocks = ld_blocks
     if article.title:
         folded = article.title.casefold()
-        blocks = [b for b in blocks if b.kind != "h" or b.text.casefold() != folded]
+        # the title's heading, also under a kicker line in it ("Einheit der Woche<br>Title")
+        blocks = [
+            b for b in blocks if b.kind != "h" or b.text.rsplit("\n", 1)[-1].casefold() != folded
+        ]
     if article.authors:
         # a line that is only an author's name (an author box's heading): a byline
         names = {name.casefold() for name in article.authors}
