@@ -849,3 +849,19 @@ def test_the_titles_heading_under_a_kicker_line_goes_with_the_title() -> None:
     article = extract(html)
     assert article.title == "Lagen-Pyramide mit GA2"
     assert "Lagen-Pyramide" not in article.text and "Paragraph 5." in article.text
+
+
+def test_a_list_in_a_wrapper_named_as_a_deck_leads_the_article() -> None:
+    # w0726: <div class="teaser-text"><p></p><ul><li>...</li></ul></div> before the body
+    points = [
+        "The care home mandate is the wrong approach, the director says.",
+        "He says so in a statement on Friday.",
+    ]
+    items = "".join(f"<li>{p}</li>" for p in points)
+    deck = f'<div class="teaser-text"><p></p><ul>{items}</ul></div>'
+    other = (
+        "<div><ul><li>A list before the article that no deck class names at all.</li></ul></div>"
+    )
+    html = page(f"<article><h1>Title</h1>{other}{deck}<div class=body>{BODY}</div></article>")
+    text = extract(html).text
+    assert text.startswith(points[0]) and "no deck class" not in text and "Paragraph 5." in text

@@ -709,6 +709,29 @@ _HGROUP_ID = next(iter(tag_ids("hgroup")))
 _H1_ID = next(iter(tag_ids("h1")))
 
 
+def _summary_list(sib: LexborNode) -> LexborNode | None:
+    """The list of the article's key points before it: a <ul> or <ol> in ``sib``, alone
+    in a wrapper that a deck class names (``<div class=teaser-text><ul>``)."""
+    found = sib if sib.tag_id in _LIST_IDS else sib.css_first("ul, ol")
+    if found is None:
+        return None
+    size = len(found.text_lexbor().strip())
+    node = found
+    while node is not None:
+        if (
+            rules.DECK_ATTR.search(_class_id(node.attributes)) is not None
+            and len(node.text_lexbor().strip()) == size
+        ):
+            return found
+        if node.mem_id == sib.mem_id:
+            return None
+        node = node.parent
+    return None
+
+
+_LIST_IDS = tag_ids("ul, ol")
+
+
 def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
     """Lead paragraphs just before the container, a few levels up (a standfirst in the
     article's header): paragraphs of the nearest preceding siblings with text, after
@@ -749,6 +772,14 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
                         and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
                         and not _in_media(p, sib)
                     ]
+                    if not found:
+                        summary = _summary_list(sib)
+                        if (
+                            summary is not None
+                            and len(summary.text_lexbor()) >= rules.GOOD_UNIT_CHARS
+                            and _link_density(summary) < rules.LEAD_MAX_LINK_DENSITY
+                        ):
+                            found = [summary]
                     if run and (not found or sib.css_first("h1") is not None):
                         return leads  # the run of the article's first paragraphs ends here
                     if found and _is_above(found[0], above_title):
