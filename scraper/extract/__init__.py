@@ -213,7 +213,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         return article
     h1 = body.css_first("h1")
     above_title = content.above_title(body, h1)
-    raw_chars = content.clean_tree(body)
+    raw_chars = content.clean_tree(body, h1)
     bylines: list[str] = []
     chosen = content.choose_container(body, above_title, h1)
     sections = content.section_headings(body)

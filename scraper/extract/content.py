@@ -53,8 +53,9 @@ def _decompose_all(nodes: list[LexborNode]) -> None:
         node.decompose()
 
 
-def clean_tree(body: LexborNode) -> int:
+def clean_tree(body: LexborNode, h1: LexborNode | None = None) -> int:
     """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes.
+    ``h1``: the page's first <h1>, read before (its header is the article's).
 
     Returns the length of the text left after navigation, asides and footers went.
     """
@@ -119,10 +120,12 @@ def clean_tree(body: LexborNode) -> int:
     # the ancestors of the <h1> left: a small <header> holding it and a lead paragraph
     # stays (``_small``), and so does an element named "header" that does
     titled: set[int] = set()
-    node = body.css_first("h1")
+    node = h1
     while node is not None and node.mem_id != body.mem_id:
         titled.add(node.mem_id)
         node = node.parent
+    if node is None:  # removed with what held it (detached): no header of it is left
+        titled.clear()
     gone: list[LexborNode] = []
     resume: int | None = -1  # the mem_id where the walk goes on after a removal; None: the end
     top = body.mem_id
