@@ -865,3 +865,49 @@ def test_a_list_in_a_wrapper_named_as_a_deck_leads_the_article() -> None:
     html = page(f"<article><h1>Title</h1>{other}{deck}<div class=body>{BODY}</div></article>")
     text = extract(html).text
     assert text.startswith(points[0]) and "no deck class" not in text and "Paragraph 5." in text
+
+
+def test_gathered_hidden_elements_clean_as_a_lookup_of_their_own() -> None:
+    """clean_tree drops the hidden and aside-role elements that gather's query found (one
+    whole-tree query fewer) as it drops those it looks up itself: the ones in the body,
+    not the head's, whatever else they match (an anchor's role, an author's itemprop)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract import metadata, rules
+    from scraper.extract.content import clean_tree
+
+    html = page(
+        '<a href="/menu" role="navigation">Menu 1</a><div hidden>Hidden 2</div>'
+        '<span itemprop="author">Jane Doe 3</span><div style="display: none">Gone 4</div>'
+        '<div role="search"><a href="/s" aria-hidden="true" itemprop="url">Search 5</a></div>'
+        '<a name="top" role="dialog">Dialog 6</a><p rel="author">By Jane 7</p>'
+        f'<div class="story-body" role="main" style="margin: none">{BODY}</div>'
+    ).replace("<head>", '<head><link rel="author" href="/jane"><meta role="navigation">')
+    tree = LexborHTMLParser(html)
+    src = metadata.gather(tree, None, html)
+    assert src.hidden and any(node.tag == "link" for node in src.hidden)
+    body = tree.body
+    assert body is not None
+    clean_tree(body, hidden=src.hidden)
+    own = LexborHTMLParser(html)
+    assert own.body is not None
+    clean_tree(own.body)
+    assert tree.html == own.html  # the head's elements stay
+    text = body.text()
+    assert "Paragraph 5." in text
+    for word in ("Menu 1", "Hidden 2", "Doe 3", "Gone 4", "Search 5", "Dialog 6", "Jane 7"):
+        assert word not in text
+    # gather's query covers every part of the lookup ([itemprop] covers [itemprop=author])
+    for part in rules.DROP_ATTR_CANDIDATES.split(", "):
+        assert part in metadata._BODY_QUERY or part == "[itemprop=author]"
+
+
+def test_gather_finds_the_first_h1_even_without_text() -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract import metadata
+
+    tree = LexborHTMLParser(page('<h1><img src="/logo.png"></h1><h1>The title</h1>' + BODY))
+    src = metadata.gather(tree, None)
+    assert src.first_h1 is not None and src.first_h1.html == '<h1><img src="/logo.png"></h1>'
+    assert src.h1 == ["The title"]

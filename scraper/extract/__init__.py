@@ -192,8 +192,11 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     # <selectedcontent>), and parsing and removing nodes cost a little less
     tree = LexborHTMLParser(html, options=LexborDocumentOptions.WO_EVENTS)
     body = tree.body
-    resolve = links.Resolver(links.base_url(tree, url))
-    src = metadata.gather(tree, url, html, resolve)
+    head = metadata.read_head(tree)
+    resolve = links.Resolver(
+        links.base_of(head.base, url) if head is not None else links.base_url(tree, url)
+    )
+    src = metadata.gather(tree, url, html, resolve, head)
     site = src.site = metadata.site_name_of(src)
     article = Article(
         title=metadata.title_of(src, site),
@@ -211,9 +214,9 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     if body is None:
         article.language = metadata.declared_language(src)
         return article
-    h1 = body.css_first("h1")
+    h1 = src.first_h1  # the body's first <h1>: gather's query reads them all
     above_title = content.above_title(body, h1)
-    raw_chars = content.clean_tree(body, h1)
+    raw_chars = content.clean_tree(body, h1, src.hidden)
     bylines: list[str] = []
     chosen = content.choose_container(body, above_title, h1)
     sections = content.section_headings(body)

@@ -53,10 +53,15 @@ def _decompose_all(nodes: list[LexborNode]) -> None:
         node.decompose()
 
 
-def clean_tree(body: LexborNode, h1: LexborNode | None = None) -> int:
+def clean_tree(
+    body: LexborNode, h1: LexborNode | None = None, hidden: list[LexborNode] | None = None
+) -> int:
     """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes.
     ``h1``: the page's first <h1>, read before (its header is the article's).
 
+    ``hidden``: the page's elements that ``hidden_or_aside`` judges by their attributes
+    (hidden, a navigation's role ...), as ``metadata.gather`` found them with the rest of
+    its query, anywhere in the document; None: looked up here.
     Returns the length of the text left after navigation, asides and footers went.
     """
     large: list[LexborNode] = []  # large headers/forms/addresses, to check again once scripts went
@@ -77,14 +82,21 @@ def clean_tree(body: LexborNode, h1: LexborNode | None = None) -> int:
                     large.append(node)
             else:
                 doomed.append(node)
-    last = -1
-    for node in body.css(rules.DROP_ATTR_CANDIDATES):
-        node_id = node.mem_id
-        if node_id == last:
-            continue  # the same element again, matching another attribute
-        last = node_id
-        if node.tag_id not in _DROP_TAG_IDS and _hidden_or_aside(node.attributes):
-            doomed.append(node)
+    if hidden is None:
+        last = -1
+        for node in body.css(rules.DROP_ATTR_CANDIDATES):
+            node_id = node.mem_id
+            if node_id == last:
+                continue  # the same element again, matching another attribute
+            last = node_id
+            if node.tag_id not in _DROP_TAG_IDS and hidden_or_aside(node.attributes):
+                doomed.append(node)
+    else:
+        # one whole-tree query fewer: each costs a walk of the tree in lexbor
+        top = body.mem_id
+        for node in hidden:
+            if node.tag_id not in _DROP_TAG_IDS and _within(node, top):
+                doomed.append(node)
     _decompose_all(doomed)
     text = body.text_lexbor()
     if "©" in text:  # the credit of a picture (the cheap test: a third of pages have one)
@@ -180,6 +192,15 @@ def _holds_lead(node: LexborNode) -> bool:
         and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
         for p in node.css("p")
     )
+
+
+def _within(node: LexborNode | None, top: int) -> bool:
+    """Whether a node is the one whose mem_id is ``top`` or inside it."""
+    while node is not None:
+        if node.mem_id == top:
+            return True
+        node = node.parent
+    return False
 
 
 def _after(node: LexborNode, top: int) -> int | None:
@@ -307,8 +328,9 @@ _DROP_UNLESS_MAIN_IDS = tag_ids(rules.DROP_UNLESS_MAIN_TAGS)
 _DROP_TAG_IDS = tag_ids(rules.DROP_TAGS) | _DROP_IF_SMALL_IDS | _DROP_UNLESS_MAIN_IDS
 
 
-def _hidden_or_aside(attrs: dict) -> bool:
-    """Hidden, or a navigation, search, dialog or author role, by its attributes."""
+def hidden_or_aside(attrs: dict) -> bool:
+    """Hidden, or a navigation, search, dialog or author role, by its attributes. Every
+    element judged so matches ``rules.DROP_ATTR_CANDIDATES``."""
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
     if attrs.get("itemprop") == "author" or attrs.get("rel") == "author":
@@ -1231,16 +1253,17 @@ class _Renderer:
             anchor = "".join(self.text[text_at:]).strip()
             if not anchor:
                 return
+            folded = " ".join(anchor.split())
             if not (self.heading and href.startswith("#")) and not (
                 self.lists and href[:1] == "#" and self._names_section(href[1:], anchor)
             ):
                 # a heading's link to its own section (a table of contents' target,
                 # an anchor widget) does not make it a teaser's link, nor does a list
                 # item's link to a section that it names: a table of contents
-                self.link_chars += len(" ".join(anchor.split()))
+                self.link_chars += len(folded)
             url = self.resolve(href) if href else None
             if url:
-                self.links.append((url, " ".join(anchor.split())))
+                self.links.append((url, folded))
                 self.md.insert(md_at, "[")
                 self.md.append(f"]({url})")
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.models import Link
 
@@ -77,7 +77,12 @@ class Resolver:
 
 def base_url(tree: LexborHTMLParser, url: str | None) -> str | None:
     """The document's base: ``<base href>`` resolved against the page URL."""
-    node = (tree.head or tree).css_first("base[href]")
+    return base_of((tree.head or tree).css_first("base[href]"), url)
+
+
+def base_of(node: LexborNode | None, url: str | None) -> str | None:
+    """The base a ``<base href>`` element (the document's first, if any) gives, resolved
+    against the page URL."""
     href = (node.attributes.get("href") or "").strip() if node is not None else ""
     if not href:
         return url

@@ -17,6 +17,7 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from scraper.extract import dates
+from scraper.extract.content import hidden_or_aside
 from scraper.extract.links import Resolver
 from scraper.extract.rules import ARTICLE_TYPES, DATE_ELEMENTS, MAX_JSONLD_CHARS, MAX_LINKS
 from scraper.extract.tags import ROOT_IDS, TEXT_ID, tag_ids
@@ -55,6 +56,10 @@ class Sources:
     # the page's links (in_body set later), read with the rest: see ``gather``
     links: list[Link] = field(default_factory=list)
     title_node: LexborNode | None = None  # the <h1> the title came from, once known
+    first_h1: LexborNode | None = None  # the page's first <h1>, text or not
+    # the elements hidden or of an aside's role by their attributes (``hidden_or_aside``),
+    # anywhere in the document: for ``content.clean_tree``
+    hidden: list[LexborNode] = field(default_factory=list)
     _times: list[tuple[str, str]] | None = None
     _bylines: list[str] | None = None
     _date_texts: list[str] | None = None
@@ -159,11 +164,16 @@ def _flatten_ld(data: Any, out: list[dict], depth: int = 0) -> None:
                 stack.append((main, level + 1))
 
 
-# One full-tree query for the page's links and the body's machine metadata (each
-# query walks the whole tree: one of them cost as much as the two's matches); the
-# itemprops wanted are picked in Python (cheaper than one selector per value).
+# One full-tree query for the page's links, the body's machine metadata and the
+# elements that cleaning drops by their attributes (each query walks the whole tree:
+# one of them cost as much as the two's matches); the itemprops wanted are picked in
+# Python (cheaper than one selector per value). The last part is
+# rules.DROP_ATTR_CANDIDATES but its [itemprop=author], which [itemprop] covers.
 # A node matching several of these comes once per match, one after the other.
-_BODY_QUERY = 'a[href], h1, script[type="application/ld+json"], time[datetime], [itemprop]'
+_BODY_QUERY = (
+    'a[href], h1, script[type="application/ld+json"], time[datetime], [itemprop], '
+    '[hidden], [aria-hidden=true], [role], [rel=author], [style*="none"], [style*="hidden"]'
+)
 (_A_ID,) = tag_ids("a")
 _ITEMPROPS = frozenset(
     ("headline", "author", "creator", "datePublished", "dateModified", "dateCreated", "uploadDate")
@@ -221,20 +231,64 @@ def _jsonld(scripts: list[str]) -> list[dict]:
 _META_KEYS = frozenset(("property", "name", "itemprop", "http-equiv"))
 
 
+@dataclass
+class HeadNodes:
+    """The elements of the document's <head> that gather and the links' base read, found
+    by one query of the head (a query per element cost its own walk and setup)."""
+
+    metas: list[LexborNode] = field(default_factory=list)  # every <meta>, in order
+    title: LexborNode | None = None  # the first of each
+    canonical: LexborNode | None = None
+    base: LexborNode | None = None
+
+
+_HEAD_QUERY = 'meta, title, link[rel="canonical"], base[href]'
+
+
+def read_head(tree: LexborHTMLParser) -> HeadNodes | None:
+    """The head's <meta> elements, its first <title>, canonical link and <base href>;
+    None when the document has no head."""
+    head = tree.head
+    if head is None:
+        return None
+    found = HeadNodes()
+    for node in head.css(_HEAD_QUERY):
+        tag = node.tag
+        if tag == "meta":
+            found.metas.append(node)
+        elif tag == "title":
+            if found.title is None:
+                found.title = node
+        elif tag == "link":
+            if found.canonical is None:
+                found.canonical = node
+        elif found.base is None:
+            found.base = node
+    return found
+
+
 def gather(
     tree: LexborHTMLParser,
     url: str | None,
     html: str | bytes | None = None,
     resolve: Resolver | None = None,
+    in_head: HeadNodes | None = None,
 ) -> Sources:
     """One pass over the raw tree for everything the metadata cascades need, and the
     page's links (``src.links``: its anchors, in document order, made absolute by
-    ``resolve``; none without it)."""
+    ``resolve``; none without it). ``in_head``: the head's elements (``read_head``), if
+    read already."""
     src = Sources(url=url, tree=tree, html=html if isinstance(html, str | bytes) else None)
     meta = src.meta
+    if in_head is None:
+        in_head = read_head(tree)
     head = tree.head
-    scope = head if head is not None and head.css_first("meta") is not None else tree
-    for node in scope.css("meta[content]"):
+    if in_head is not None and in_head.metas:
+        metas = in_head.metas
+    else:
+        scope = head if head is not None and head.css_first("meta") is not None else tree
+        metas = scope.css("meta[content]")
+    for node in metas:
         attrs = node.attributes
         content = attrs.get("content")
         if content is None:
@@ -254,10 +308,14 @@ def gather(
     html = tree.root
     if html is not None:
         src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
-    title = (head or tree).css_first("title") or tree.css_first("title")
+    if in_head is not None:
+        title = in_head.title or tree.css_first("title")
+        link = in_head.canonical
+    else:
+        title = (head or tree).css_first("title") or tree.css_first("title")
+        link = (head or tree).css_first('link[rel="canonical"]')
     if title is not None:
         src.title_tag = clean(title.text_lexbor())
-    link = (head or tree).css_first('link[rel="canonical"]')
     if link is not None:
         src.canonical = clean(link.attributes.get("href"))
     scripts: list[str] = []
@@ -267,38 +325,46 @@ def gather(
     links = src.links
     known = resolve.cache if resolve is not None else None
     left = MAX_LINKS if resolve is not None else 0
-    last = -1
+    hidden = src.hidden
+    last = anchor = -1
     for node in tree.css(_BODY_QUERY):
         node_id = node.mem_id
-        if node.tag_id == _A_ID:
-            if node_id != last:
-                last = node_id
-                # its href read alone: cheaper than the dict of all its attributes
-                href = node.attrs.get("href")
-                if href is not None:
-                    if left:
-                        link_url = known.get(href, False)  # type: ignore[union-attr]
-                        if link_url is False:
-                            link_url = resolve(href)  # type: ignore[misc]
-                        if link_url:
-                            text = node.text_lexbor()
-                            links.append(Link(link_url, " ".join(text.split()) if text else ""))
-                            left -= 1
-                    continue  # if it has an itemprop too, its second match follows
-            # an anchor's second match, or one without an href: matched by its itemprop
-            if node.attributes.get("itemprop") in _ITEMPROPS:
-                _itemprop(node, src.itemprops)
-            continue
         if node_id == last:
-            continue  # the same node, matching another part of the query
+            if node_id != anchor:
+                continue  # the same node, matching another part of the query
+            # an anchor's second match (an itemprop, a role ...): its attributes read once
+            anchor = -1
+            attrs = node.attributes
+            if attrs.get("itemprop") in _ITEMPROPS:
+                _itemprop(node, src.itemprops)
+            if hidden_or_aside(attrs):
+                hidden.append(node)
+            continue
         last = node_id
+        if node.tag_id == _A_ID:
+            # its href read alone: cheaper than the dict of all its attributes
+            href = node.attrs.get("href")
+            if href is not None:
+                anchor = node_id
+                if left:
+                    link_url = known.get(href, False)  # type: ignore[union-attr]
+                    if link_url is False:
+                        link_url = resolve(href)  # type: ignore[misc]
+                    if link_url:
+                        text = node.text_lexbor()
+                        links.append(Link(link_url, " ".join(text.split()) if text else ""))
+                        left -= 1
+                continue  # if it matches another part too, its second match follows
+            # an anchor without an href: matched by its other attributes
         tag = node.tag
         attrs = node.attributes
         if tag == "script":
             if (attrs.get("type") or "").lower() == "application/ld+json":
                 scripts.append(node.text_lexbor())
-            continue
+            continue  # a script is dropped by its tag, and its itemprop says nothing
         elif tag == "h1":
+            if src.first_h1 is None:
+                src.first_h1 = node
             if len(src.h1) < 5:
                 text = clean(node.text_lexbor())
                 if text:
@@ -308,6 +374,8 @@ def gather(
             src.time_nodes.append(node)
         if attrs.get("itemprop") in _ITEMPROPS:
             _itemprop(node, src.itemprops)
+        if hidden_or_aside(attrs):
+            hidden.append(node)
     src.jsonld = _jsonld(scripts)
     for obj in src.jsonld:
         if _ld_type(obj) & ARTICLE_TYPES:
