@@ -224,7 +224,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     chosen_chars = sum(len(b.text) for b in blocks)
     if chosen_chars < MIN_MAIN_CHARS or (
         chosen_chars < MAIN_MIN_SHARE * raw_chars  # raw_chars bounds the letters: cheap first
-        and chosen_chars < MAIN_MIN_SHARE * _letters(body)
+        and chosen_chars < MAIN_MIN_SHARE * _nonspace_chars(body)
     ):
         whole = content.keep_blocks(content.render([body], resolve, sections), bylines)
         whole_chars = sum(len(b.text) for b in whole)
@@ -276,7 +276,7 @@ _NAME_STRIP = " -–—|,·•"
 _DATELINE_LEAD = re.compile(rf"(.{{0,{DATELINE_START_CHARS}}}?)(?:\)|\s[|–—-]\s)")
 
 
-def _letters(node: LexborNode) -> int:
+def _nonspace_chars(node: LexborNode) -> int:
     """How many characters of the node's text are not whitespace."""
     text = node.text_lexbor()
     return len(text) - text.count(" ") - text.count("\n") - text.count("\t")

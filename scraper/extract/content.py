@@ -1567,13 +1567,13 @@ def _data_row(block: Block, out: list[Block]) -> bool:
     only by its links: a row of the same table's data, not a menu's or a pager's."""
     if not block.row or not out or not out[-1].row or " | " not in block.md:
         return False
-    linked = sum(_letters(anchor) for _, anchor in block.links)
-    if _letters(block.text) <= linked:
+    linked = sum(_alpha_chars(anchor) for _, anchor in block.links)
+    if _alpha_chars(block.text) <= linked:
         return False  # every word a link: a menu or a pager laid out as a table
     return not is_boilerplate(replace(block, link_chars=0))
 
 
-def _letters(text: str) -> int:
+def _alpha_chars(text: str) -> int:
     return sum(1 for char in text if char.isalpha())
 
 
