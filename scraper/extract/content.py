@@ -185,21 +185,26 @@ def clean_tree(
 
 
 def _holds_lead(node: LexborNode) -> bool:
-    """Whether an element holds a lead paragraph: ``rules.GOOD_UNIT_CHARS`` or more,
-    nearly free of links."""
-    return any(
-        len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
-        and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
-        for p in node.css("p")
+    """Whether an element holds a lead paragraph (``_is_lead``)."""
+    return any(_is_lead(p) for p in node.css("p"))
+
+
+def _is_lead(node: LexborNode) -> bool:
+    """Whether an element's text is a lead's: ``rules.GOOD_UNIT_CHARS`` or more, nearly
+    free of links."""
+    return (
+        len(node.text_lexbor()) >= rules.GOOD_UNIT_CHARS
+        and _link_density(node) < rules.LEAD_MAX_LINK_DENSITY
     )
 
 
-def _within(node: LexborNode | None, top: int) -> bool:
-    """Whether a node is the one whose mem_id is ``top`` or inside it."""
-    while node is not None:
+def _within(node: LexborNode | None, top: int, limit: int = -1) -> bool:
+    """Whether a node is the one whose mem_id is ``top`` or inside it, looking at no more
+    than ``limit`` nodes up from it (-1: no limit)."""
+    while node is not None and limit != 0:
         if node.mem_id == top:
             return True
-        node = node.parent
+        node, limit = node.parent, limit - 1
     return False
 
 
@@ -790,20 +795,10 @@ def _leads(first: LexborNode, above_title: frozenset[int]) -> list[LexborNode]:
                         and sib.css_first(rules.LEAD_BLOCKS) is None
                     ):
                         paragraphs = [sib]  # a lead in a <div> of its own
-                    found = [
-                        p
-                        for p in paragraphs
-                        if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
-                        and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
-                        and not _in_media(p, sib)
-                    ]
+                    found = [p for p in paragraphs if _is_lead(p) and not _in_media(p, sib)]
                     if not found:
                         summary = _summary_list(sib)
-                        if (
-                            summary is not None
-                            and len(summary.text_lexbor()) >= rules.GOOD_UNIT_CHARS
-                            and _link_density(summary) < rules.LEAD_MAX_LINK_DENSITY
-                        ):
+                        if summary is not None and _is_lead(summary):
                             found = [summary]
                     if run and (not found or sib.css_first("h1") is not None):
                         return leads  # the run of the article's first paragraphs ends here
@@ -887,9 +882,8 @@ def _title_leads(
         leads += [
             p
             for p in paragraphs
-            if len(p.text_lexbor()) >= rules.GOOD_UNIT_CHARS
+            if _is_lead(p)
             and p.text_lexbor().rstrip().endswith(rules.SENTENCE_ENDS)
-            and _link_density(p) < rules.LEAD_MAX_LINK_DENSITY
             and not _in_media(p, sib)
         ]
     if not leads:
@@ -985,14 +979,8 @@ def _same_class(body: LexborNode, best: LexborNode) -> list[LexborNode] | None:
 
 
 def _contains(outer: LexborNode, inner: LexborNode) -> bool:
-    """Whether ``inner`` is a descendant of ``outer``."""
-    target = outer.mem_id
-    node, hops = inner.parent, 0
-    while node is not None and hops < 60:
-        if node.mem_id == target:
-            return True
-        node, hops = node.parent, hops + 1
-    return False
+    """Whether ``inner`` is a descendant of ``outer`` (within 60 levels)."""
+    return _within(inner.parent, outer.mem_id, 60)
 
 
 def _depth(node: LexborNode) -> int:
@@ -1058,13 +1046,8 @@ def _shared_ancestor(best: LexborNode, best_score: float, top: list[list]) -> Le
     while node is not None and node.tag not in ("body", "html") and steps < 12:
         inside = 0
         for e in top[1:]:
-            if e[0].mem_id in strong:
-                walker, hops = e[0], 0
-                while walker is not None and hops < 30:
-                    if walker.mem_id == node.mem_id:
-                        inside += 1
-                        break
-                    walker, hops = walker.parent, hops + 1
+            if e[0].mem_id in strong and _within(e[0], node.mem_id, 30):
+                inside += 1
         if inside >= 2:
             return node
         node, steps = node.parent, steps + 1

@@ -281,13 +281,9 @@ def gather(
     src = Sources(url=url, tree=tree, html=html if isinstance(html, str | bytes) else None)
     meta = src.meta
     if in_head is None:
-        in_head = read_head(tree)
-    head = tree.head
-    if in_head is not None and in_head.metas:
-        metas = in_head.metas
-    else:
-        scope = head if head is not None and head.css_first("meta") is not None else tree
-        metas = scope.css("meta[content]")
+        in_head = read_head(tree)  # None: the document has no head
+    # the head's <meta> elements, else (none there) the whole document's
+    metas = in_head.metas if in_head is not None and in_head.metas else tree.css("meta[content]")
     for node in metas:
         attrs = node.attributes
         content = attrs.get("content")
@@ -308,12 +304,8 @@ def gather(
     html = tree.root
     if html is not None:
         src.html_lang = clean(html.attributes.get("lang") or html.attributes.get("xml:lang"))
-    if in_head is not None:
-        title = in_head.title or tree.css_first("title")
-        link = in_head.canonical
-    else:
-        title = (head or tree).css_first("title") or tree.css_first("title")
-        link = (head or tree).css_first('link[rel="canonical"]')
+    title = (in_head.title if in_head is not None else None) or tree.css_first("title")
+    link = in_head.canonical if in_head is not None else tree.css_first('link[rel="canonical"]')
     if title is not None:
         src.title_tag = clean(title.text_lexbor())
     if link is not None:
