@@ -57,6 +57,16 @@ CASES: dict[str, Callable[[int], bytes]] = {
         + b"</div>" * 40,
         3000 * n,
     ),
+    # blocks nested in one another, each with paragraphs of its own: every level a
+    # near-tie of the container choice (content._nested_choice)
+    "nested candidates": lambda n: _repeat(
+        b"".join(
+            b"<div class='c%d'>" % i + (b"<p>" + b"Word, " * 30 + b"end.</p>") * 20
+            for i in range(400)
+        )
+        + b"</div>" * 400,
+        n,
+    ),
     "empty divs": lambda n: (
         b"<html><body><main>"
         + b"<div></div>" * (100_000 * n)
