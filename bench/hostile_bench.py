@@ -67,6 +67,10 @@ CASES: dict[str, Callable[[int], bytes]] = {
         + b"</div>" * 400,
         n,
     ),
+    # elements hidden by an attribute, nested: each is dropped with the outermost
+    # (content._outermost_in), not walked up to the body one by one
+    "nested hidden spans": lambda n: _repeat(b"<span hidden>x", 100_000 * n, b"<html><body><p>"),
+    "nested aria-hidden divs": lambda n: _repeat(b"<div aria-hidden=true>x", 40_000 * n),
     "empty divs": lambda n: (
         b"<html><body><main>"
         + b"<div></div>" * (100_000 * n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,9 @@ from hypothesis import strategies as st
 
 from scraper.extract import extract, extract_strict, guard, rules
 from scraper.models import Article
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborNode
 
 PAGES = Path(__file__).parent / "pages"
 SAVED = sorted(PAGES.glob("*.html"))
@@ -87,6 +91,66 @@ def test_deeply_nested_tags_hidden_in_a_json_ld_article_body() -> None:
 
 def test_deeply_nested_inline_tags() -> None:
     assert extract_strict("<p>" + "<b><i>" * 20_000 + "x").text == "x"
+
+
+def _depth(node: LexborNode | None, top: int) -> int:
+    levels = 0
+    while node is not None and node.mem_id != top:
+        levels, node = levels + 1, node.parent
+    return levels
+
+
+def test_deep_nesting_keeps_its_text_but_not_its_elements() -> None:
+    """Past rules.MAX_DEPTH levels an element keeps its text and loses the elements in
+    it (per-element work grew with the square of the depth); a tree a few levels less
+    deep is left exactly as it is."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract.content import scan_tags
+
+    def tree(levels: int) -> LexborHTMLParser:
+        spans = "".join(f"<span class=c{i}>w{i} " for i in range(levels))
+        return LexborHTMLParser(f"<html><body><p>x {spans}</p><p>after</p></body></html>")
+
+    deep = tree(3 * rules.MAX_DEPTH)
+    body = deep.body
+    assert body is not None
+    text = body.text_lexbor()
+    scan_tags(body)
+    assert body.text_lexbor() == text  # w0 ... w767, then "after", in order
+    top = body.mem_id
+    deepest = max(_depth(node, top) for node in body.traverse())
+    assert deepest <= rules.MAX_DEPTH + rules.DEPTH_SAMPLE + 2
+    shallow = tree(rules.MAX_DEPTH - 8)
+    before = shallow.html
+    assert shallow.body is not None
+    scan_tags(shallow.body)
+    assert shallow.html == before
+
+
+def test_nested_hidden_elements_go_with_the_outermost() -> None:
+    """Hidden spans nested in one another by the ten thousand (each was walked up to
+    the body, one by one): the article around them stays, none of their text does."""
+    para = "<p>" + "A sentence of the article, long enough to count here. " * 4 + "</p>"
+    html = f"<html><body><article>{para}<p>Seen. {'<span hidden>gone ' * 20_000}</p>{para}"
+    text = extract_strict(html + "</article></body></html>").text
+    assert text.count("A sentence of the article") == 8
+    assert "Seen." in text and "gone" not in text
+
+
+def test_outermost_in_the_body() -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    from scraper.extract.content import _outermost_in
+
+    tree = LexborHTMLParser(
+        "<html><head><link id=h></head><body><div id=a><span id=b></span></div>"
+        "<p id=c><i id=d><b id=e></b></i></p><div id=f></div></body></html>"
+    )
+    assert tree.body is not None
+    nodes = [tree.css_first(f"#{k}") for k in "habdef"]
+    picked = _outermost_in(tree.body, [n for n in nodes if n is not None])
+    assert [n.id for n in picked] == ["a", "d", "f"]
 
 
 def test_invalid_utf8() -> None:

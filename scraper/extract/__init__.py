@@ -4,7 +4,9 @@
 The stages, in order:
 
 1. Bound the input: at most ``rules.MAX_INPUT_BYTES``; a document whose unclosed
-   block elements nest deeper than ``guard.MAX_OPEN_BLOCKS`` is cut there.
+   block elements nest deeper than ``guard.MAX_OPEN_BLOCKS`` is cut there. After
+   parsing, an element ``rules.MAX_DEPTH`` levels deep keeps its text but no elements
+   (``content.scan_tags``).
 2. Bytes go to the parser as UTF-8 unless a BOM or a ``<meta charset>`` /
    http-equiv in the first KB says otherwise (then ``encoding.decode_html``
    decodes them). When the article then holds U+FFFD (the parser's replacement
@@ -192,6 +194,8 @@ def _extract(html: bytes | str, url: str | None) -> Article:
     # <selectedcontent>), and parsing and removing nodes cost a little less
     tree = LexborHTMLParser(html, options=LexborDocumentOptions.WO_EVENTS)
     body = tree.body
+    # first: it bounds the body's nesting, which all that reads the tree relies on
+    scan = content.scan_tags(body) if body is not None else None
     head = metadata.read_head(tree)
     resolve = links.Resolver(
         links.base_of(head.base, url) if head is not None else links.base_url(tree, url)
@@ -216,7 +220,7 @@ def _extract(html: bytes | str, url: str | None) -> Article:
         return article
     h1 = src.first_h1  # the body's first <h1>: gather's query reads them all
     above_title = content.above_title(body, h1)
-    raw_chars = content.clean_tree(body, h1, src.hidden)
+    raw_chars = content.clean_tree(body, h1, src.hidden, scan)
     bylines: list[str] = []
     chosen = content.choose_container(body, above_title, h1)
     sections = content.section_headings(body)

@@ -7,6 +7,7 @@ been read from, because cleaning destroys nodes.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -53,8 +54,80 @@ def _decompose_all(nodes: list[LexborNode]) -> None:
         node.decompose()
 
 
+@dataclass(slots=True)
+class TagScan:
+    """``clean_tree``'s elements by tag (``scan_tags``), in document order."""
+
+    doomed: list[LexborNode] = field(default_factory=list)  # dropped whatever they hold
+    asides: list[LexborNode] = field(default_factory=list)  # dropped unless much of the text
+    large: list[LexborNode] = field(default_factory=list)  # headers, forms ... checked again
+
+
+def scan_tags(body: LexborNode) -> TagScan:
+    """The elements ``clean_tree`` judges by their tag, and the nesting bounded first:
+    an element ``rules.MAX_DEPTH`` levels above a deeper node keeps its text but no
+    elements (nested spans, cells, items by the thousand: work that reads an element's
+    text or walks up to the body, element by element, grew with the square of the
+    depth, 39 s for a 120 KB page). Every ``rules.DEPTH_SAMPLE``-th node is measured,
+    so a deep region of more nodes than that is found; one of fewer costs little.
+    Call it before anything reads the tree (metadata included)."""
+    scan, deep = _scan_tags(body, sample=True)
+    if deep:
+        for node in _outermost_in(body, deep):  # none is inside one before it
+            text = node.text_lexbor()
+            while (child := node.first_child) is not None:
+                child.decompose()
+            node.insert_child(text)
+        scan = _scan_tags(body, sample=False)[0]
+    # the small headers, forms ... go whatever they hold (document order kept: removing
+    # only detaches, the order of the removals does not matter)
+    sized, scan.large = scan.large, []
+    for node in sized:
+        (scan.doomed if _small(node) else scan.large).append(node)
+    return scan
+
+
+def _scan_tags(body: LexborNode, sample: bool) -> tuple[TagScan, list[LexborNode]]:
+    scan = TagScan()
+    doomed, asides, large = scan.doomed, scan.asides, scan.large
+    deep: list[LexborNode] = []  # elements MAX_DEPTH levels above a node
+    top = body.mem_id
+    # 0 for every DEPTH_SAMPLE-th node (a counter in Python cost twice as much)
+    turns = itertools.cycle(range(rules.DEPTH_SAMPLE)) if sample else itertools.repeat(1)
+    # Elements by tag: a walk comparing tag ids costs half of a selector of 18 tag
+    # names. Every verdict is taken before anything is removed, and removing only
+    # detaches nodes, so the order of the removals does not matter.
+    for turn, node in zip(turns, body.traverse(), strict=False):
+        if not turn:
+            up = _above(node, rules.MAX_DEPTH, top)
+            if up is not None:
+                deep.append(up)
+        tag_id = node.tag_id
+        if tag_id in _DROP_TAG_IDS:
+            if tag_id in _DROP_UNLESS_MAIN_IDS:
+                asides.append(node)
+            elif tag_id in _DROP_IF_SMALL_IDS:
+                large.append(node)  # sorted once the nesting is bounded (scan_tags)
+            else:
+                doomed.append(node)
+    return scan, deep
+
+
+def _above(node: LexborNode, levels: int, top: int) -> LexborNode | None:
+    """The node ``levels`` levels above ``node``; None when the node whose mem_id is
+    ``top`` (or the document's top) is nearer."""
+    for _ in range(levels):
+        node = node.parent
+        if node is None or node.mem_id == top:
+            return None
+    return node
+
+
 def clean_tree(
-    body: LexborNode, h1: LexborNode | None = None, hidden: list[LexborNode] | None = None
+    body: LexborNode,
+    h1: LexborNode | None = None,
+    hidden: list[LexborNode] | None = None,
+    scan: TagScan | None = None,
 ) -> int:
     """Drop subtrees that never hold article text: scripts, navigation, boilerplate classes.
     ``h1``: the page's first <h1>, read before (its header is the article's).
@@ -62,26 +135,13 @@ def clean_tree(
     ``hidden``: the page's elements that ``hidden_or_aside`` judges by their attributes
     (hidden, a navigation's role ...), as ``metadata.gather`` found them with the rest of
     its query, anywhere in the document; None: looked up here.
+    ``scan``: ``scan_tags(body)``, taken before; None: taken here.
     Returns the length of the text left after navigation, asides and footers went.
     """
-    large: list[LexborNode] = []  # large headers/forms/addresses, to check again once scripts went
-    asides: list[LexborNode] = []  # dropped unless they hold much of the page's text
-    doomed: list[LexborNode] = []
-    # Elements by tag: a walk comparing tag ids costs half of a selector of 18 tag
-    # names. Every verdict is taken before anything is removed, and removing only
-    # detaches nodes, so the order of the removals does not matter.
-    for node in body.traverse():
-        tag_id = node.tag_id
-        if tag_id in _DROP_TAG_IDS:
-            if tag_id in _DROP_UNLESS_MAIN_IDS:
-                asides.append(node)
-            elif tag_id in _DROP_IF_SMALL_IDS:
-                if _small(node):
-                    doomed.append(node)
-                else:
-                    large.append(node)
-            else:
-                doomed.append(node)
+    if scan is None:
+        scan = scan_tags(body)
+    asides, large = scan.asides, scan.large
+    doomed = list(scan.doomed)
     if hidden is None:
         last = -1
         for node in body.css(rules.DROP_ATTR_CANDIDATES):
@@ -93,10 +153,7 @@ def clean_tree(
                 doomed.append(node)
     else:
         # one whole-tree query fewer: each costs a walk of the tree in lexbor
-        top = body.mem_id
-        for node in hidden:
-            if node.tag_id not in _DROP_TAG_IDS and _within(node, top):
-                doomed.append(node)
+        doomed.extend(_outermost_in(body, [n for n in hidden if n.tag_id not in _DROP_TAG_IDS]))
     _decompose_all(doomed)
     text = body.text_lexbor()
     if "©" in text:  # the credit of a picture (the cheap test: a third of pages have one)
@@ -208,6 +265,28 @@ def _within(node: LexborNode | None, top: int, limit: int = -1) -> bool:
     return False
 
 
+def _outermost_in(top: LexborNode, nodes: list[LexborNode]) -> list[LexborNode]:
+    """Those of ``nodes`` (in document order) inside ``top`` and not inside another of
+    them: removing one removes what it holds. Each node above them is looked at once (a
+    node's answer is its parent's), so nested ones cost no walk of their own up to
+    ``top``: 100,000 hidden spans nested in one another are 100,000 steps, not 5e9."""
+    verdict: dict[int, bool] = {top.mem_id: True}  # mem_id -> inside top and no node above
+    picked: list[LexborNode] = []
+    for node in nodes:
+        path: list[int] = []
+        up: LexborNode | None = node
+        while up is not None and (seen := verdict.get(up.mem_id)) is None:
+            path.append(up.mem_id)
+            up = up.parent
+        inside = up is not None and seen  # the top, or a node below it and no picked one
+        for mem_id in path:
+            verdict[mem_id] = inside
+        if inside:
+            picked.append(node)
+            verdict[node.mem_id] = False  # what is inside it goes with it
+    return picked
+
+
 def _after(node: LexborNode, top: int) -> int | None:
     """The mem_id of the node that ``top``'s ``traverse()`` yields after ``node``'s subtree
     (the next node that is not text), None when there is none."""
@@ -269,11 +348,11 @@ def _in_sentence(node: LexborNode) -> bool:
         return False
     if node.tag_id in _LINK_IDS:
         return _own_text(node.prev, before=True) and _own_text(node.next, before=False)
-    child = parent.child
-    while child is not None:
+    child, left = parent.child, rules.MAX_SIBLINGS_READ
+    while child is not None and left:
         if child.tag_id == TEXT_ID and len((child.text_content or "").strip()) >= 2:
             return True
-        child = child.next
+        child, left = child.next, left - 1
     return False
 
 
@@ -283,11 +362,13 @@ _P_IDS = tag_ids("p")
 
 def _own_text(sib: LexborNode | None, before: bool) -> bool:
     """Whether a text node of the parent's own, with letters or digits, is among these
-    siblings (walking back from ``sib`` when ``before``, forward otherwise)."""
-    while sib is not None:
+    siblings (walking back from ``sib`` when ``before``, forward otherwise), up to
+    ``rules.MAX_SIBLINGS_READ`` of them (a <p> of thousands of links read no further)."""
+    left = rules.MAX_SIBLINGS_READ
+    while sib is not None and left:
         if sib.tag_id == TEXT_ID and any(c.isalnum() for c in sib.text_content or ""):
             return True
-        sib = sib.prev if before else sib.next
+        sib, left = (sib.prev if before else sib.next), left - 1
     return False
 
 

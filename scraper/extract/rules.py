@@ -17,6 +17,12 @@ MAX_JSONLD_CHARS = 2_000_000  # JSON-LD scripts longer than this are ignored
 MAX_LINKS = 5000  # links kept per page
 MAX_SCORED_UNITS = 4000  # paragraphs scored when choosing the main container
 MAX_BLOCKS = 10_000  # blocks rendered per page (the corpora's largest page has 1,556)
+# Elements nested deeper than this (the corpora's deepest: 52) are flattened to their
+# text: per-element work that reads a subtree's text or walks up to the body would
+# otherwise grow with the square of the nesting (content.scan_tags).
+MAX_DEPTH = 256
+DEPTH_SAMPLE = 64  # one node in this many has its depth checked
+MAX_SIBLINGS_READ = 64  # siblings read for a paragraph's own text around an inline element
 MAX_BYLINES = 20  # dropped "By ..." lines kept for the authors
 
 # ---------------------------------------------------------------- cleaning
