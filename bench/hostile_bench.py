@@ -27,6 +27,10 @@ def _repeat(unit: bytes, count: int, head: bytes = b"<html><body>") -> bytes:
 CASES: dict[str, Callable[[int], bytes]] = {
     "one long word": lambda n: _repeat(b"a", 2_000_000 * n, b"<html><body><article><p>"),
     "nested unclosed divs": lambda n: _repeat(b"<div>", 40_000 * n),
+    # what the parser keeps open, past the guard's quick look (guard._cut_deep)
+    "sparse nested divs": lambda n: _repeat(b"<div>a few words of text", 40_000 * n),
+    "divs and stray ends": lambda n: _repeat(b"<div></p>", 40_000 * n),
+    "spans, then paragraphs": lambda n: _repeat(b"<span>", 30_000 * n) + b"<p>x</p>" * (30_000 * n),
     "nested inline tags": lambda n: _repeat(b"<b><i>", 50_000 * n, b"<html><body><p>"),
     "nested spans": lambda n: _repeat(b"<span>", 100_000 * n, b"<html><body><p>"),
     "headings and bylines": lambda n: _repeat(b"<h1>Title</h1><p>By x</p>", 100_000 * n),

@@ -71,14 +71,51 @@ def test_binary_input() -> None:
     assert a.title is None and a.links == []
 
 
-def test_nesting_is_cut_past_max_open_blocks() -> None:
-    # the bound is exact: MAX_OPEN_BLOCKS unclosed blocks are parsed, one more is cut there
+def test_nesting_is_cut_where_the_parse_budget_runs_out() -> None:
+    # the bound is exact: the k-th <div> (from 0) costs the parser k (the open elements
+    # it looks down); the first one past the budget is cut with all after it
+    k = next(k for k in range(1, 10**5) if k * (k + 1) // 2 > guard.PARSE_BUDGET)
+    assert guard.bound_input("<div>" * k + "deep") == "<div>" * k + "deep"
+    assert guard.bound_input("<div>" * (k + 1) + "deep") == "<div>" * k
+
     def page(depth: int) -> str:
         return "<html><body><p>First words.</p>" + "<div>" * depth + "deep text</body></html>"
 
-    assert extract_strict(page(guard.MAX_OPEN_BLOCKS)).text == "First words.\n\ndeep text"
-    assert extract_strict(page(guard.MAX_OPEN_BLOCKS + 1)).text == "First words."
+    assert extract_strict(page(4000)).text == "First words.\n\ndeep text"
     assert extract_strict(page(40_000).encode()).text == "First words."
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "<div></p>",  # a stray end tag closes nothing
+        "<div></section>",
+        "<div>a few words of text",  # too few tags in a window to look suspicious
+        "<span><p></p>",  # inline elements open, blocks closed: each <p> looks down
+    ],
+)
+def test_what_the_parser_keeps_open_is_counted(unit: str) -> None:
+    cut = guard.bound_input("<body>" + unit * 40_000 + "<p>end</p>")
+    assert "end" not in cut and len(cut) < len(unit) * 40_000
+    assert extract_strict("<body>" + unit * 40_000 + "<p>end</p>").text.count("end") == 0
+
+
+def test_closed_and_implied_elements_are_not_counted() -> None:
+    # each part, 7,000 times, with tags that look down the open elements after each
+    # one: counted as open, any of them would pass the budget (7,000**2 / 2 > 20 M)
+    n = 7000
+    parts = [
+        "<p>x<br><img src=a><b>b</b>" * n,  # a <p> ends the one before; void elements
+        "<ul>" + "<li><div>item</div>" * n + "</ul>",  # so does an <li>
+        "<table><tr>" + "<td><div>a</div>" * n + "</table>",  # and a <td>
+        "<svg>" + "<path d='M0'/><g></g>" * n + "</svg>",  # self-closed in an <svg>
+        "<script>" + "<div>" * n + "</script>" + "<div>y</div>" * n,  # a script's text
+        "<!--" + "<div>" * n + "-->" + "<div>y</div>" * n,  # a comment
+    ]
+    filler = "<br>" * 40_000  # tags enough for the exact scan to run
+    for part in parts:
+        page = f"<body>{filler}{part}<p>end"
+        assert guard.bound_input(page) == page, part[:30]
 
 
 def test_deeply_nested_tags_hidden_in_a_json_ld_article_body() -> None:

@@ -3,8 +3,8 @@
 
 The stages, in order:
 
-1. Bound the input: at most ``rules.MAX_INPUT_BYTES``; a document whose unclosed
-   block elements nest deeper than ``guard.MAX_OPEN_BLOCKS`` is cut there. After
+1. Bound the input: at most ``rules.MAX_INPUT_BYTES``; a document whose open
+   elements would cost the parser more than ``guard.PARSE_BUDGET`` is cut there. After
    parsing, an element ``rules.MAX_DEPTH`` levels deep keeps its text but no elements
    (``content.scan_tags``).
 2. Bytes go to the parser as UTF-8 unless a BOM or a ``<meta charset>`` /
