@@ -5,6 +5,8 @@ takes and how much memory it holds, which no timed test may assert.
 
     python bench/hostile_bench.py            # every case, a table on stdout
     python bench/hostile_bench.py --scale 2  # each page twice as large (linear?)
+    python bench/hostile_bench.py --probe 3000  # 24 tags x 13 attributes, nested 3,000
+                                                # and 6,000 deep: which grows too fast?
 """
 
 from __future__ import annotations
@@ -85,6 +87,39 @@ CASES: dict[str, Callable[[int], bytes]] = {
 }
 
 
+# --probe: each tag with each attribute, nested N and 2N deep inside an article; a
+# time that grows more than 3x when the nesting doubles is work that grows faster than
+# the page (how 3cc5413's quadratic paths were found)
+PROBE_TAGS = (
+    "span", "a href='/x'", "b", "div", "section", "header", "aside", "figure", "ul><li",
+    "blockquote", "table><tr><td", "p", "h2", "form", "footer", "nav", "article",
+    "figcaption", "small", "time", "address", "details", "q", "em",
+)  # fmt: skip
+PROBE_ATTRS = (
+    "", " class='dateline'", " class='share'", " class='caption'", " id='a1b2'",
+    " class='content'", " itemprop='author'", " class='byline'", " class='comment'",
+    " aria-hidden='true'", " class='hidden'", " data-caption='x'", " class='teaser-text'",
+)  # fmt: skip
+_PROSE = b"<p>" + b"A sentence of the article, long enough to count. " * 5 + b"</p>"
+
+
+def probe(depth: int) -> None:
+    print(f"| element | seconds at {depth:,} | at {2 * depth:,} | growth |")
+    print("|---|---|---|---|")
+    for tag in PROBE_TAGS:
+        for attr in PROBE_ATTRS:
+            unit = f"<{tag}{attr}>x A few words here. ".encode()
+            times = []
+            for n in (depth, 2 * depth):
+                page = b"<html><body><article>" + _PROSE * 3 + b"<p>" + unit * n + _PROSE * 3
+                started = time.perf_counter()
+                extract(page + b"</article></body></html>")
+                times.append(time.perf_counter() - started)
+            growth = times[1] / max(times[0], 1e-6)
+            flag = " **faster than linear**" if growth > 3 and times[1] > 0.2 else ""
+            print(f"| <{tag}{attr}> | {times[0]:.3f} | {times[1]:.3f} | {growth:.1f}x{flag} |")
+
+
 def run_case(name: str, scale: int) -> None:
     """In a process of its own: seconds, peak RSS growth (lexbor's memory included), chars."""
     page = CASES[name](scale)
@@ -100,7 +135,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=int, default=1, help="page size multiplier")
     ap.add_argument("--case", choices=sorted(CASES), help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--probe", type=int, metavar="N", help="tags x attributes nested N and 2N deep instead"
+    )
     args = ap.parse_args()
+    if args.probe:
+        probe(args.probe)
+        return
     if args.case:
         run_case(args.case, args.scale)
         return
