@@ -120,11 +120,12 @@ def _scan_tags(body: LexborNode, sample: bool) -> tuple[TagScan, list[LexborNode
 def _above(node: LexborNode, levels: int, top: int) -> LexborNode | None:
     """The node ``levels`` levels above ``node``; None when the node whose mem_id is
     ``top`` (or the document's top) is nearer."""
+    up: LexborNode | None = node
     for _ in range(levels):
-        node = node.parent
-        if node is None or node.mem_id == top:
+        up = up.parent
+        if up is None or up.mem_id == top:
             return None
-    return node
+    return up
 
 
 def clean_tree(
@@ -270,10 +271,12 @@ def _within(node: LexborNode | None, top: int, limit: int = -1) -> bool:
 
 
 def _outermost_in(top: LexborNode, nodes: list[LexborNode]) -> list[LexborNode]:
-    """Those of ``nodes`` (in document order) inside ``top`` and not inside another of
-    them: removing one removes what it holds. Each node above them is looked at once (a
-    node's answer is its parent's), so nested ones cost no walk of their own up to
-    ``top``: 100,000 hidden spans nested in one another are 100,000 steps, not 5e9."""
+    """Those of ``nodes`` inside ``top`` and not inside another of them (removing one
+    removes what it holds), when ``nodes`` are in document order. Out of order, one may
+    also come out before another that holds it, never after it, so changing them in the
+    order given is safe (``scan_tags``). Each node above them is looked at once (a node's
+    answer is its parent's), so nested ones cost no walk of their own up to ``top``:
+    100,000 hidden spans nested in one another are 100,000 steps, not 5e9."""
     verdict: dict[int, bool] = {top.mem_id: True}  # mem_id -> inside top and no node above
     picked: list[LexborNode] = []
     for node in nodes:
