@@ -107,7 +107,10 @@ def test_closed_and_implied_elements_are_not_counted() -> None:
     parts = [
         "<p>x<br><img src=a><b>b</b>" * n,  # a <p> ends the one before; void elements
         "<ul>" + "<li><div>item</div>" * n + "</ul>",  # so does an <li>
+        "<ul>" + "<li><p>item <b>x</b>" * n + "</ul>",  # past the <p> left open in it
+        "<p><span>x " * n,  # a <p> ends the one before past a <span> left open
         "<table><tr>" + "<td><div>a</div>" * n + "</table>",  # and a <td>
+        "<table>" + "<tr><td><p>a<td><p>b" * n + "</table>",  # a <tr> ends row and cell
         "<svg>" + "<path d='M0'/><g></g>" * n + "</svg>",  # self-closed in an <svg>
         "<script>" + "<div>" * n + "</script>" + "<div>y</div>" * n,  # a script's text
         "<!--" + "<div>" * n + "-->" + "<div>y</div>" * n,  # a comment

@@ -32,17 +32,33 @@ _VOID = frozenset(
 )  # html, head and body are not counted: they are there once, whatever the page says
 _RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript".split())
 _FOREIGN = frozenset(("svg", "math"))
-# a start tag of one of these closes the current element when it is one of its group
+# A start tag of these ends an open element of its group (a <p>, <li>, <dt> ... the one
+# before it), looking down past phrasing elements and the p, div and address an <li>'s
+# end passes, as HTML's parser does; at most _LOOK_DOWN of them, then it is kept open
+# (an overcount, which only costs a page a cut that comes early, never one that misses).
 _SIBLINGS = {
     "p": ("p",),
     "li": ("li",),
     "dt": ("dt", "dd"),
     "dd": ("dt", "dd"),
     "option": ("option",),
-    "tr": ("tr", "td", "th"),
+}
+_PASSABLE = frozenset(
+    "a abbr b bdi bdo big cite code data dfn em font i kbd label mark nobr q rp rt ruby s "
+    "samp small span strike strong sub sup time tt u var p div address".split()
+)
+_LOOK_DOWN = 8
+# In a table, a cell's or a row's start tag ends the open cell or row (and what is open in
+# it) up to the table, looking down at most _TABLE_LOOK_DOWN open elements.
+_TABLE_PARTS = {
     "td": ("td", "th"),
     "th": ("td", "th"),
+    "tr": ("tr", "td", "th"),
+    "tbody": ("tbody", "thead", "tfoot", "tr", "td", "th"),
+    "thead": ("tbody", "thead", "tfoot", "tr", "td", "th"),
+    "tfoot": ("tbody", "thead", "tfoot", "tr", "td", "th"),
 }
+_TABLE_LOOK_DOWN = 64
 _CLOSES_P = frozenset(
     "div section article aside nav header footer main ul ol dl blockquote p h1 h2 h3 h4 "
     "h5 h6 table form fieldset figure details center address pre menu dir hgroup summary "
@@ -127,9 +143,45 @@ def _cut_deep(html: str | bytes, tags: re.Pattern) -> str | bytes:
             if work > PARSE_BUDGET:
                 return html[: m.start()]
         if stack:
-            group = _SIBLINGS.get(name)
-            if (group and stack[-1] in group) or (name in _CLOSES_P and stack[-1] == "p"):
-                open_count[stack.pop()] -= 1
+            if name in _TABLE_PARTS:
+                if open_count.get("table"):
+                    _end_table_part(stack, open_count, _TABLE_PARTS[name])
+            elif name in _SIBLINGS:
+                _end_sibling(stack, open_count, _SIBLINGS[name])
+            if name in _CLOSES_P or name in _SIBLINGS:  # a block or an item ends an open <p>
+                _end_sibling(stack, open_count, _SIBLINGS["p"])
         stack.append(name)
         open_count[name] = open_count.get(name, 0) + 1
     return html
+
+
+def _pop_to(stack: list[str], open_count: dict[str, int], index: int) -> None:
+    """Close the open elements from ``index`` up."""
+    for name in stack[index:]:
+        open_count[name] -= 1
+    del stack[index:]
+
+
+def _end_sibling(stack: list[str], open_count: dict[str, int], group: tuple[str, ...]) -> None:
+    """Close the nearest open element of ``group``, looking down past phrasing elements."""
+    for index in range(len(stack) - 1, max(len(stack) - _LOOK_DOWN, 0) - 1, -1):
+        if stack[index] in group:
+            _pop_to(stack, open_count, index)
+            return
+        if stack[index] not in _PASSABLE:
+            return
+
+
+def _end_table_part(stack: list[str], open_count: dict[str, int], parts: tuple[str, ...]) -> None:
+    """Close the lowest open element of ``parts`` above the nearest open <table>."""
+    lowest = None
+    for index in range(len(stack) - 1, max(len(stack) - _TABLE_LOOK_DOWN, 0) - 1, -1):
+        name = stack[index]
+        if name == "table":
+            break
+        if name in parts:
+            lowest = index
+    else:
+        return  # no table within reach: nothing is closed (an overcount)
+    if lowest is not None:
+        _pop_to(stack, open_count, lowest)
