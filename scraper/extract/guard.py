@@ -25,19 +25,22 @@ MANY_TAGS = 30_000
 
 _TAG_TEXT = r"<(/?)([A-Za-z][^\s/>]*)|<!--"
 _TAG = re.compile(_TAG_TEXT)
-_TAG_BYTES = re.compile(_TAG_TEXT.encode())
+# bytes are scanned decoded as Latin-1 (a character a byte, the same positions), with
+# whitespace as bytes know it
+_TAG_LATIN1 = re.compile(_TAG_TEXT, re.ASCII)
 _VOID = frozenset(
     "area base br col embed hr img input keygen link meta param source track wbr "
     "basefont bgsound frame image html head body".split()
 )  # html, head and body are not counted: they are there once, whatever the page says
 _RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript".split())
+_RAW_END = {name: re.compile("</" + name, re.IGNORECASE) for name in _RAW}
 _FOREIGN = frozenset(("svg", "math"))
 # A start tag of these ends an open element of its group (a <p>, <li>, <dt> ... the one
 # before it), looking down past phrasing elements and the p, div and address an <li>'s
 # end passes, as HTML's parser does; at most _LOOK_DOWN of them, then it is kept open
 # (an overcount, which only costs a page a cut that comes early, never one that misses).
+_P = ("p",)  # a block's start tag (_CLOSES_P), a <p>'s included, ends an open <p>
 _SIBLINGS = {
-    "p": ("p",),
     "li": ("li",),
     "dt": ("dt", "dd"),
     "dd": ("dt", "dd"),
@@ -70,10 +73,7 @@ def bound_input(html: str | bytes) -> str | bytes:
     """The part of ``html`` worth parsing: at most MAX_INPUT_BYTES, bounded nesting depth."""
     if len(html) > MAX_INPUT_BYTES:
         html = html[:MAX_INPUT_BYTES]
-    if isinstance(html, str):
-        lt, close, tags = "<", "</", _TAG
-    else:
-        lt, close, tags = b"<", b"</", _TAG_BYTES
+    lt, close = ("<", "</") if isinstance(html, str) else (b"<", b"</")
     # opening minus closing tags in a few windows, roughly, and the tags in a sixteenth
     # of the page: only a suspicious page pays for the exact scan
     size = len(html)
@@ -86,11 +86,15 @@ def bound_input(html: str | bytes) -> str | bytes:
         < MANY_TAGS * _SAMPLE
     ):
         return html
-    return _cut_deep(html, tags)
+    if isinstance(html, str):
+        end = _parse_end(html, _TAG)
+    else:
+        end = _parse_end(html.decode("latin-1"), _TAG_LATIN1)
+    return html if end == len(html) else html[:end]
 
 
-def _cut_deep(html: str | bytes, tags: re.Pattern) -> str | bytes:
-    """``html`` up to the tag where the parser's work (``PARSE_BUDGET``) runs out, the
+def _parse_end(html: str, tags: re.Pattern[str]) -> int:
+    """Where ``html`` is cut: the tag where the parser's work (``PARSE_BUDGET``) runs out, the
     elements kept open as the parser keeps them: an end tag closes only an element of
     its name that is open (a stray "</p>" or "</section>" closes nothing), a <p>, <li>,
     <td> ... closes the one before it, a block closes an open <p>; void elements,
@@ -104,20 +108,16 @@ def _cut_deep(html: str | bytes, tags: re.Pattern) -> str | bytes:
         pos = m.end()
         name_part = m.group(2)
         if name_part is None:  # a comment: up to its end
-            end = html.find("-->" if isinstance(html, str) else b"-->", pos)
+            end = html.find("-->", pos)
             if end < 0:
                 break
             pos = end + 3
             continue
-        name = (
-            name_part.decode("latin-1").lower()
-            if isinstance(name_part, bytes)
-            else (name_part.lower())
-        )
+        name = name_part.lower()
         if m.group(1):  # an end tag
             work += len(stack)
             if work > PARSE_BUDGET:
-                return html[: m.start()]
+                return m.start()
             if open_count.get(name):
                 while stack:
                     top = stack.pop()
@@ -128,20 +128,19 @@ def _cut_deep(html: str | bytes, tags: re.Pattern) -> str | bytes:
         if name in _VOID:
             continue
         if name in _RAW:  # its text up to its end tag is no markup
-            end_tag = re.compile(("</" + re.escape(name)).encode() if isinstance(html, bytes)
-                                 else "</" + re.escape(name), re.IGNORECASE)  # fmt: skip
-            end = end_tag.search(html, pos)
-            if end is None:
+            end_tag = _RAW_END[name].search(html, pos)
+            if end_tag is None:
                 break
-            pos = end.end()
+            pos = end_tag.end()
             continue
-        gt = html.find(">" if isinstance(html, str) else b">", pos)
-        if gt > 0 and html[gt - 1 : gt] in ("/", b"/") and any(open_count.get(f) for f in _FOREIGN):
-            continue  # <path .../> in an <svg>: closed at once
+        if any(open_count.get(f) for f in _FOREIGN):
+            gt = html.find(">", pos)
+            if gt > 0 and html[gt - 1] == "/":
+                continue  # <path .../> in an <svg>: closed at once
         if name in _CLOSES_P:
             work += len(stack)
             if work > PARSE_BUDGET:
-                return html[: m.start()]
+                return m.start()
         if stack:
             if name in _TABLE_PARTS:
                 if open_count.get("table"):
@@ -149,10 +148,10 @@ def _cut_deep(html: str | bytes, tags: re.Pattern) -> str | bytes:
             elif name in _SIBLINGS:
                 _end_sibling(stack, open_count, _SIBLINGS[name])
             if name in _CLOSES_P or name in _SIBLINGS:  # a block or an item ends an open <p>
-                _end_sibling(stack, open_count, _SIBLINGS["p"])
+                _end_sibling(stack, open_count, _P)
         stack.append(name)
         open_count[name] = open_count.get(name, 0) + 1
-    return html
+    return len(html)
 
 
 def _pop_to(stack: list[str], open_count: dict[str, int], index: int) -> None:
