@@ -911,3 +911,26 @@ def test_gather_finds_the_first_h1_even_without_text() -> None:
     src = metadata.gather(tree, None)
     assert src.first_h1 is not None and src.first_h1.html == '<h1><img src="/logo.png"></h1>'
     assert src.h1 == ["The title"]
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        # an editor's empty paragraph: a zero-width space, a soft hyphen, a BOM
+        ("<p>\u200b</p>", None),
+        ("<p>&#8203; \u00ad\ufeff</p>", None),
+        # a line of only invisible characters between <br>s is an empty line, and
+        # empty lines in a row are one
+        ("<p>First line.<br>\u200b<br><br><br>Second line.</p>", "First line.\n\nSecond line."),
+        ("<p>First line.<br><br>Second line.<br>\u200b</p>", "First line.\n\nSecond line."),
+        # a zero-width space inside words stays (Thai, Khmer write with it)
+        ("<p>ภาษา\u200bไทย is written so.</p>", "ภาษา\u200bไทย is written so."),
+    ],
+)
+def test_invisible_lines_and_empty_lines(markup: str, expected: str | None) -> None:
+    text = extract(page(BODY + markup + BODY)).text
+    blocks = text.split("\n\n")
+    assert not [b for b in blocks if not b.strip("\u200b\u200c\u200d\u2060\ufeff\u00ad \n")]
+    assert "\n\n\n" not in text
+    if expected is not None:
+        assert expected in text

@@ -21,12 +21,25 @@ from scraper.extract.tags import COMMENT_ID, DOCUMENT_ID, ROOT_IDS, TEXT_ID, tag
 _BR = "\ue000"  # a line break inside a block, until whitespace is folded
 
 
+# characters that show nothing: zero-width spaces and joiners, a word joiner, a byte
+# order mark, a soft hyphen (a paragraph of nothing else is an editor's empty line)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad "  # and the folded space
+
+
 def _fold(raw: str) -> str:
-    """Whitespace folded to single spaces, <br> kept as newlines."""
+    """Whitespace folded to single spaces, <br> kept as newlines: at most one empty line
+    in a row, a line of only invisible characters empty. Nothing visible: ""."""
     text = " ".join(raw.split())
-    if _BR in text:
-        text = "\n".join(line.strip() for line in text.split(_BR)).strip()
-    return text
+    if _BR not in text:
+        return text if text.strip(_INVISIBLE) else ""
+    lines: list[str] = []
+    for line in text.split(_BR):
+        line = line.strip()
+        if line.strip(_INVISIBLE):
+            lines.append(line)
+        elif lines and lines[-1]:  # "<br><br><br>": one empty line
+            lines.append("")
+    return "\n".join(lines).strip()
 
 
 @dataclass(slots=True)
