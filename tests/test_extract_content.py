@@ -236,6 +236,105 @@ def test_json_ld_article_body_does_not_replace_the_text_in_the_markup() -> None:
     assert "Paragraph 5." in text
 
 
+def _ld_item_page(item: dict, markup: str = '<div id="app"><p>Loading</p></div>') -> str:
+    import json
+
+    ld = json.dumps({"@context": "https://schema.org", **item})
+    return (
+        f'<html><head><title>Cake</title><script type="application/ld+json">{ld}</script>'
+        f"</head><body>{markup}</body></html>"
+    )
+
+
+STEP_1 = (
+    "Mix the flour and the sugar in a large bowl until they are well combined, then add "
+    "the butter in small pieces."
+)
+STEP_2 = (
+    "Bake the mixture for forty minutes at one hundred and eighty degrees, until a knife "
+    "comes out of the middle clean."
+)
+RECIPE = {
+    "@type": "Recipe",
+    "name": "Cake",
+    "description": "A plain cake for a Sunday afternoon, with flour, sugar &amp; butter.",
+    "recipeIngredient": ["200 g flour", "100 g sugar"],
+    "recipeInstructions": [
+        {"@type": "HowToStep", "text": STEP_1},
+        {
+            "@type": "HowToSection",
+            "name": "Baking",
+            "itemListElement": [{"@type": "HowToStep", "text": STEP_2}],
+        },
+    ],
+}
+
+
+def test_a_recipe_its_scripts_render_gets_its_json_ld_steps() -> None:
+    article = extract(_ld_item_page(RECIPE))
+    assert article.text.split("\n\n") == [
+        "A plain cake for a Sunday afternoon, with flour, sugar & butter.",
+        "200 g flour",
+        "100 g sugar",
+        STEP_1,
+        "Baking",
+        STEP_2,
+    ]
+    assert "- 200 g flour" in article.markdown and "### Baking" in article.markdown
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        # a how-to's steps as one text, a step a line
+        ({"@type": "HowTo", "name": "Cake", "step": f"{STEP_1}\n{STEP_2}"}, [STEP_1, STEP_2]),
+        # a question and its answers (one of them HTML), under a QAPage's mainEntity
+        (
+            {
+                "@type": "QAPage",
+                "mainEntity": {
+                    "@type": "Question",
+                    "text": "Why is the sky blue during the day, and red at sunset?",
+                    "acceptedAnswer": {"@type": "Answer", "text": STEP_1},
+                    "suggestedAnswer": [{"@type": "Answer", "text": f"<p>{STEP_2}</p>"}],
+                },
+            },
+            ["Why is the sky blue during the day, and red at sunset?", STEP_1, STEP_2],
+        ),
+        ({"@type": "Review", "reviewBody": f"{STEP_1} {STEP_2}"}, [f"{STEP_1} {STEP_2}"]),
+    ],
+)
+def test_json_ld_items_other_than_articles_give_their_text(item: dict, expected: list[str]) -> None:
+    assert extract(_ld_item_page(item)).text.split("\n\n") == expected
+
+
+def test_json_ld_steps_leave_the_text_in_the_markup_alone() -> None:
+    assert "Paragraph 5." in extract(_ld_item_page(RECIPE, markup=BODY)).text
+
+
+@pytest.mark.parametrize(
+    ("steps", "count"),
+    [
+        (None, 0),
+        (7, 0),
+        ([None, 3, {"@type": "HowToStep"}, {"itemListElement": {"text": 5}}], 0),
+        ([[[STEP_1, STEP_2]]], 1),
+        ([[[[[STEP_1, STEP_2]]]]], 0),  # nested past the depth read (a hostile page's)
+        ([{"@type": "HowToStep", "text": STEP_1}] * 5_000, 200),  # bounded
+    ],
+)
+def test_odd_json_ld_steps_do_not_break_extraction(steps: object, count: int) -> None:
+    article = extract(_ld_item_page({"@type": "Recipe", "recipeInstructions": steps}))
+    assert article.text.count(STEP_1) == count
+
+
+def test_a_json_ld_items_text_is_bounded() -> None:
+    lines = "\n".join([STEP_1] * 5_000)  # one text, a paragraph a line
+    assert (
+        extract(_ld_item_page({"@type": "Review", "reviewBody": lines})).text.count(STEP_1) == 200
+    )
+
+
 def test_a_named_anchor_is_a_target_not_a_link() -> None:
     target = f'<p><a name="q1">{SENTENCE}Is this a question worth keeping?</a></p>'
     button = '<p><a class="share-button">Share this story with your friends today</a></p>'

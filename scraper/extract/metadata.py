@@ -1688,11 +1688,93 @@ def declared_language(src: Sources) -> str | None:
 
 
 def ld_article_body(src: Sources) -> str | None:
-    """The article's text as its JSON-LD ``articleBody`` gives it (plain text or HTML)."""
+    """The article's text as its JSON-LD ``articleBody`` gives it (plain text or HTML),
+    else the text of a recipe, a how-to, a question and its answers or a review that the
+    JSON-LD spells out (``ld_item_body``)."""
     body = (src.article_ld or {}).get("articleBody")
     if isinstance(body, list):  # some CMSs give one string per paragraph
         body = "\n\n".join(part for part in body if isinstance(part, str))
-    return body if isinstance(body, str) and not body.isspace() else None
+    if isinstance(body, str) and not body.isspace():
+        return body
+    return ld_item_body(src.jsonld)
+
+
+# schema.org's items whose text is in properties other than articleBody: what a page
+# that scripts render (a recipe site, a Q&A site) shows, as HTML for render_text
+_STEPS = ("recipeInstructions", "step")  # Recipe, HowTo
+_ANSWERS = ("acceptedAnswer", "suggestedAnswer")  # Question
+_LD_PARTS = 200  # texts taken at most from one item
+
+
+def ld_item_body(objects: list[dict]) -> str | None:
+    """The first recipe's, how-to's, question's or review's text in JSON-LD, as HTML:
+    its description, a recipe's ingredients as a list, each step (HowToStep, or the
+    steps of a HowToSection under its name), a question and its answers, a review's
+    body. None when no such item has text."""
+    for obj in objects:
+        kinds = _ld_type(obj)
+        parts: list[str] = []
+        if kinds & {"recipe", "howto"}:
+            _ld_paragraph(obj.get("description"), parts)
+            ingredients = obj.get("recipeIngredient") or obj.get("ingredients")
+            if isinstance(ingredients, list):
+                items = [_ld_inline(i) for i in ingredients[:_LD_PARTS] if isinstance(i, str)]
+                if any(items):
+                    parts.append("<ul>" + "".join(f"<li>{i}</li>" for i in items if i) + "</ul>")
+            for key in _STEPS:
+                _ld_steps(obj.get(key), parts, 0)
+        elif "question" in kinds:
+            _ld_paragraph(obj.get("text"), parts)
+            for key in _ANSWERS:
+                answers = obj.get(key)
+                for answer in answers if isinstance(answers, list) else [answers]:
+                    if isinstance(answer, dict):
+                        _ld_paragraph(answer.get("text"), parts)
+        elif "review" in kinds:
+            _ld_paragraph(obj.get("reviewBody"), parts)
+        if parts:
+            return "".join(parts[:_LD_PARTS])
+    return None
+
+
+def _ld_steps(value: Any, parts: list[str], depth: int) -> None:
+    """A recipe's or a how-to's steps: text (a line a step), a list of texts, HowToStep
+    items (their text, else their name), HowToSection items (their name as a heading,
+    then their steps)."""
+    if depth > 3 or len(parts) >= _LD_PARTS:
+        return
+    if isinstance(value, str):
+        _ld_paragraph(value, parts)
+    elif isinstance(value, list):
+        for item in value[:_LD_PARTS]:
+            _ld_steps(item, parts, depth + 1)
+    elif isinstance(value, dict):
+        if "howtosection" in _ld_type(value) or "itemListElement" in value:
+            name = _ld_inline(value.get("name"))
+            if name:
+                parts.append(f"<h3>{name}</h3>")
+            _ld_steps(value.get("itemListElement"), parts, depth + 1)
+        else:
+            _ld_paragraph(value.get("text") or value.get("name"), parts)
+
+
+def _ld_paragraph(value: Any, parts: list[str]) -> None:
+    """A text of JSON-LD as paragraphs: HTML as it is, plain text a paragraph a line."""
+    if not isinstance(value, str) or not value.strip():
+        return
+    if "<" in value and ">" in value:
+        parts.append(f"<div>{value}</div>")
+        return
+    for line in html.unescape(value).splitlines():
+        if line.strip():
+            parts.append(f"<p>{html.escape(line.strip())}</p>")
+
+
+def _ld_inline(value: Any) -> str:
+    """A short text of JSON-LD (a name, an ingredient) as escaped HTML, entities read."""
+    if not isinstance(value, str):
+        return ""
+    return html.escape(" ".join(html.unescape(value).split()))
 
 
 _HOME_PATH = re.compile(
