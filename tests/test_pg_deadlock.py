@@ -116,3 +116,52 @@ def test_two_batches_that_wait_for_each_other_both_commit_everything(pg_url: str
                     [key],
                 )
                 assert [u for (u,) in got] == [ln.url for ln in article.links]
+
+
+def test_a_delete_that_deadlocks_with_another_writer_is_run_again(pg_url: str) -> None:
+    """``scraper delete`` (and prune and merge, the same way) beside a writer: PostgreSQL
+    fails the delete to break their deadlock, and the delete runs again once the other
+    transaction is done, instead of failing the command."""
+    import psycopg
+
+    with Archive(pg_url) as archive:
+        for n in (1, 2):
+            archive.store(*page("a.test", n))
+        first, second = (archive.article_id_for(f"https://a.test/story/{n}") for n in (1, 2))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        name = conn.info.dbname
+        # the delete's session finds the deadlock (after 1 s); the other never looks
+        conn.execute(f"ALTER DATABASE {name} SET deadlock_timeout = '1s'")
+        conn.execute(f"ALTER DATABASE {name} SET lock_timeout = '{int(WAIT)}s'")
+    blocked = waiting_on_a_lock(pg_url)
+    result: dict[str, object] = {}
+
+    def delete() -> None:
+        try:
+            with Archive(pg_url) as archive:
+                result["counts"] = archive.delete_articles([first, second])
+        except BaseException as exc:
+            result["error"] = exc
+
+    with psycopg.connect(pg_url) as other:
+        other.execute("SET deadlock_timeout = '600s'")
+        other.execute("UPDATE articles SET title = 'held' WHERE id = %s", [second])
+        thread = threading.Thread(target=delete)
+        thread.start()
+        deadline = time.monotonic() + WAIT
+        while not blocked() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the delete waits for the article the other holds ...
+        # ... and the other for a row of the first article the delete took: a deadlock,
+        # broken by failing the delete; this update then goes on
+        other.execute("UPDATE fetches SET status = status WHERE article_id = %s", [first])
+        other.commit()
+        thread.join(2 * WAIT)
+    assert not thread.is_alive()
+    assert "error" not in result, result.get("error")
+    assert result["counts"] == {
+        "articles": 2, "links": 4, "versions": 2, "raw_pages": 2, "fetches": 2
+    }  # fmt: skip
+    with Archive(pg_url, readonly=True) as archive:
+        assert archive.counts() == {
+            "articles": 0, "links": 0, "fetches": 0, "raw_pages": 0, "versions": 0
+        }  # fmt: skip

@@ -15,11 +15,14 @@ The methods below are the facade the pipeline, the crawler and the CLI use.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+import itertools
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scraper.archive import cleanup, merge
 from scraper.archive.articles import ArticleStore, Stored
@@ -41,9 +44,16 @@ from scraper.archive.robotstxt import RobotsStore
 from scraper.archive.sites import SiteStore
 from scraper.archive.sqlite import Backend as SqliteBackend
 from scraper.archive.versions import Rebuilt
-from scraper.errors import ArchiveError
+from scraper.errors import ArchiveConflict, ArchiveError
 from scraper.models import Article, FetchResult
 from scraper.when import utc_text
+
+T = TypeVar("T")
+# times a delete, prune or merge runs its transaction when PostgreSQL fails it to break
+# a deadlock with another writer (a crawl's batch, another command), with a random pause
+# between tries, up to RETRY_PAUSE * 2**try seconds
+CONFLICT_TRIES = 5
+RETRY_PAUSE = 0.05
 
 
 class Archive:
@@ -174,11 +184,10 @@ class Archive:
             # two SQLite files: the articles this one lacks are copied in bulk, the
             # source attached to this connection (outside the transaction)
             bulk = isinstance(self._db, SqliteBackend) and isinstance(source._db, SqliteBackend)
-            with (
-                self._db.attached(source.path, "shard") if bulk else contextlib.nullcontext(),
-                self.transaction(),
-            ):
-                return merge.fold(self._db, source._db, "shard" if bulk else None).as_dict()
+            with self._db.attached(source.path, "shard") if bulk else contextlib.nullcontext():
+                return self._retried(
+                    lambda: merge.fold(self._db, source._db, "shard" if bulk else None).as_dict()
+                )
 
     # ----------------------------------------------------------------- deleting
     def matching(self, *, site: str | None = None, query: str | None = None) -> list[int]:
@@ -193,14 +202,28 @@ class Archive:
     def delete_articles(self, ids: list[int], *, dry_run: bool = False) -> dict[str, int]:
         """Delete articles with their links, versions, raw pages and fetch rows, in one
         transaction; returns the rows (to be, with ``dry_run``) deleted per table."""
-        with self.transaction():
-            return cleanup.delete_articles(self._db, ids, dry_run=dry_run)
+        return self._retried(lambda: cleanup.delete_articles(self._db, ids, dry_run=dry_run))
 
     def prune(self, before: datetime, *, dry_run: bool = False) -> dict[str, int]:
         """Delete superseded raw pages and unneeded fetch rows fetched before ``before``,
         in one transaction; returns the rows (to be) deleted per table."""
-        with self.transaction():
-            return cleanup.prune(self._db, utc_text(before), dry_run=dry_run)
+        return self._retried(lambda: cleanup.prune(self._db, utc_text(before), dry_run=dry_run))
+
+    def _retried(self, work: Callable[[], T]) -> T:
+        """``work()`` in a transaction of its own, run again when PostgreSQL fails it to
+        break a deadlock (``ArchiveConflict``): the transaction was rolled back whole, so
+        nothing of it is kept and nothing is done twice; the other writer, which waited
+        for it, goes on. Raises the conflict after ``CONFLICT_TRIES`` tries, and at once
+        inside a caller's transaction (whose rows, still held, would deadlock again)."""
+        for tries in itertools.count(1):
+            try:
+                with self.transaction():
+                    return work()
+            except ArchiveConflict:
+                if tries >= CONFLICT_TRIES or self.in_transaction:
+                    raise
+            time.sleep(random.uniform(0, RETRY_PAUSE * 2**tries))
+        raise AssertionError("unreachable")
 
     def compact(self, site: str | None = None, *, min_pages: int = DICT_MIN_PAGES) -> Compacted:
         """Compress each site's raw pages that have no dictionary with its site's (a

@@ -154,16 +154,21 @@ def extract_strict(html: bytes | str, url: str | None = None) -> Article:
 
 def _composed(article: Article) -> Article:
     """The article's text, markdown and metadata in Unicode's composed form (NFC)."""
-    nfc = unicodedata.normalize
-    article.text = nfc("NFC", article.text)
-    article.markdown = nfc("NFC", article.markdown)
+    article.text = _nfc(article.text)
+    article.markdown = _nfc(article.markdown)
     for name in ("title", "description", "site_name", "section"):
         value = getattr(article, name)
         if value:
-            setattr(article, name, nfc("NFC", value))
-    article.authors = [nfc("NFC", name) for name in article.authors]
-    article.tags = [nfc("NFC", tag) for tag in article.tags]
+            setattr(article, name, _nfc(value))
+    article.authors = [_nfc(name) for name in article.authors]
+    article.tags = [_nfc(tag) for tag in article.tags]
     return article
+
+
+def _nfc(text: str) -> str:
+    # ASCII is composed already, and a string knows whether it is ASCII without a look
+    # at its characters (normalize's own check reads each one)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def _replaced(article: Article) -> bool:
