@@ -5,7 +5,9 @@
   queue forever.
 - :class:`WorkerPool`: the process pool they run in (``submit`` -> a future), where a
   worker killed at any moment (``kill -9`` in the middle of sending its result
-  included) fails its task with ``BrokenProcessPool`` instead of hanging the run.
+  included) fails its task with ``BrokenProcessPool`` instead of hanging the run,
+  and, with ``task_seconds``, a worker still on a task after that long is killed
+  and replaced, the task failing with :class:`TaskTimeout`.
 - :func:`ordered_map`: ``(item, fn(item))`` for every item, in order, computed by
   worker processes with a bounded window in flight (memory stays flat whatever
   the number of items); in this process when one process is asked for.
@@ -94,11 +96,16 @@ def _serve(conn: Connection, initializer: Callable[..., None] | None, initargs: 
             conn.send((False, RuntimeError(f"the result cannot be sent: {exc!r}")))
 
 
+class TaskTimeout(TimeoutError):
+    """A task ran longer than its pool's ``task_seconds``: its worker was killed."""
+
+
 @dataclass(eq=False)
 class _Worker:
     process: Any  # a multiprocessing Process of the pool's context
     conn: Connection  # this end of the worker's own pipe
     task: Future[Any] | None = None  # the one task it is on
+    deadline: float | None = None  # when that task has run too long (time.monotonic())
 
 
 @dataclass(eq=False)
@@ -119,6 +126,10 @@ class WorkerPool:
     do the tasks not started yet and every later ``submit`` (the pool is broken);
     the tasks the other workers are on finish.  Callers then do the work in their
     own process.  Workers start on the first ``submit``.
+
+    With ``task_seconds``, a task still running after that long (a page that costs
+    the parser minutes) fails with ``TaskTimeout``: its worker is killed and a new
+    one takes its place, and the pool goes on (it is not broken).
     """
 
     def __init__(
@@ -127,8 +138,10 @@ class WorkerPool:
         context: Any,
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
+        task_seconds: float | None = None,
     ) -> None:
         self._processes = max(1, processes)
+        self._task_seconds = task_seconds
         self._context = context
         self._initializer, self._initargs = initializer, initargs
         self._lock = threading.Lock()
@@ -178,15 +191,18 @@ class WorkerPool:
     # ------------------------------------------------------------ the pool's thread
     def _start(self) -> None:
         for _ in range(self._processes):
-            ours, theirs = self._context.Pipe()
-            process = self._context.Process(
-                target=_serve, args=(theirs, self._initializer, self._initargs), daemon=True
-            )
-            process.start()
-            theirs.close()  # the worker's end is the worker's only: its death ends the pipe
-            self._workers.append(_Worker(process, ours))
+            self._workers.append(self._new_worker())
         self._thread = threading.Thread(target=self._run, name="worker-pool", daemon=True)
         self._thread.start()
+
+    def _new_worker(self) -> _Worker:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(theirs, self._initializer, self._initargs), daemon=True
+        )
+        process.start()
+        theirs.close()  # the worker's end is the worker's only: its death ends the pipe
+        return _Worker(process, ours)
 
     def _wake(self) -> None:
         with contextlib.suppress(BlockingIOError, OSError):
@@ -225,6 +241,8 @@ class WorkerPool:
             if self._closing and not self._queue and all(w.task is None for w in live):
                 return False
         for worker, task in sends:
+            if self._task_seconds is not None:
+                worker.deadline = time.monotonic() + self._task_seconds
             try:
                 worker.conn.send((task.fn, task.args))
             except (EOFError, OSError):
@@ -233,13 +251,45 @@ class WorkerPool:
                 worker.task = None
                 task.future.set_exception(exc)
         live = [w for w in live if not w.conn.closed]
-        ready = wait([self._wake_r, *(w.conn for w in live)])
+        deadlines = [w.deadline for w in live if w.task is not None and w.deadline is not None]
+        timeout = max(min(deadlines) - time.monotonic(), 0.0) if deadlines else None
+        ready = wait([self._wake_r, *(w.conn for w in live)], timeout)
         if self._wake_r in ready:
             os.read(self._wake_r, 4096)
         for worker in live:
             if worker.conn in ready:
                 self._receive(worker)
+        if deadlines:
+            now = time.monotonic()
+            for worker in live:
+                overdue = worker.deadline is not None and worker.deadline <= now
+                if overdue and worker.task is not None and not worker.conn.closed:
+                    self._overran(worker)
         return True
+
+    def _overran(self, worker: _Worker) -> None:
+        """A worker still on its task at its deadline: killed, its task failed with
+        ``TaskTimeout``, a new worker in its place (started outside the lock: a submit
+        waits for no process to start)."""
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        future, worker.task, worker.deadline = worker.task, None, None
+        if future is not None and not future.done():
+            future.set_exception(
+                TaskTimeout(f"a task ran longer than {self._task_seconds:g} s: stopped")
+            )
+        try:
+            new = None if self._closing and not self._queue else self._new_worker()
+        except Exception as exc:  # no process to be had (out of memory?): as a death
+            self._break(f"a worker process could not be started ({exc})")
+            return
+        with self._lock:
+            index = self._workers.index(worker)
+            if new is None:
+                del self._workers[index]  # shutting down, nothing left for it to do
+            else:
+                self._workers[index] = new
 
     def _receive(self, worker: _Worker) -> None:
         try:
@@ -249,7 +299,7 @@ class WorkerPool:
             return
         except Exception as exc:  # a result that cannot be unpickled here
             ok, value = False, exc
-        future, worker.task = worker.task, None
+        future, worker.task, worker.deadline = worker.task, None, None
         if future is not None:
             if ok:
                 future.set_result(value)
@@ -261,11 +311,15 @@ class WorkerPool:
         worker.process.join(5)
         code = worker.process.exitcode
         how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-        reason = f"a worker process died ({how})"
+        lost, worker.task = worker.task, None
+        self._break(f"a worker process died ({how})", lost)
+
+    def _break(self, reason: str, task: Future[Any] | None = None) -> None:
+        """The pool is broken: ``task`` and the tasks not started fail with
+        ``BrokenProcessPool``, and so does every later submit."""
         with self._lock:
             self._broken = self._broken or reason
-            lost = [worker.task, *(t.future for t in self._queue)]
-            worker.task = None
+            lost = [task, *(t.future for t in self._queue)]
             self._queue.clear()
         for future in lost:
             if future is None or future.done():
@@ -274,11 +328,18 @@ class WorkerPool:
                 future.set_exception(BrokenProcessPool(reason))
 
 
-def start_pool(processes: int, preload: str) -> WorkerPool:
-    """``processes`` workers, children of a forkserver that imported ``preload``."""
+def start_pool(processes: int, preload: str, task_seconds: float | None = None) -> WorkerPool:
+    """``processes`` workers, children of a forkserver that imported ``preload``; a task
+    running longer than ``task_seconds`` fails with ``TaskTimeout``."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([preload])
-    return WorkerPool(processes, context, initializer=exit_with, initargs=(os.getpid(),))
+    return WorkerPool(
+        processes,
+        context,
+        initializer=exit_with,
+        initargs=(os.getpid(),),
+        task_seconds=task_seconds,
+    )
 
 
 def ordered_map(

@@ -176,6 +176,32 @@ def build_news_site(site: Site, server: HTTPServer) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- discovery and runs
+def test_a_page_whose_extraction_takes_too_long_fails_and_the_crawl_goes_on(
+    server: HTTPServer, site: Site, fast: Settings
+) -> None:
+    from slowwork import SLOW, extract_slowly
+
+    from scraper.crawl.pool import ExtractPool
+
+    paths = [site.article(n) for n in range(3)]
+    slow = paths[1]
+    site.add(slow, SLOW.decode() + article_html(1))  # as a page costing the parser minutes
+    site.add("/", index_html(paths))
+    started = time.monotonic()
+    result = run(server.url_for("/"), fast, pool=ExtractPool(1, seconds=2.0, work=extract_slowly))
+    assert time.monotonic() - started < 30  # not the minute the page asked for
+
+    assert result.summary.counts["archived"] == 2, result.summary.as_dict()
+    assert result.summary.failed == 1 and not result.problems  # not a seed's: exit code 0
+    assert rows(fast.db, "SELECT error FROM fetches WHERE url = ?", server.url_for(slow)) == [
+        ("extraction took longer than 2 s (stopped)",)
+    ]
+    frontier = rows(fast.db, "SELECT state FROM frontier WHERE url = ?", server.url_for(slow))
+    assert frontier == [("failed",)]
+    again = run(server.url_for("/"), fast)  # not tried again: it would stop again
+    assert not site.requests(slow)[1:] and again.summary.failed == 0
+
+
 def test_first_crawl_archives_articles_and_follows_index_pages(
     server: HTTPServer, site: Site, fast: Settings
 ) -> None:

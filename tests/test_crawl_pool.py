@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pytest_httpserver import HTTPServer
 
 from scraper.archive.raw import pack
 from scraper.crawl.pool import ExtractPool
-from scraper.models import FetchResult
+from scraper.models import FailureKind, FetchResult
 from scraper.pipeline import extract_fetched
 
 PROC = Path("/proc")
@@ -97,3 +98,30 @@ def test_crawl_with_processes_leaves_no_worker_behind(  # type: ignore[no-untype
     assert r.code == 0, r.err
     assert json.loads(r.out.splitlines()[-1])["archived"] == 1  # extracted in a worker
     assert grandchildren(os.getpid()) - before == set()
+
+
+def test_a_page_that_takes_too_long_fails_and_the_next_one_is_extracted(
+    seed_page: bytes,
+) -> None:
+    from slowwork import SLOW, extract_slowly
+
+    fetch = page(seed_page)
+    slow = page(SLOW + seed_page)
+    expected = extract_fetched(fetch)
+    pool = ExtractPool(1, seconds=2.0, work=extract_slowly)
+
+    async def three() -> list[tuple[FetchResult, object, object]]:
+        return [await pool.extract_or_fail(f) for f in (fetch, slow, fetch)]
+
+    try:
+        started = time.monotonic()
+        (first, a1, p1), (failed, a2, p2), (third, a3, p3) = asyncio.run(three())
+        assert time.monotonic() - started < 30  # not the minute the page asked for
+    finally:
+        pool.close()
+    assert (first, a1, p1) == (fetch, expected, pack(seed_page))
+    assert failed.error == "extraction took longer than 2 s (stopped)"
+    assert failed.kind is FailureKind.NO_TEXT and not failed.ok
+    assert (a2, p2) == (None, None)
+    # a new worker took the next page: the pool goes on in worker processes
+    assert (third, a3, p3) == (fetch, expected, pack(seed_page)) and not pool.in_process

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 
-from scraper.workers import WINDOW_PER_PROCESS, ordered_map
+import pytest
+
+from scraper.workers import WINDOW_PER_PROCESS, TaskTimeout, ordered_map, start_pool
 
 
 def double(x: int) -> int:
@@ -52,3 +55,30 @@ def test_in_this_process_with_one_process() -> None:
 def test_a_dead_worker_costs_nothing() -> None:
     results = list(ordered_map(die_on_three, range(30), processes=2, preload="scraper.pipeline"))
     assert results == [(x, 2 * x) for x in range(30)]
+
+
+def test_a_task_that_runs_too_long_is_stopped_and_its_worker_replaced() -> None:
+    # builtins as tasks: pickled by name, nothing to import in the worker, so the
+    # deadline measures the task alone
+    pool = start_pool(1, "scraper.pipeline", task_seconds=0.5)
+    try:
+        assert pool.submit(abs, -1).result(timeout=60) == 1  # the worker is up
+        started = time.monotonic()
+        stuck = pool.submit(time.sleep, 60)  # a page that costs the parser minutes
+        queued = pool.submit(abs, -2)  # behind it: the new worker takes it
+        with pytest.raises(TaskTimeout):
+            stuck.result(timeout=20)
+        assert 0.5 <= time.monotonic() - started < 30
+        assert queued.result(timeout=60) == 2
+        assert pool.submit(abs, -3).result(timeout=60) == 3  # the pool is not broken
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_without_a_limit_a_long_task_finishes() -> None:
+    pool = start_pool(1, "scraper.pipeline")
+    try:
+        assert pool.submit(time.sleep, 0.7).result(timeout=60) is None
+        assert pool.submit(abs, -4).result(timeout=60) == 4
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

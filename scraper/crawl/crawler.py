@@ -302,7 +302,8 @@ class Crawler:
         kind: str | None = None
         entries: list[Discovered] = []
         if fetch.ok:
-            article, packed = await self.pool.extract(fetch)
+            fetch, article, packed = await self.pool.extract_or_fail(fetch)
+        if article is not None:
             kind = page_kind(item, article)
             entries = await run.scope.page_links(item, fetch, article, kind)
         outcome, added = await self.write(

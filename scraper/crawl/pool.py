@@ -5,21 +5,28 @@ Extraction is CPU-bound (a few ms a page).  ``ExtractPool`` starts its workers
 the crawl's own process instead when there is no core to spare or once a
 worker died (out of memory?).  A worker exits when the crawl that started it
 is gone (``kill -9``), and ignores Ctrl-C: the crawl shuts the pool down itself.
+A page still being extracted after ``EXTRACT_SECONDS`` (one that costs the parser
+minutes) fails, and its worker is replaced: one page never stalls a crawl.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from scraper.archive.raw import Packed, pack
-from scraper.models import Article, FetchResult
+from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import extract_fetched
-from scraper.workers import WorkerPool, start_pool
+from scraper.workers import TaskTimeout, WorkerPool, start_pool
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
+# A page's extraction in a worker, at most (a page takes milliseconds; the slowest
+# hostile page bench/hostile_bench.py knows, a few seconds).
+EXTRACT_SECONDS = 30.0
 
 
 def extract_and_pack(fetch: FetchResult) -> tuple[Article, Packed]:
@@ -32,8 +39,15 @@ class ExtractPool:
     """``await pool.extract(fetch)``: ``extract_fetched(fetch)``, in a worker process,
     with the body packed for ``raw_pages`` there too (None when extracted here)."""
 
-    def __init__(self, processes: int = EXTRACT_PROCESSES) -> None:
+    def __init__(
+        self,
+        processes: int = EXTRACT_PROCESSES,
+        seconds: float = EXTRACT_SECONDS,
+        work: Callable[[FetchResult], tuple[Article, Packed]] = extract_and_pack,
+    ) -> None:
         self.processes = processes
+        self.seconds = seconds
+        self.work = work  # what a worker does with a page (a module-level function)
         self.in_process = processes <= 0  # no worker: extract in this process
         self._pool: WorkerPool | None = None
         self._submitted = 0  # submits returned so far, counted up to one a worker
@@ -42,21 +56,33 @@ class ExtractPool:
         if self.in_process:
             return extract_fetched(fetch), None
         if self._pool is None:
-            self._pool = start_pool(self.processes, "scraper.pipeline")
+            self._pool = start_pool(self.processes, "scraper.pipeline", self.seconds)
         try:
             if self._submitted < self.processes:
                 # submitted from a thread until a submit has returned for every worker:
                 # the first submits start the forkserver and the workers (seconds on a
                 # busy machine, holding the pool's lock), which must not stall the
                 # fetches; once all are up a submit is cheap (and a thread hop is not)
-                future = await asyncio.to_thread(self._pool.submit, extract_and_pack, fetch)
+                future = await asyncio.to_thread(self._pool.submit, self.work, fetch)
                 self._submitted += 1
             else:
-                future = self._pool.submit(extract_and_pack, fetch)
+                future = self._pool.submit(self.work, fetch)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:  # a worker died (out of memory?): extract here from now on
             self.in_process = True
             return extract_fetched(fetch), None
+
+    async def extract_or_fail(
+        self, fetch: FetchResult
+    ) -> tuple[FetchResult, Article | None, Packed | None]:
+        """``extract``, or, for a page whose extraction in a worker ran out of time, the
+        fetch failed with the reason (``no text``: not tried again) and no article."""
+        try:
+            article, packed = await self.extract(fetch)
+        except TaskTimeout:
+            error = f"extraction took longer than {self.seconds:g} s (stopped)"
+            return replace(fetch, error=error, kind=FailureKind.NO_TEXT), None, None
+        return fetch, article, packed
 
     def close(self) -> None:
         """Stop the workers (waiting for the page each is on); extract no more here."""

@@ -79,7 +79,9 @@ async def archive_urls(
             async def one(url: str) -> None:
                 etag, last_modified = await db(archive.validators, url)
                 fetch = await fetcher.fetch(url, etag=etag, last_modified=last_modified)
-                article, packed = await pool.extract(fetch) if fetch.ok else (None, None)
+                article = packed = None
+                if fetch.ok:
+                    fetch, article, packed = await pool.extract_or_fail(fetch)
                 outcome = await db(write, fetch, article, packed)
                 summary.add(outcome)
                 if on_outcome:

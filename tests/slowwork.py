@@ -1,0 +1,20 @@
+"""A worker's work for the tests of extraction's time limit (``crawl/pool.py``): a page
+that says so takes a minute to extract, as a page that costs the parser minutes does;
+the rest are extracted as in a crawl. Imports nothing heavy: the worker imports it
+within the first page's time."""
+
+from __future__ import annotations
+
+import time
+
+from scraper.archive.raw import Packed
+from scraper.crawl.pool import extract_and_pack
+from scraper.models import Article, FetchResult
+
+SLOW = b"<!-- a page that takes a minute -->"
+
+
+def extract_slowly(fetch: FetchResult) -> tuple[Article, Packed]:
+    if SLOW in fetch.body:
+        time.sleep(60)
+    return extract_and_pack(fetch)
