@@ -156,6 +156,10 @@ def process(
 
 WORKERS_FROM_PAGES = 200  # reextract starts workers for this many pages or more
 REEXTRACT_CHUNK = 16  # articles a reextract task checks: one message each way, not 16
+# A page's extraction in a worker process, at most (a page takes milliseconds; the
+# slowest hostile page bench/hostile_bench.py knows, a few seconds): a crawl's page
+# (crawl/pool.py), a reextract's chunk of pages, then each page of a chunk that ran out
+EXTRACT_SECONDS = 30.0
 
 
 class Checked(NamedTuple):
@@ -196,7 +200,12 @@ def reextract(
     batch = CommitBatch(archive)
     try:
         for chunk, verdicts in ordered_map(
-            check, chunks, processes=processes, preload="scraper.pipeline"
+            check,
+            chunks,
+            processes=processes,
+            preload="scraper.pipeline",
+            task_seconds=EXTRACT_SECONDS,
+            on_timeout=partial(_one_by_one, check),
         ):
             for (article_id, _, url), verdict in zip(chunk, verdicts, strict=True):
                 if verdict is None:  # its raw page was removed since the list was read
@@ -215,6 +224,27 @@ def reextract(
     finally:
         close_readers()
     return summary
+
+
+def _one_by_one(
+    check: Callable[[list[tuple[int, int, str]]], list[Checked | None]],
+    chunk: list[tuple[int, int, str]],
+) -> list[Checked | None]:
+    """A chunk whose check ran out of time, checked again an article a task: the one
+    that runs out again keeps what is stored, with the reason."""
+    reason = f"extraction took longer than {EXTRACT_SECONDS:g} s; kept the stored"
+    timed_out: list[Checked | None] = [Checked(Status.KEPT, reason)]
+    verdicts: list[Checked | None] = []
+    for _, found in ordered_map(
+        check,
+        [[entry] for entry in chunk],
+        processes=2,
+        preload="scraper.pipeline",
+        task_seconds=EXTRACT_SECONDS,
+        on_timeout=lambda _: timed_out,
+    ):
+        verdicts.extend(found)
+    return verdicts
 
 
 _readers: dict[str, Archive] = {}  # a worker's read-only archive, opened on its first task

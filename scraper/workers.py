@@ -343,21 +343,30 @@ def start_pool(processes: int, preload: str, task_seconds: float | None = None) 
 
 
 def ordered_map(
-    fn: Callable[[T], R], items: Iterable[T], *, processes: int, preload: str
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    processes: int,
+    preload: str,
+    task_seconds: float | None = None,
+    on_timeout: Callable[[T], R] | None = None,
 ) -> Iterator[tuple[T, R]]:
     """``(item, fn(item))`` for every item, in the items' order.
 
     With ``processes`` > 1, ``fn`` (a module-level function of the module
     ``preload``) runs in that many workers while the caller consumes the results;
     at most ``WINDOW_PER_PROCESS`` items a worker are in flight.  Once a worker
-    dies (out of memory?), the rest is computed in this process.  The workers are
-    shut down when the iterator is exhausted or closed (an exception, Ctrl-C).
+    dies (out of memory?), the rest is computed in this process.  With
+    ``task_seconds``, an item still being worked on after that long (in a worker)
+    gives ``on_timeout(item)`` instead (``TaskTimeout`` without it), and a new
+    worker goes on.  The workers are shut down when the iterator is exhausted or
+    closed (an exception, Ctrl-C).
     """
     if processes <= 1:
         for item in items:
             yield item, fn(item)
         return
-    pool = start_pool(processes, preload)
+    pool = start_pool(processes, preload, task_seconds)
     pending: deque[tuple[T, Future[R]]] = deque()
     window = processes * WINDOW_PER_PROCESS
     broken = False  # a worker died (out of memory?): the rest is done here
@@ -369,6 +378,10 @@ def ordered_map(
         except BrokenProcessPool:
             broken = True
             return fn(item)
+        except TaskTimeout:
+            if on_timeout is None:
+                raise
+            return on_timeout(item)
 
     try:
         for item in items:

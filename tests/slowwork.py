@@ -18,3 +18,18 @@ def extract_slowly(fetch: FetchResult) -> tuple[Article, Packed]:
     if SLOW in fetch.body:
         time.sleep(60)
     return extract_and_pack(fetch)
+
+
+def check_slowly(path: str, chunk: list[tuple[int, int, str]]) -> list:
+    """``pipeline.check_articles``, but a chunk holding a page that says so takes a
+    minute (reextract's time limit, tested with this in its place)."""
+    from scraper.archive import Archive
+    from scraper.pipeline import _readers, check_articles
+
+    if (archive := _readers.get(path)) is None:
+        archive = _readers[path] = Archive(path, readonly=True)
+    for _, raw_id, _ in chunk:
+        raw = archive.raw_page_by_id(raw_id)
+        if raw is not None and raw.body is not None and SLOW in raw.body:
+            time.sleep(60)
+    return check_articles(path, chunk)

@@ -132,3 +132,33 @@ def test_a_list_extracted_in_a_worker_process_is_archived_as_in_this_one(
             )
     assert tables[0] == tables[1]
     assert len(tables[0][1]) == 1  # the article's raw page, packed in the worker
+
+
+def test_reextract_keeps_what_a_page_too_slow_to_extract_had(
+    settings: Settings, seed_page: bytes, tmp_path, monkeypatch
+) -> None:
+    """reextract in workers: a chunk of pages that runs out of time is checked again a
+    page a task, and only the page that runs out again keeps what is stored."""
+    import time
+
+    from slowwork import SLOW, check_slowly
+
+    from scraper import pipeline
+    from scraper.models import FetchResult
+
+    monkeypatch.setattr(pipeline, "EXTRACT_SECONDS", 2.0)
+    monkeypatch.setattr(pipeline, "check_articles", check_slowly)  # by name, into workers
+    with Archive(tmp_path / "a.db") as archive:
+        for n in range(3):
+            url = f"https://example.com/story/{n}"
+            body = (SLOW if n == 1 else b"") + seed_page.replace(b"Putin", b"Putin" + b"!" * n)
+            fetch = FetchResult(url=url, final_url=url, status=200, body=body)
+            archive.store(fetch, extract(body, url), url)
+        started = time.monotonic()
+        outcomes: list = []
+        summary = pipeline.reextract(archive, processes=2, on_outcome=outcomes.append)
+        assert time.monotonic() - started < 40  # not the minute the page asked for
+    assert summary.counts["unchanged"] == 2 and summary.counts["kept"] == 1
+    (kept,) = [o for o in outcomes if o.status.value == "kept"]
+    assert kept.url == "https://example.com/story/1"
+    assert kept.reason == "extraction took longer than 2 s; kept the stored"

@@ -19,14 +19,11 @@ from dataclasses import replace
 
 from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FailureKind, FetchResult
-from scraper.pipeline import extract_fetched
+from scraper.pipeline import EXTRACT_SECONDS, extract_fetched
 from scraper.workers import TaskTimeout, WorkerPool, start_pool
 
 # Worker processes for extraction: the cores the event loop leaves free.
 EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
-# A page's extraction in a worker, at most (a page takes milliseconds; the slowest
-# hostile page bench/hostile_bench.py knows, a few seconds).
-EXTRACT_SECONDS = 30.0
 
 
 def extract_and_pack(fetch: FetchResult) -> tuple[Article, Packed]:
