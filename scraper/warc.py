@@ -67,9 +67,9 @@ from scraper.archive.raw import Packed, pack
 from scraper.errors import reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
-from scraper.pipeline import Outcome, Status, Summary, extract_fetched, process
+from scraper.pipeline import EXTRACT_SECONDS, Outcome, Status, Summary, extract_fetched, process
 from scraper.settings import DEFAULTS
-from scraper.workers import WINDOW_PER_PROCESS, WorkerPool
+from scraper.workers import WINDOW_PER_PROCESS, TaskTimeout, WorkerPool
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -409,7 +409,7 @@ def import_warcs(
     # pages in flight: enough that a slow page does not leave a worker idle
     window = processes * WINDOW_PER_PROCESS if processes > 1 else 2
     pool: WorkerPool | _Inline = (
-        WorkerPool(processes, _context(), initializer=_ignore_sigint)
+        WorkerPool(processes, _context(), initializer=_ignore_sigint, task_seconds=EXTRACT_SECONDS)
         if processes > 1
         else _Inline()
     )
@@ -432,6 +432,10 @@ def import_warcs(
             article, packed = future.result()
         except BrokenProcessPool:  # its worker died: its page, and the rest, done here
             article, packed = _extract(page)
+        except TaskTimeout:  # a page that costs the parser minutes: a new worker goes on
+            reason = f"extraction took longer than {EXTRACT_SECONDS:g} s (stopped)"
+            report(Outcome(page.url, Status.FAILED, reason))
+            return
         if not article.text.strip():  # nothing is recorded: a new import tries it again
             report(Outcome(page.url, Status.FAILED, "no article text found"))
             return

@@ -225,3 +225,34 @@ def test_a_body_in_an_unknown_content_encoding_is_not_archived(cli, tmp_path: Pa
     )
     with sqlite3.connect(tmp_path / "a.db") as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+
+
+def test_a_record_too_slow_to_extract_fails_and_the_import_goes_on(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import slowwork
+    from slowwork import SLOW, extract_page_slowly
+
+    from scraper import warc
+    from scraper.archive import Archive
+
+    monkeypatch.setattr(slowwork, "real_page_extract", warc._extract)
+    monkeypatch.setattr(warc, "EXTRACT_SECONDS", 2.0)
+    monkeypatch.setattr(warc, "_extract", extract_page_slowly)  # forked into the workers
+    path = tmp_path / "in.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for i, page in enumerate(PAGES[:3]):
+            body = (SLOW if i == 1 else b"") + page.read_bytes()
+            _response(writer, f"https://example.org/{page.stem}", body, "2026-10-01T08:30:00Z")
+    outcomes: list = []
+    started = time.monotonic()
+    with Archive(tmp_path / "a.db") as archive:
+        summary = warc.import_warcs(
+            [str(path)], archive, processes=2, max_bytes=10_000_000, on_outcome=outcomes.append
+        )
+    assert time.monotonic() - started < 40  # not the minute the record asked for
+    assert summary.counts["archived"] == 2, summary
+    (failed,) = [o for o in outcomes if o.status.value == "failed"]
+    assert failed.url == f"https://example.org/{PAGES[1].stem}"
+    assert failed.reason == "extraction took longer than 2 s (stopped)"
