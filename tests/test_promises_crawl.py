@@ -154,3 +154,29 @@ def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) 
     assert json.loads(r.out.splitlines()[-1])["archived"] == 2
     assert "/news/2-story/" not in site.paths()  # depth 2
     assert site.paths("localhost").count("/x/") == 1  # another site, depth 1
+
+
+def test_a_paused_host_of_another_site_holds_no_worker(server: HTTPServer, fast: Settings) -> None:
+    """--offsite: the links to another site's host that keeps failing are left for the
+    next run while the crawl has it paused, instead of each holding one of this site's
+    workers for the rest of the pause."""
+    import time
+
+    site = make_site(server)
+    failing = [site.url(f"/news/{n}-elsewhere/", "localhost") for n in range(6)]
+    for n in range(6):
+        site.page(f"/news/{n}-elsewhere/", "busy", status=503)
+    site.page("/", index_html(["/news/1-story/", *failing]))
+    site.page("/news/1-story/", article_html(1))
+    site.page("/other-home/", index_html([]))
+    seeds = [site.url("/"), site.url("/other-home/", "localhost")]
+    settings = replace(fast, retries=0, host_failures=1, host_pause=60.0)
+    started = time.monotonic()
+    result = run_crawl(seeds, settings, CrawlOptions(offsite=True))
+    assert time.monotonic() - started < 30  # not a minute's pause a link
+    assert result.summary.counts["archived"] == 1
+    asked = [p for p in site.paths("localhost") if "elsewhere" in p]
+    assert len(asked) == 1  # the first failed and paused its host; the rest were not sent
+    reasons = rows(settings.db, "SELECT reason FROM frontier WHERE url LIKE '%elsewhere%'")
+    paused = [r for (r,) in reasons if r and "paused" in r]
+    assert len(paused) == 5, reasons

@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -58,7 +58,7 @@ from scraper.errors import ArchiveError
 from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import Outcome, Status, article_key, process
 from scraper.settings import Settings
-from scraper.urls import host_key, normalize_url, redact
+from scraper.urls import host_key, normalize_url, redact, same_site
 
 POOL_CONNECTIONS = 16
 T = TypeVar("T")
@@ -296,7 +296,9 @@ class Crawler:
         etag = last_modified = None
         if not fresh:
             etag, last_modified = await self.db(self.archive.validators, url)
-        fetch = await self.fetcher.fetch(url, etag=etag, last_modified=last_modified)
+        fetch = self._paused_offsite(run, url) or await self.fetcher.fetch(
+            url, etag=etag, last_modified=last_modified
+        )
         article: Article | None = None
         packed: Packed | None = None
         kind: str | None = None
@@ -313,6 +315,21 @@ class Crawler:
         self.report.page(item, outcome, fetch.status)
         await self._after(run, item, fetch)
         return True
+
+    def _paused_offsite(self, run: SiteRun, url: str) -> FetchResult | None:
+        """A link to another site's host that this crawl paused (it kept failing) fails
+        at once, to be fetched again next run, instead of holding one of this site's
+        workers until the pause runs out (a minute a link, one link after another);
+        None for any other URL. The site's own hosts are waited for, as before."""
+        host, left = self.health.pause_left(url)
+        if not left or same_site(url, "http://" + run.site):
+            return None
+        return FetchResult(
+            url=url,
+            fetched_at=datetime.now(UTC),
+            error=f"{host} is paused for {left:.0f}s more (it kept failing); left for the next run",
+            kind=FailureKind.TRANSIENT,
+        )
 
     def _already_archived(self, url: str) -> bool:
         """On the archive's thread: is ``url`` archived?  Its frontier row says so."""

@@ -35,6 +35,11 @@ class HostHealth:
         """When the last pause of ``host`` runs out (on the clock), if it was paused."""
         return self._paused_until.get(host)
 
+    def pause_left(self, url: str) -> tuple[str, float]:
+        """The host of ``url`` and the seconds left of its pause (0: not paused)."""
+        host = urlsplit(url).netloc.lower()
+        return host, max(self._paused_until.get(host, 0.0) - self._clock(), 0.0)
+
     def after(self, fetch: FetchResult, site: str) -> str | None:
         """Take a fetch's outcome into account: pause its host if it keeps failing.
         Returns why the crawl of ``site`` must stop, or None."""
