@@ -162,6 +162,11 @@ REEXTRACT_CHUNK = 16  # articles a reextract task checks: one message each way, 
 EXTRACT_SECONDS = 30.0
 
 
+def too_slow(seconds: float) -> str:
+    """Why a page whose extraction ran out of time has no article (its outcome's reason)."""
+    return f"extraction took longer than {seconds:g} s"
+
+
 class Checked(NamedTuple):
     """A worker's verdict on one archived article's new extraction."""
 
@@ -232,7 +237,7 @@ def _one_by_one(
 ) -> list[Checked | None]:
     """A chunk whose check ran out of time, checked again an article a task: the one
     that runs out again keeps what is stored, with the reason."""
-    reason = f"extraction took longer than {EXTRACT_SECONDS:g} s; kept the stored"
+    reason = f"{too_slow(EXTRACT_SECONDS)}; kept the stored"
     timed_out: list[Checked | None] = [Checked(Status.KEPT, reason)]
     verdicts: list[Checked | None] = []
     for _, found in ordered_map(

@@ -67,7 +67,15 @@ from scraper.archive.raw import Packed, pack
 from scraper.errors import reading
 from scraper.fetch import HTML_TYPES, content_type_of
 from scraper.models import Article, FetchResult
-from scraper.pipeline import EXTRACT_SECONDS, Outcome, Status, Summary, extract_fetched, process
+from scraper.pipeline import (
+    EXTRACT_SECONDS,
+    Outcome,
+    Status,
+    Summary,
+    extract_fetched,
+    process,
+    too_slow,
+)
 from scraper.settings import DEFAULTS
 from scraper.workers import WINDOW_PER_PROCESS, TaskTimeout, WorkerPool
 
@@ -433,8 +441,7 @@ def import_warcs(
         except BrokenProcessPool:  # its worker died: its page, and the rest, done here
             article, packed = _extract(page)
         except TaskTimeout:  # a page that costs the parser minutes: a new worker goes on
-            reason = f"extraction took longer than {EXTRACT_SECONDS:g} s (stopped)"
-            report(Outcome(page.url, Status.FAILED, reason))
+            report(Outcome(page.url, Status.FAILED, f"{too_slow(EXTRACT_SECONDS)} (stopped)"))
             return
         if not article.text.strip():  # nothing is recorded: a new import tries it again
             report(Outcome(page.url, Status.FAILED, "no article text found"))

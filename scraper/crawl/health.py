@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from scraper.fetch import Fetcher
+from scraper.fetch import Fetcher, host_of
 from scraper.models import FetchResult
 from scraper.urls import same_site
 
@@ -37,7 +37,7 @@ class HostHealth:
 
     def pause_left(self, url: str) -> tuple[str, float]:
         """The host of ``url`` and the seconds left of its pause (0: not paused)."""
-        host = urlsplit(url).netloc.lower()
+        host = host_of(url)  # "" for a URL urlsplit refuses, as the fetcher has it
         return host, max(self._paused_until.get(host, 0.0) - self._clock(), 0.0)
 
     def after(self, fetch: FetchResult, site: str) -> str | None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FailureKind, FetchResult
-from scraper.pipeline import EXTRACT_SECONDS, extract_fetched
+from scraper.pipeline import EXTRACT_SECONDS, extract_fetched, too_slow
 from scraper.workers import TaskTimeout, WorkerPool, start_pool
 
 # Worker processes for extraction: the cores the event loop leaves free.
@@ -77,7 +77,7 @@ class ExtractPool:
         try:
             article, packed = await self.extract(fetch)
         except TaskTimeout:
-            error = f"extraction took longer than {self.seconds:g} s (stopped)"
+            error = f"{too_slow(self.seconds)} (stopped)"
             return replace(fetch, error=error, kind=FailureKind.NO_TEXT), None, None
         return fetch, article, packed
 
