@@ -113,8 +113,13 @@ def _tracking(name: str) -> bool:
 
 
 def host_key(url: str) -> str:
-    """Host without a leading ``www.``, lower-cased."""
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    """Host without a leading ``www.``, lower-cased ("" for a URL that cannot be split:
+    an unclosed "[" in a page's link)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return ""
+    return (host or "").lower().removeprefix("www.")
 
 
 def same_site(a: str, b: str) -> bool:

@@ -180,3 +180,20 @@ def test_a_paused_host_of_another_site_holds_no_worker(server: HTTPServer, fast:
     reasons = rows(settings.db, "SELECT reason FROM frontier WHERE url LIKE '%elsewhere%'")
     paused = [r for (r,) in reasons if r and "paused" in r]
     assert len(paused) == 5, reasons
+
+
+@pytest.mark.parametrize("offsite", [False, True])
+def test_a_link_that_cannot_be_parsed_costs_its_page_nothing(
+    server: HTTPServer, fast: Settings, offsite: bool
+) -> None:
+    """A hostile page's href with an unclosed "[" (urlsplit refuses it): dropped as a
+    link, and the page holding it is archived, with or without --offsite."""
+    site = make_site(server)
+    bad = "http://[abc/news/2-story/"
+    site.page("/", index_html(["/news/1-story/", bad]))
+    site.page("/news/1-story/", article_html(1, [bad]))
+    result = run_crawl([site.url("/")], fast, CrawlOptions(offsite=offsite))
+    assert result.summary.counts["archived"] == 1 and not result.problems, result.problems
+    states = rows(fast.db, "SELECT url, state FROM frontier")
+    assert ("http://[abc/news/2-story/", "queued") not in states
+    assert all(state in ("done", "skipped") for _, state in states), states

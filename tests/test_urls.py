@@ -114,6 +114,9 @@ def test_host_key_and_same_site() -> None:
     assert not same_site("https://example.com/", "https://example.org/")
     assert not same_site("https://badexample.com/", "https://example.com/")
     assert not same_site("/relative", "/other")  # no host: no site
+    # a link urlsplit refuses (an unclosed "["): no host, on no site, no exception
+    assert host_key("http://[abc/news/2/") == ""
+    assert not same_site("http://[abc/news/2/", "http://example.com/")
 
 
 def test_redact_hides_passwords_only() -> None:

@@ -96,10 +96,15 @@ class Scope:
         self.seen: dict[str, set[str]] = {"link": set(), "related": set()}
 
     def out(self, url: str) -> bool:
-        """Dropped without a trace: other sites, non-pages, --include / --exclude."""
-        if not url.startswith(("http://", "https://")) or discovery.NOT_HTML_URL.search(
-            urlsplit(url).path
-        ):
+        """Dropped without a trace: other sites, non-pages, --include / --exclude, and a
+        URL that cannot be split (an unclosed "[" in a page's link)."""
+        if not url.startswith(("http://", "https://")):
+            return True
+        try:
+            path = urlsplit(url).path
+        except ValueError:
+            return True
+        if discovery.NOT_HTML_URL.search(path):
             return True
         if not self.options.offsite and not self.on_site(url):
             return True
