@@ -589,21 +589,25 @@ def test_a_second_run_reads_the_sitemaps_the_first_did_not(
 
 # ---------------------------------------------------------------- the command
 def test_cli_json_summary_and_lock(
-    server: HTTPServer, site: Site, tmp_path: Path, cli: Callable[..., object]
+    server: HTTPServer,
+    site: Site,
+    tmp_path: Path,
+    cli: Callable[..., object],
+    cli_here: Callable[..., object],
 ) -> None:
     build_news_site(site, server)
     env = {"SCRAPER_CRAWL_DELAY": "0"}
-    with crawl_lock(tmp_path / "data" / "archive.db"):
+    with crawl_lock(tmp_path / "data" / "archive.db"):  # held by another process
         busy = cli("crawl", server.url_for("/"), "--quiet", env=env)
     assert busy.code == 0 and "another crawl is running" in busy.err  # type: ignore[attr-defined]
-    done = cli("crawl", server.url_for("/"), "--json", env=env)
+    done = cli_here("crawl", server.url_for("/"), "--json", env=env)
     assert done.code == 0, done.err  # type: ignore[attr-defined]
     *per_url, summary = map(json.loads, done.out.splitlines())  # type: ignore[attr-defined]
     archived = [o for o in per_url if o["outcome"] == "archived"]
     assert summary["type"] == "summary" and {o["type"] for o in per_url} == {"url"}
     assert len({o["id"] for o in archived}) == len(archived) == 6
     assert summary["archived"] == 6 and summary["failed"] == 0 and summary["left"] == 0
-    bad = cli("crawl", "ftp://x", env=env)
+    bad = cli_here("crawl", "ftp://x", env=env)
     assert bad.code == 2  # type: ignore[attr-defined]
 
     # --wait: the second run finds the lock held, says it waits, and crawls once released
@@ -627,7 +631,7 @@ def test_cli_json_summary_and_lock(
 
 
 def test_a_crawl_merges_the_full_text_index_it_wrote(
-    server: HTTPServer, site: Site, tmp_path: Path, cli: Callable[..., object]
+    server: HTTPServer, site: Site, tmp_path: Path, cli_here: Callable[..., object]
 ) -> None:
     """As ``fetch`` and ``import`` do: at its end a crawl that was not interrupted tidies
     the archive, so the full-text index's segments (one per transaction: one from before
@@ -646,15 +650,16 @@ def test_a_crawl_merges_the_full_text_index_it_wrote(
             return int(conn.execute(sql).fetchone()[0])
 
     assert count(segments) == 1
-    done = cli("crawl", server.url_for("/"), "--quiet", env={"SCRAPER_CRAWL_DELAY": "0"})
+    done = cli_here("crawl", server.url_for("/"), "--quiet", env={"SCRAPER_CRAWL_DELAY": "0"})
     assert done.code == 0, done.err  # type: ignore[attr-defined]
     assert count("SELECT count(*) FROM articles") == 7
     assert count(segments) == 1
 
 
 def test_quiet_is_silent_when_all_went_well_and_dead_links_are_only_counted(
-    server: HTTPServer, site: Site, cli: Callable[..., object]
+    server: HTTPServer, site: Site, cli_here: Callable[..., object]
 ) -> None:
+    cli = cli_here  # the command in this process: what it prints and exits with
     paths = [site.article(n) for n in range(2)]
     dead = [f"/news/{n}-gone-story-number-{n}/" for n in range(3)]  # 404s, linked from /
     site.add("/", index_html([*paths, *dead]))

@@ -96,10 +96,11 @@ def test_every_command_exits_3_on_an_archive_it_cannot_open(
 
 
 def test_export_writes_a_temporary_file_and_renames_it(
-    cli,
+    cli_here,
     server: HTTPServer,
     tmp_path: Path,  # type: ignore[no-untyped-def]
 ) -> None:
+    cli = cli_here  # the command in this process
     for i in range(3):
         server.expect_request(f"/news/{i}").respond_with_data(
             ARTICLE.replace("Local news", f"Story {i}"), content_type="text/html"

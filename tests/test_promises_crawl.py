@@ -137,7 +137,8 @@ def test_links_to_other_sites_are_followed_only_with_offsite(
     assert site.paths("localhost").count("/news/8-mapped/") == 1
 
 
-def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_crawl_command_takes_max_depth_and_offsite(server: HTTPServer, cli_here) -> None:  # type: ignore[no-untyped-def]
+    cli = cli_here  # the command in this process
     site = make_site(server)
     chain(site, 3)
     site.page("/", index_html(["/news/1-story/", site.url("/x/", "localhost")]))
@@ -176,10 +177,12 @@ def test_a_paused_host_of_another_site_holds_no_worker(server: HTTPServer, fast:
     assert time.monotonic() - started < 30  # not a minute's pause a link
     assert result.summary.counts["archived"] == 1
     asked = [p for p in site.paths("localhost") if "elsewhere" in p]
-    assert len(asked) == 1  # the first failed and paused its host; the rest were not sent
+    # the first failure paused the host; only a request already in flight beside it
+    # (the site has per_host workers) was sent too, the rest were not
+    assert 1 <= len(asked) <= fast.per_host, asked
     reasons = rows(settings.db, "SELECT reason FROM frontier WHERE url LIKE '%elsewhere%'")
     paused = [r for (r,) in reasons if r and "paused" in r]
-    assert len(paused) == 5, reasons
+    assert len(paused) == 6 - len(asked), reasons
 
 
 @pytest.mark.parametrize("offsite", [False, True])
