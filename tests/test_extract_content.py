@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from scraper.extract import extract
-from scraper.extract.content import _attr_kind
+from scraper.extract.content import _attr_kind, section_headings
 
 SENTENCE = "This sentence belongs to the article, and it is long enough to be counted as text. "
 BODY = "".join(f"<p>{SENTENCE * 2}Paragraph {i}.</p>" for i in range(6))
@@ -762,6 +763,26 @@ def test_a_table_of_contents_is_part_of_the_text() -> None:
     ).text
     assert "1 Detecting anomalies" in text and "Setting up\n" in text
     assert "Jump to" not in text and "Author" not in text and "Show all" not in text
+
+
+def test_section_headings_by_query_and_by_index_agree() -> None:
+    # a long contents or reference list: the first targets looked up by a query each,
+    # the rest in an index of the page's targets built once; both take the first
+    # element in document order (an <a name> before an element with that id wins)
+    # and both find an id that is no valid selector string
+    sections = "".join(f'<h2 id="s{i}">Section {i}</h2><p>Text.</p>' for i in range(20))
+    html = (
+        "<body><a name='s15'></a><h3>Named first</h3>"
+        f"{sections}<div id='odd\nid'><h2>Odd id</h2></div></body>"
+    )
+    asked = [f"s{i}" for i in range(20)]
+    want = [f"Section {i}" for i in range(20)]
+    want[15] = "Named first"
+    for order in (asked, [*reversed(asked)], ["s15", "odd\nid", *asked]):
+        heading_of = section_headings(LexborHTMLParser(html).body)
+        got = {target: heading_of(target) for target in order}
+        assert [got[t] for t in asked] == want
+        assert heading_of("odd\nid") == "Odd id" and heading_of("missing") is None
 
 
 def test_an_empty_box_inside_a_line_does_not_break_it() -> None:

@@ -1437,8 +1437,30 @@ def _section_key(text: str) -> str:
 def section_headings(body: LexborNode) -> Callable[[str], str | None]:
     """The text of the heading of the section an id (or an ``<a name>``) marks: the
     element itself, a heading around it, its first heading or the heading right after
-    it; None when there is none. Looked up on demand (tables of contents are rare)."""
+    it; None when there is none. Looked up on demand (tables of contents are rare): one
+    query of the page a target for the first ``rules.SECTION_QUERIES``, then one pass
+    indexing every target (a long contents or reference list: a query each was a tenth
+    of a large encyclopedia page's extraction)."""
     memo: dict[str, str | None] = {}
+    index: dict[str, LexborNode] | None = None
+
+    def target_node(target: str) -> LexborNode | None:
+        nonlocal index
+        if index is None and len(memo) < rules.SECTION_QUERIES:
+            try:
+                return body.css_first(f'[id="{target}"], a[name="{target}"]')
+            except Exception:  # no valid selector string: the index finds it
+                pass
+        if index is None:
+            index = {}
+            # document order: the first element with an id, or an <a> with a name,
+            # wins, as the query's first match does
+            for node in body.css("[id], a[name]"):
+                attrs = node.attributes
+                for key in (attrs.get("id"), attrs.get("name") if node.tag == "a" else None):
+                    if key is not None and key not in index:
+                        index[key] = node
+        return index.get(target)
 
     def heading_of(target: str) -> str | None:
         found = memo.get(target, False)
@@ -1446,10 +1468,7 @@ def section_headings(body: LexborNode) -> Callable[[str], str | None]:
             return found
         text = None
         if '"' not in target and "\\" not in target and len(memo) < 1000:
-            try:
-                node = body.css_first(f'[id="{target}"], a[name="{target}"]')
-            except Exception:  # an id that is no valid selector string: no section
-                node = None
+            node = target_node(target)
             heading = _heading_at(node) if node is not None else None
             text = heading.text_lexbor() if heading is not None else None
         memo[target] = text

@@ -23,6 +23,7 @@ MAX_BLOCKS = 10_000  # blocks rendered per page (the corpora's largest page has 
 MAX_DEPTH = 256
 DEPTH_SAMPLE = 64  # one node in this many has its depth checked
 MAX_SIBLINGS_READ = 64  # siblings read for a paragraph's own text around an inline element
+SECTION_QUERIES = 8  # section headings looked up by a query each before one pass indexes all
 MAX_BYLINES = 20  # dropped "By ..." lines kept for the authors
 
 # ---------------------------------------------------------------- cleaning
