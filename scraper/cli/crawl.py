@@ -82,8 +82,8 @@ ExtractProcessesOption = Annotated[
     typer.Option(
         "--processes",
         min=0,
-        help="Extraction processes (default: the cores but one, at most 4; 0: extract in "
-        "this process).",
+        help="Extraction processes (default: the cores but one, at least 1, at most 4; 0: "
+        "extract in this process, with no time limit on a page).",
         show_default=False,
     ),
 ]

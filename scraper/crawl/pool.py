@@ -2,8 +2,8 @@
 
 Extraction is CPU-bound (a few ms a page).  ``ExtractPool`` starts its workers
 (a forkserver's children) on the first page, extracts there, and extracts in
-the crawl's own process instead when there is no core to spare or once a
-worker died (out of memory?).  A worker exits when the crawl that started it
+the crawl's own process instead with ``--processes 0`` or once a worker died (out
+of memory?).  A worker exits when the crawl that started it
 is gone (``kill -9``), and ignores Ctrl-C: the crawl shuts the pool down itself.
 A page still being extracted after ``EXTRACT_SECONDS`` (one that costs the parser
 minutes) fails, and its worker is replaced: one page never stalls a crawl.
@@ -12,7 +12,6 @@ minutes) fails, and its worker is replaced: one page never stalls a crawl.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -20,10 +19,15 @@ from dataclasses import replace
 from scraper.archive.raw import Packed, pack
 from scraper.models import Article, FailureKind, FetchResult
 from scraper.pipeline import EXTRACT_SECONDS, extract_fetched, too_slow
-from scraper.workers import TaskTimeout, WorkerPool, start_pool
+from scraper.workers import TaskTimeout, WorkerPool, default_processes, start_pool
 
-# Worker processes for extraction: the cores the event loop leaves free.
-EXTRACT_PROCESSES = min(4, (os.cpu_count() or 1) - 1)
+# Worker processes for extraction: the cores the event loop leaves free (those this
+# process may run on: a container's or taskset's share), and one on a single core too:
+# only a page extracted in a worker has a time limit, and a crawl that one page stalls
+# holds its archive's crawl lock, so every later run from cron finds it taken. On one
+# core the worker costs about a tenth of the crawl's time (pickling, two processes on
+# one core); ``--processes 0`` extracts in the crawl's own process.
+EXTRACT_PROCESSES = max(1, min(4, default_processes() - 1))
 
 
 def extract_and_pack(fetch: FetchResult) -> tuple[Article, Packed]:
