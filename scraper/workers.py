@@ -100,6 +100,11 @@ class TaskTimeout(TimeoutError):
     """A task ran longer than its pool's ``task_seconds``: its worker was killed."""
 
 
+class WorkerDied(BrokenProcessPool):
+    """The worker a task was on died (killed, out of memory, a crash): the task that
+    may have killed it; the pool's other failed tasks get a plain ``BrokenProcessPool``."""
+
+
 @dataclass(eq=False)
 class _Worker:
     process: Any  # a multiprocessing Process of the pool's context
@@ -122,10 +127,11 @@ class WorkerPool:
     killed while it writes a large result leaves half a message in it, and the
     executor's reader waits forever for the rest (no ``BrokenProcessPool``, the
     run hangs).  Here only the worker holds its end of its pipe, so its death is
-    the end of that pipe: the task it was on fails with ``BrokenProcessPool``, as
-    do the tasks not started yet and every later ``submit`` (the pool is broken);
-    the tasks the other workers are on finish.  Callers then do the work in their
-    own process.  Workers start on the first ``submit``.
+    the end of that pipe: the task it was on fails with ``WorkerDied`` (a
+    ``BrokenProcessPool``: maybe what killed it), the tasks not started yet and
+    every later ``submit`` with ``BrokenProcessPool`` (the pool is broken); the
+    tasks the other workers are on finish.  Callers then do the work in their own
+    process or in a new pool.  Workers start on the first ``submit``.
 
     With ``task_seconds``, a task still running after that long (a page that costs
     the parser minutes) fails with ``TaskTimeout``: its worker is killed and a new
@@ -205,13 +211,21 @@ class WorkerPool:
         return _Worker(process, ours)
 
     def _wake(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            os.write(self._wake_w, b"w")
+        # only while the pipe is open, under the lock that closes it: a closed pipe's
+        # descriptor number may be reused by then (another pool's pipe to a worker,
+        # whose messages a stray byte would corrupt)
+        with self._lock:
+            if self._wake_w >= 0:
+                with contextlib.suppress(BlockingIOError, OSError):
+                    os.write(self._wake_w, b"w")
 
     def _close_wake(self) -> None:
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with self._lock:
+            fds, self._wake_r, self._wake_w = (self._wake_r, self._wake_w), -1, -1
+        for fd in fds:
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def _run(self) -> None:
         try:
@@ -315,8 +329,8 @@ class WorkerPool:
         self._break(f"a worker process died ({how})", lost)
 
     def _break(self, reason: str, task: Future[Any] | None = None) -> None:
-        """The pool is broken: ``task`` and the tasks not started fail with
-        ``BrokenProcessPool``, and so does every later submit."""
+        """The pool is broken: ``task`` (the dead worker's) fails with ``WorkerDied``,
+        the tasks not started and every later submit with ``BrokenProcessPool``."""
         with self._lock:
             self._broken = self._broken or reason
             lost = [task, *(t.future for t in self._queue)]
@@ -325,7 +339,8 @@ class WorkerPool:
             if future is None or future.done():
                 continue
             if future.running() or future.set_running_or_notify_cancel():
-                future.set_exception(BrokenProcessPool(reason))
+                error = WorkerDied if future is task else BrokenProcessPool
+                future.set_exception(error(reason))
 
 
 def start_pool(processes: int, preload: str, task_seconds: float | None = None) -> WorkerPool:

@@ -5,6 +5,9 @@ within the first page's time."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import time
 from typing import Any
 
@@ -18,6 +21,18 @@ SLOW = b"<!-- a page that takes a minute -->"
 def extract_slowly(fetch: FetchResult) -> tuple[Article, Packed]:
     if SLOW in fetch.body:
         time.sleep(60)
+    return extract_and_pack(fetch)
+
+
+KILLER = b"<!-- a page that kills the worker extracting it -->"
+
+
+def extract_or_die(fetch: FetchResult) -> tuple[Article, Packed]:
+    """``extract_and_pack``, but a worker given a page that says so dies at once (as
+    one the parser crashes, or the kernel's OOM killer ends, does); a page extracted in
+    the test's own process is extracted as any other, so that shows as an article."""
+    if KILLER in fetch.body and multiprocessing.parent_process() is not None:
+        os.kill(os.getpid(), signal.SIGKILL)
     return extract_and_pack(fetch)
 
 

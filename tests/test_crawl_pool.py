@@ -61,7 +61,7 @@ def test_no_worker_extracts_in_this_process(seed_page: bytes) -> None:
 
 
 @pytest.mark.skipif(not (PROC / "self" / "stat").exists(), reason="reads /proc")
-def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
+def test_workers_extract_a_dead_worker_is_replaced_and_close_stops_them(
     seed_page: bytes,
 ) -> None:
     fetch = page(seed_page)
@@ -73,13 +73,64 @@ def test_workers_extract_a_dead_worker_means_in_process_and_close_stops_them(
         assert not pool.in_process
         # the worker: a child of the forkserver (started now, or by an earlier test)
         (worker,) = grandchildren(os.getpid()) - before
-        os.kill(worker, signal.SIGKILL)  # out of memory, say
-        assert asyncio.run(pool.extract(fetch)) == (expected, None)
-        assert pool.in_process  # from now on, here
-        assert asyncio.run(pool.extract(fetch)) == (expected, None)
+        os.kill(worker, signal.SIGKILL)  # out of memory, say, between two pages
+        # the next page: in a new worker (packed there), not in this process
+        assert asyncio.run(pool.extract(fetch)) == (expected, pack(seed_page))
+        assert not pool.in_process
+        assert worker not in grandchildren(os.getpid())
     finally:
         pool.close()
     assert grandchildren(os.getpid()) - before == set()
+
+
+def test_a_page_that_kills_its_worker_fails_and_is_never_extracted_here(
+    seed_page: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page whose worker dies on it (a crash in the parser, the OOM killer) is tried
+    once more in a new worker, then fails, ``no text``: it is not extracted in the
+    crawl's own process, which it could kill too. The pages beside it go on in new
+    workers, and after RESTARTS deaths in this process."""
+    from slowwork import KILLER, extract_or_die
+
+    from scraper.crawl import pool as pool_module
+
+    fetch = page(seed_page)
+    killer = page(KILLER + seed_page)
+    expected = extract_fetched(fetch)
+
+    async def pages(pool: ExtractPool, fetches: list[FetchResult]) -> list:
+        # at once, as a crawl's workers hand them over: one queued behind the killer
+        return await asyncio.gather(*(pool.extract_or_fail(f) for f in fetches))
+
+    pool = ExtractPool(1, work=extract_or_die)
+    try:
+        (good, a1, p1), (failed, a2, p2), (after, a3, p3) = asyncio.run(
+            pages(pool, [fetch, killer, fetch])
+        )
+        assert (good, a1, p1) == (fetch, expected, pack(seed_page))
+        assert failed.error == (
+            "extraction stopped: a worker process died (killed by signal 9) on this page, twice"
+        )
+        assert failed.kind is FailureKind.NO_TEXT and (a2, p2) == (None, None)
+        # queued behind it when its worker died: in a new worker, not failed
+        assert (after, a3, p3) == (fetch, expected, pack(seed_page))
+        assert not pool.in_process and len(pool._retired) == 2  # one pool a death
+    finally:
+        pool.close()
+
+    # no new pool left to try it again (RESTARTS 0): it fails on the first death, and
+    # the pages after it are extracted here
+    monkeypatch.setattr(pool_module, "RESTARTS", 0)
+    pool = ExtractPool(1, work=extract_or_die)
+    try:
+        (failed, a1, _), (after, a2, p2) = asyncio.run(pages(pool, [killer, fetch]))
+        assert failed.error == (
+            "extraction stopped: a worker process died (killed by signal 9) on this page"
+        )
+        assert a1 is None and pool.in_process
+        assert (after, a2, p2) == (fetch, expected, None)  # extracted here
+    finally:
+        pool.close()
 
 
 @pytest.mark.skipif(not (PROC / "self" / "stat").exists(), reason="reads /proc")

@@ -83,3 +83,24 @@ def test_without_a_limit_a_long_task_finishes() -> None:
         assert pool.submit(abs, -4).result(timeout=60) == 4
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_a_pool_shut_down_twice_writes_to_no_descriptor_of_another() -> None:
+    # a crawl shuts down a pool a worker's death broke, and again when it closes: the
+    # second shutdown's wake-up went to the pool's closed pipe's descriptor number,
+    # which by then was another pool's pipe to its worker (a stray byte there made the
+    # worker wait for a 2 GB message, and its pool's shutdown for the worker: a hang)
+    pool = start_pool(1, "scraper.pipeline")
+    assert pool.submit(abs, -1).result(timeout=60) == 1
+    number = pool._wake_w
+    pool.shutdown(wait=True)
+    read, write = os.pipe()
+    try:
+        os.dup2(write, number)  # the closed pipe's number, now another file's
+        os.set_blocking(read, False)
+        pool.shutdown(wait=True)
+        with pytest.raises(BlockingIOError):
+            os.read(read, 1)  # nothing was written to it
+    finally:
+        for fd in {read, write, number}:
+            os.close(fd)
