@@ -77,7 +77,7 @@ from scraper.pipeline import (
     too_slow,
 )
 from scraper.settings import DEFAULTS
-from scraper.workers import WINDOW_PER_PROCESS, TaskTimeout, WorkerPool
+from scraper.workers import WINDOW_PER_PROCESS, TaskTimeout, WorkerDied, WorkerPool
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 WARC_MAGIC = b"WARC/1."
@@ -438,7 +438,12 @@ def import_warcs(
         fetch = _fetch_of(page)
         try:
             article, packed = future.result()
-        except BrokenProcessPool:  # its worker died: its page, and the rest, done here
+        except WorkerDied as exc:
+            # its worker died on it: not extracted here, where it could kill the import
+            # (not recorded: a new import tries it again)
+            report(Outcome(page.url, Status.FAILED, f"extraction stopped: {exc} on this page"))
+            return
+        except BrokenProcessPool:  # another page's worker died: this page, and the rest, here
             article, packed = _extract(page)
         except TaskTimeout:  # a page that costs the parser minutes: a new worker goes on
             report(Outcome(page.url, Status.FAILED, f"{too_slow(EXTRACT_SECONDS)} (stopped)"))

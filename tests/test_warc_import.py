@@ -227,6 +227,39 @@ def test_a_body_in_an_unknown_content_encoding_is_not_archived(cli, tmp_path: Pa
         assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,)
 
 
+def test_a_record_that_kills_its_worker_fails_and_is_not_extracted_here(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A record whose worker dies on it (a crash in the parser, the OOM killer) is
+    reported failed and not recorded (a new import tries it again); it is not extracted
+    in the import's own process, which it could kill too. The others are archived."""
+    import slowwork
+    from slowwork import KILLER, extract_page_or_die
+
+    from scraper import warc
+    from scraper.archive import Archive
+
+    monkeypatch.setattr(slowwork, "real_page_extract", warc._extract)
+    monkeypatch.setattr(warc, "_extract", extract_page_or_die)  # forked into the workers
+    path = tmp_path / "in.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for i, page in enumerate(PAGES[:3]):
+            body = (KILLER if i == 1 else b"") + page.read_bytes()
+            _response(writer, f"https://example.org/{page.stem}", body, "2026-10-01T08:30:00Z")
+    outcomes: list = []
+    with Archive(tmp_path / "a.db") as archive:
+        summary = warc.import_warcs(
+            [str(path)], archive, processes=2, max_bytes=10_000_000, on_outcome=outcomes.append
+        )
+    assert summary.counts["archived"] == 2, summary
+    (failed,) = [o for o in outcomes if o.status.value == "failed"]
+    assert failed.url == f"https://example.org/{PAGES[1].stem}"
+    assert failed.reason == (
+        "extraction stopped: a worker process died (killed by signal 9) on this page"
+    )
+
+
 def test_a_record_too_slow_to_extract_fails_and_the_import_goes_on(
     tmp_path: Path, monkeypatch
 ) -> None:
