@@ -162,6 +162,10 @@ REEXTRACT_CHUNK = 16  # articles a reextract task checks: one message each way, 
 EXTRACT_SECONDS = 30.0
 
 
+# Why a page whose worker died on it has no new extraction (reextract's reason)
+STOPPED_DIED = "extraction stopped: its worker process died on this page"
+
+
 def too_slow(seconds: float) -> str:
     """Why a page whose extraction ran out of time has no article (its outcome's reason)."""
     return f"extraction took longer than {seconds:g} s"
@@ -211,6 +215,7 @@ def reextract(
             preload="scraper.pipeline",
             task_seconds=EXTRACT_SECONDS,
             on_timeout=partial(_one_by_one, check),
+            on_died=partial(_one_by_one, check),
         ):
             for (article_id, _, url), verdict in zip(chunk, verdicts, strict=True):
                 if verdict is None:  # its raw page was removed since the list was read
@@ -235,10 +240,12 @@ def _one_by_one(
     check: Callable[[list[tuple[int, int, str]]], list[Checked | None]],
     chunk: list[tuple[int, int, str]],
 ) -> list[Checked | None]:
-    """A chunk whose check ran out of time, checked again an article a task: the one
-    that runs out again keeps what is stored, with the reason."""
+    """A chunk whose check ran out of time, or killed its worker, checked again an
+    article a task: the one that runs out again, or kills its worker again, keeps what
+    is stored, with the reason (it is not checked in this process: it could kill it)."""
     reason = f"{too_slow(EXTRACT_SECONDS)}; kept the stored"
     timed_out: list[Checked | None] = [Checked(Status.KEPT, reason)]
+    died: list[Checked | None] = [Checked(Status.KEPT, f"{STOPPED_DIED}; kept the stored")]
     verdicts: list[Checked | None] = []
     for _, found in ordered_map(
         check,
@@ -247,6 +254,7 @@ def _one_by_one(
         preload="scraper.pipeline",
         task_seconds=EXTRACT_SECONDS,
         on_timeout=lambda _: timed_out,
+        on_died=lambda _: died,
     ):
         verdicts.extend(found)
     return verdicts

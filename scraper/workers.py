@@ -365,13 +365,16 @@ def ordered_map(
     preload: str,
     task_seconds: float | None = None,
     on_timeout: Callable[[T], R] | None = None,
+    on_died: Callable[[T], R] | None = None,
 ) -> Iterator[tuple[T, R]]:
     """``(item, fn(item))`` for every item, in the items' order.
 
     With ``processes`` > 1, ``fn`` (a module-level function of the module
     ``preload``) runs in that many workers while the caller consumes the results;
     at most ``WINDOW_PER_PROCESS`` items a worker are in flight.  Once a worker
-    dies (out of memory?), the rest is computed in this process.  With
+    dies (out of memory?), the rest is computed in this process, and the item it
+    was on gives ``on_died(item)`` when given (not computed here: it may be what
+    killed the worker).  With
     ``task_seconds``, an item still being worked on after that long (in a worker)
     gives ``on_timeout(item)`` instead (``TaskTimeout`` without it), and a new
     worker goes on.  The workers are shut down when the iterator is exhausted or
@@ -390,6 +393,9 @@ def ordered_map(
         nonlocal broken
         try:
             return future.result()  # the tasks other workers were on still finish
+        except WorkerDied:
+            broken = True
+            return fn(item) if on_died is None else on_died(item)
         except BrokenProcessPool:
             broken = True
             return fn(item)

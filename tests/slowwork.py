@@ -14,6 +14,7 @@ from typing import Any
 from scraper.archive.raw import Packed
 from scraper.crawl.pool import extract_and_pack
 from scraper.models import Article, FetchResult
+from scraper.pipeline import check_articles as real_check_articles
 
 SLOW = b"<!-- a page that takes a minute -->"
 
@@ -49,6 +50,22 @@ def check_slowly(path: str, chunk: list[tuple[int, int, str]]) -> list:
         if raw is not None and raw.body is not None and SLOW in raw.body:
             time.sleep(60)
     return check_articles(path, chunk)
+
+
+def check_or_die(path: str, chunk: list[tuple[int, int, str]]) -> list:
+    """``pipeline.check_articles``, but a worker given a chunk holding a page that says
+    so dies at once; in the test's own process the chunk is checked as any other."""
+    from scraper.archive import Archive
+    from scraper.pipeline import _readers
+
+    if multiprocessing.parent_process() is not None:
+        if (archive := _readers.get(path)) is None:
+            archive = _readers[path] = Archive(path, readonly=True)
+        for _, raw_id, _ in chunk:
+            raw = archive.raw_page_by_id(raw_id)
+            if raw is not None and raw.body is not None and KILLER in raw.body:
+                os.kill(os.getpid(), signal.SIGKILL)
+    return real_check_articles(path, chunk)  # in this process the test put this in its place
 
 
 # warc._extract, as it was before a test put extract_page_slowly in its place (set by

@@ -134,6 +134,34 @@ def test_a_list_extracted_in_a_worker_process_is_archived_as_in_this_one(
     assert len(tables[0][1]) == 1  # the article's raw page, packed in the worker
 
 
+def test_reextract_keeps_what_a_page_that_kills_its_worker_had(
+    settings: Settings, seed_page: bytes, tmp_path, monkeypatch
+) -> None:
+    """reextract in workers: a chunk whose worker dies on it is checked again a page a
+    task, and the page whose worker dies again keeps what is stored; it is never
+    extracted in the command's own process (it could kill it)."""
+    from slowwork import KILLER, check_or_die
+
+    from scraper import pipeline
+    from scraper.models import FetchResult
+
+    monkeypatch.setattr(pipeline, "check_articles", check_or_die)  # by name, into workers
+    with Archive(tmp_path / "a.db") as archive:
+        for n in range(3):
+            url = f"https://example.com/story/{n}"
+            body = (KILLER if n == 1 else b"") + seed_page.replace(b"Putin", b"Putin" + b"!" * n)
+            fetch = FetchResult(url=url, final_url=url, status=200, body=body)
+            archive.store(fetch, extract(body, url), url)
+        outcomes: list = []
+        summary = pipeline.reextract(archive, processes=2, on_outcome=outcomes.append)
+    assert summary.counts["unchanged"] == 2 and summary.counts["kept"] == 1
+    (kept,) = [o for o in outcomes if o.status.value == "kept"]
+    assert kept.url == "https://example.com/story/1"
+    assert (
+        kept.reason == "extraction stopped: its worker process died on this page; kept the stored"
+    )
+
+
 def test_reextract_keeps_what_a_page_too_slow_to_extract_had(
     settings: Settings, seed_page: bytes, tmp_path, monkeypatch
 ) -> None:
