@@ -154,7 +154,7 @@ def test_a_worker_killed_while_sending_its_result_does_not_hang_the_import(
     assert "extraction stopped: a worker process died (killed by signal 9) on this page" in err
     assert articles(tmp_path / "a.db") == 9
     # not recorded: the same import again archives it, and skips the rest
-    again = start_import(tmp_path, "--processes", "2")
+    again = start_import(tmp_path, "--processes", "1")
     feed(again, data)
     out, err = again.communicate(timeout=60)
     assert again.returncode == 0, err
